@@ -173,10 +173,28 @@ type Backend interface {
 	// Binarize sets dst[i] = 1 if u_i < src[i] else 0, with u_i the
 	// Uniform01 draw that Noise would give for index i: Bernoulli(src[i]).
 	Binarize(dst, src Buf, seed uint64, stream uint32, sc Buf)
-	// GatherRows copies rows of src (rows, cols) into dst (len(idx), cols):
-	// dst[r] = src[idx[r]], where idx holds row numbers as float32.
-	GatherRows(dst, src, idx Buf, cols int)
+	// GatherRows copies one batch of rows of src into dst, following a
+	// permutation and the batch counter bc (the batch's number in the epoch):
+	//   rows = dst.Len()/cols;  dst[r] = src[perm[bc*rows + r]]
+	// src is (N, cols), perm holds row numbers of src as float32, dst is (rows, cols).
+	GatherRows(dst, src, perm Buf, cols int, bc Buf)
 	// SetCounter sets the counter c to v; IncCounter adds one to it.
 	SetCounter(c Buf, v uint32)
 	IncCounter(c Buf)
+}
+
+// Capturer is implemented by backends that can record a sequence of
+// operations once and replay it cheaply (CUDA graphs). The recorded
+// function must touch only Bufs and counters, never host memory: whatever
+// changes from one replay to the next is read from backend memory.
+type Capturer interface {
+	Capture(record func()) (Replay, error)
+}
+
+// Replay is a recorded sequence of operations.
+type Replay interface {
+	// Run enqueues the recorded operations once.
+	Run() error
+	// Free releases the recording.
+	Free()
 }
