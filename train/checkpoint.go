@@ -1,0 +1,108 @@
+package train
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+
+	"gan-train/model"
+)
+
+// Checkpoint captures the whole training state: both networks with their
+// Adam moments, the step, the data position, the counters behind every
+// random draw, the fixed sample noise and the configuration.
+func (t *Trainer) Checkpoint() (*model.Checkpoint, error) {
+	cfg, err := json.Marshal(t.Cfg)
+	if err != nil {
+		return nil, fmt.Errorf("encoding config: %w", err)
+	}
+	ck := &model.Checkpoint{
+		Header: model.CheckpointHeader{
+			Step: t.step, Epoch: t.epoch, BatchInEpoch: t.batchInEpoch,
+			Counters: map[string]uint32{
+				"noise":  uint32(t.step),
+				"batch":  uint32(t.batchInEpoch),
+				"adam_d": uint32(t.step * int64(t.Cfg.K)),
+				"adam_g": uint32(t.step),
+			},
+			Generator: t.G.Spec, Discrim: t.D.Spec,
+			Config:  cfg,
+			Created: time.Now().UTC().Format(time.RFC3339),
+		},
+		Arrays: map[string][]float32{},
+	}
+	for _, n := range []struct {
+		prefix string
+		net    *model.MLP
+	}{{"g", t.G}, {"d", t.D}} {
+		p, m, v, err := n.net.State()
+		if err != nil {
+			return nil, err
+		}
+		ck.Arrays[n.prefix+".params"], ck.Arrays[n.prefix+".adam_m"], ck.Arrays[n.prefix+".adam_v"] = p, m, v
+	}
+	z := make([]float32, t.zFixed.Len())
+	if err := t.be.Download(z, t.zFixed); err != nil {
+		return nil, fmt.Errorf("reading the fixed sample noise: %w", err)
+	}
+	ck.Arrays["sample_noise"] = z
+	return ck, nil
+}
+
+// ConfigOf decodes the configuration stored in a checkpoint.
+func ConfigOf(ck *model.Checkpoint) (Config, error) {
+	var c Config
+	if err := json.Unmarshal(ck.Header.Config, &c); err != nil {
+		return c, fmt.Errorf("checkpoint config: %w", err)
+	}
+	return c, nil
+}
+
+// Restore loads a checkpoint into t, which must have been built with the
+// same architecture. Afterwards t continues exactly where the checkpointed
+// run was.
+func (t *Trainer) Restore(ck *model.Checkpoint) error {
+	h := &ck.Header
+	if err := model.SameArchitecture("generator", h.Generator, t.G.Spec); err != nil {
+		return fmt.Errorf("checkpoint of another architecture: %w", err)
+	}
+	if err := model.SameArchitecture("discriminator", h.Discrim, t.D.Spec); err != nil {
+		return fmt.Errorf("checkpoint of another architecture: %w", err)
+	}
+	old, err := ConfigOf(ck)
+	if err != nil {
+		return err
+	}
+	if old.Batch != t.Cfg.Batch || old.K != t.Cfg.K || old.Seed != t.Cfg.Seed {
+		return fmt.Errorf("checkpoint was trained with batch %d, k %d, seed %d; this run has batch %d, k %d, seed %d",
+			old.Batch, old.K, old.Seed, t.Cfg.Batch, t.Cfg.K, t.Cfg.Seed)
+	}
+	if h.Step < 0 || h.Step > math.MaxUint32/4 || h.Epoch < 0 || h.BatchInEpoch < 0 || h.BatchInEpoch > t.StepsPerEpoch() {
+		return fmt.Errorf("checkpoint position (step %d, epoch %d, batch %d) is out of range", h.Step, h.Epoch, h.BatchInEpoch)
+	}
+	for _, n := range []struct {
+		prefix string
+		net    *model.MLP
+	}{{"g", t.G}, {"d", t.D}} {
+		if err := n.net.SetState(ck.Arrays[n.prefix+".params"], ck.Arrays[n.prefix+".adam_m"], ck.Arrays[n.prefix+".adam_v"]); err != nil {
+			return fmt.Errorf("checkpoint %s network: %w", n.prefix, err)
+		}
+	}
+	z := ck.Arrays["sample_noise"]
+	if len(z) != t.zFixed.Len() {
+		return fmt.Errorf("checkpoint sample noise has %d values, want %d", len(z), t.zFixed.Len())
+	}
+	if err := t.be.Upload(t.zFixed, z); err != nil {
+		return fmt.Errorf("uploading sample noise: %w", err)
+	}
+	if err := t.startEpoch(h.Epoch); err != nil {
+		return err
+	}
+	t.step, t.batchInEpoch = h.Step, h.BatchInEpoch
+	t.be.SetCounter(t.cBatch, uint32(h.BatchInEpoch))
+	t.be.SetCounter(t.cNoise, uint32(h.Step))
+	t.be.SetCounter(t.cAdamD, uint32(h.Step*int64(t.Cfg.K)))
+	t.be.SetCounter(t.cAdamG, uint32(h.Step))
+	return t.be.Sync()
+}

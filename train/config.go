@@ -1,0 +1,196 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"gan-train/model"
+)
+
+// Config is a complete, resolved run configuration. Its YAML keys are the
+// long flag names with dashes turned into underscores.
+type Config struct {
+	Preset string `yaml:"preset" json:"preset"`
+	Seed   uint64 `yaml:"seed" json:"seed"`
+	Steps  int64  `yaml:"steps" json:"steps"`
+	Batch  int    `yaml:"batch" json:"batch"`
+
+	Latent int    `yaml:"latent" json:"latent"`
+	Prior  string `yaml:"prior" json:"prior"` // uniform (-1,1) or normal
+
+	GHidden    []int  `yaml:"g_hidden" json:"g_hidden"`
+	GHiddenAct string `yaml:"g_hidden_act" json:"g_hidden_act"`
+	GOutAct    string `yaml:"g_out_act" json:"g_out_act"` // sigmoid: data in [0,1]; tanh: data in [-1,1]
+	DHidden    []int  `yaml:"d_hidden" json:"d_hidden"`
+	DHiddenAct string `yaml:"d_hidden_act" json:"d_hidden_act"`
+	Init       string `yaml:"init" json:"init"`
+
+	DAdam model.Adam `yaml:"d_adam" json:"d_adam"`
+	GAdam model.Adam `yaml:"g_adam" json:"g_adam"`
+
+	K              int     `yaml:"k" json:"k"`                             // discriminator steps per generator step
+	GLoss          string  `yaml:"g_loss" json:"g_loss"`                   // non-saturating or minimax
+	LabelSmoothing float32 `yaml:"label_smoothing" json:"label_smoothing"` // real label 1-alpha
+	Binarize       bool    `yaml:"binarize" json:"binarize"`
+
+	Data string `yaml:"data" json:"data"`
+
+	LogEvery        int64 `yaml:"log_every" json:"log_every"`
+	SampleEvery     int64 `yaml:"sample_every" json:"sample_every"`
+	CheckpointEvery int64 `yaml:"checkpoint_every" json:"checkpoint_every"`
+}
+
+// Generator losses.
+const (
+	NonSaturating = "non-saturating" // minimise -log D(G(z)), Goodfellow et al. 2014's practical choice
+	Minimax       = "minimax"        // minimise log(1 - D(G(z))), the saturating original
+)
+
+// ImageSize is the width of one flattened image: 28x28 digits.
+const ImageSize = 28 * 28
+
+// Presets are the named starting configurations.
+func Presets() map[string]Config {
+	edward := Config{
+		Preset: "edward", Seed: 1, Steps: 15000, Batch: 128,
+		Latent: 100, Prior: "uniform",
+		GHidden: []int{128}, GHiddenAct: "relu", GOutAct: "sigmoid",
+		DHidden: []int{128}, DHiddenAct: "relu", Init: string(model.Glorot),
+		DAdam: model.DefaultAdam, GAdam: model.DefaultAdam,
+		K: 1, GLoss: NonSaturating, Binarize: true, Data: "digits",
+		LogEvery: 100, SampleEvery: 1000, CheckpointEvery: 1000,
+	}
+	tf := edward
+	tf.Preset, tf.Steps, tf.Batch, tf.Latent = "tf-tutorial", 20000, 256, 128
+	tf.GHidden, tf.DHidden = []int{256}, []int{128}
+	tf.DAdam.LR, tf.GAdam.LR = 0.0005, 0.0001
+	tf.Binarize = false
+
+	quick := edward
+	quick.Preset, quick.Steps, quick.SampleEvery, quick.CheckpointEvery = "quick", 3000, 500, 500
+
+	tiny := edward
+	tiny.Preset, tiny.Steps, tiny.Batch, tiny.Latent = "tiny", 400, 32, 16
+	tiny.GHidden, tiny.DHidden = []int{32}, []int{32}
+	tiny.LogEvery, tiny.SampleEvery, tiny.CheckpointEvery = 10, 100, 100
+
+	return map[string]Config{"edward": edward, "tf-tutorial": tf, "quick": quick, "tiny": tiny}
+}
+
+// PresetNames lists the presets, sorted.
+func PresetNames() []string {
+	var names []string
+	for n := range Presets() {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Preset returns the named preset.
+func Preset(name string) (Config, error) {
+	c, ok := Presets()[name]
+	if !ok {
+		return Config{}, fmt.Errorf("unknown preset %q (want one of %s)", name, strings.Join(PresetNames(), ", "))
+	}
+	return c, nil
+}
+
+// Validate reports the first invalid setting, naming it.
+func (c *Config) Validate() error {
+	var errs []error
+	pos := func(name string, v int64) {
+		if v <= 0 {
+			errs = append(errs, fmt.Errorf("%s %d: must be positive", name, v))
+		}
+	}
+	pos("steps", c.Steps)
+	pos("batch", int64(c.Batch))
+	pos("latent", int64(c.Latent))
+	pos("k", int64(c.K))
+	pos("log-every", c.LogEvery)
+	pos("sample-every", c.SampleEvery)
+	pos("checkpoint-every", c.CheckpointEvery)
+	if c.Steps > math.MaxUint32/4 {
+		errs = append(errs, fmt.Errorf("steps %d: at most %d", c.Steps, math.MaxUint32/4))
+	}
+	for _, w := range c.GHidden {
+		pos("g-hidden width", int64(w))
+	}
+	for _, w := range c.DHidden {
+		pos("d-hidden width", int64(w))
+	}
+	for _, a := range []struct {
+		name string
+		hp   model.Adam
+	}{{"d", c.DAdam}, {"g", c.GAdam}} {
+		if !(a.hp.LR > 0) || math.IsInf(float64(a.hp.LR), 0) {
+			errs = append(errs, fmt.Errorf("%s-lr %v: must be positive and finite", a.name, a.hp.LR))
+		}
+		if !(a.hp.Beta1 >= 0 && a.hp.Beta1 < 1) || !(a.hp.Beta2 >= 0 && a.hp.Beta2 < 1) {
+			errs = append(errs, fmt.Errorf("%s-beta1 %v, %s-beta2 %v: must be in [0,1)", a.name, a.hp.Beta1, a.name, a.hp.Beta2))
+		}
+		if !(a.hp.Eps > 0) {
+			errs = append(errs, fmt.Errorf("%s-eps %v: must be positive", a.name, a.hp.Eps))
+		}
+	}
+	if !(c.LabelSmoothing >= 0 && c.LabelSmoothing < 1) {
+		errs = append(errs, fmt.Errorf("label-smoothing %v: must be in [0,1)", c.LabelSmoothing))
+	}
+	if c.Prior != "uniform" && c.Prior != "normal" {
+		errs = append(errs, fmt.Errorf("prior %q: want uniform or normal", c.Prior))
+	}
+	if c.GLoss != NonSaturating && c.GLoss != Minimax {
+		errs = append(errs, fmt.Errorf("g-loss %q: want %s or %s", c.GLoss, NonSaturating, Minimax))
+	}
+	if c.GOutAct != "sigmoid" && c.GOutAct != "tanh" {
+		errs = append(errs, fmt.Errorf("g-out-act %q: want sigmoid (data in [0,1]) or tanh (data in [-1,1])", c.GOutAct))
+	}
+	for _, a := range []struct{ name, v string }{{"g-hidden-act", c.GHiddenAct}, {"d-hidden-act", c.DHiddenAct}} {
+		if _, err := model.ParseActivation(a.v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", a.name, err))
+		}
+	}
+	if c.Init != string(model.Glorot) && c.Init != string(model.He) {
+		errs = append(errs, fmt.Errorf("init %q: want glorot or he", c.Init))
+	}
+	return errors.Join(errs...)
+}
+
+// Specs builds the generator and discriminator specs of c (after Validate).
+func (c *Config) Specs() (g, d model.MLPSpec, err error) {
+	gAct, err := model.ParseActivation(c.GHiddenAct)
+	if err != nil {
+		return g, d, fmt.Errorf("g-hidden-act: %w", err)
+	}
+	dAct, err := model.ParseActivation(c.DHiddenAct)
+	if err != nil {
+		return g, d, fmt.Errorf("d-hidden-act: %w", err)
+	}
+	out, err := model.ParseActivation(c.GOutAct)
+	if err != nil {
+		return g, d, fmt.Errorf("g-out-act: %w", err)
+	}
+	g = model.MLPSpec{In: c.Latent, Init: model.Init(c.Init)}
+	for _, w := range c.GHidden {
+		g.Layers = append(g.Layers, model.Layer{Out: w, Act: gAct})
+	}
+	g.Layers = append(g.Layers, model.Layer{Out: ImageSize, Act: out})
+	d = model.MLPSpec{In: ImageSize, Init: model.Init(c.Init)}
+	for _, w := range c.DHidden {
+		d.Layers = append(d.Layers, model.Layer{Out: w, Act: dAct})
+	}
+	d.Layers = append(d.Layers, model.Layer{Out: 1, Act: model.Identity})
+	return g, d, nil
+}
+
+// Dist is the latent prior as a noise distribution.
+func (c *Config) Dist() model.Dist {
+	if c.Prior == "normal" {
+		return model.Normal
+	}
+	return model.UniformPM1
+}

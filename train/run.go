@@ -1,0 +1,284 @@
+package train
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"gan-train/internal/atomicfile"
+	"gan-train/model"
+)
+
+// Hooks let the caller observe a run (metrics, HTTP). Any may be nil.
+type Hooks struct {
+	Started    func(t *Trainer, resumedFrom int64)
+	Log        func(s Stats)
+	Step       func(d time.Duration)
+	Checkpoint func(d time.Duration, at time.Time)
+	Sample     func(step int64, png []byte)
+	NonFinite  func(n int)
+}
+
+// RunOptions say where and how a run happens.
+type RunOptions struct {
+	Dir      string    // run directory
+	Fresh    bool      // ignore an existing checkpoint and start over
+	Images   []float32 // training images (n, ImageSize) in [0,1]
+	Logger   *slog.Logger
+	Progress io.Writer // a terminal for the progress bar, or nil
+	Hooks    Hooks
+}
+
+// Paths inside a run directory.
+const (
+	CheckpointFile = "checkpoints/latest.ckpt"
+	ConfigFile     = "config.yaml"
+	MetricsFile    = "metrics.jsonl"
+	LatestSample   = "samples/latest.png"
+	FinalSample    = "samples/final.png"
+)
+
+// ErrNonFinite marks a run stopped because a loss or gradient stopped being
+// a finite number.
+var ErrNonFinite = errors.New("non-finite loss or gradient")
+
+// Run trains cfg on be in opts.Dir, resuming from the run's checkpoint
+// unless opts.Fresh. It returns nil when the last step is reached or when
+// ctx is cancelled (after writing a checkpoint).
+func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (err error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	for _, d := range []string{opts.Dir, filepath.Join(opts.Dir, "checkpoints"), filepath.Join(opts.Dir, "samples")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return fmt.Errorf("run directory: %w", err)
+		}
+	}
+	if err := probeWritable(opts.Dir); err != nil {
+		return err
+	}
+	ckPath := filepath.Join(opts.Dir, CheckpointFile)
+	var ck *model.Checkpoint
+	if !opts.Fresh {
+		if _, serr := os.Stat(ckPath); serr == nil {
+			if ck, err = model.ReadCheckpointFile(ckPath); err != nil {
+				return fmt.Errorf("%w (start over with --fresh)", err)
+			}
+		}
+	}
+	t, err := NewTrainer(be, cfg, opts.Images)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	var resumed int64
+	if ck != nil {
+		if err := t.Restore(ck); err != nil {
+			return fmt.Errorf("resuming from %s: %w", ckPath, err)
+		}
+		resumed = t.Step()
+		log.Info("resuming", "checkpoint", ckPath, "step", resumed)
+	}
+	if err := writeConfig(filepath.Join(opts.Dir, ConfigFile), &cfg); err != nil {
+		return err
+	}
+	mf, err := openMetricsLog(filepath.Join(opts.Dir, MetricsFile), resumed)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := mf.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("closing %s: %w", MetricsFile, cerr)
+		}
+	}()
+	mw := bufio.NewWriter(mf)
+	if opts.Hooks.Started != nil {
+		opts.Hooks.Started(t, resumed)
+	}
+
+	checkEvery := cfg.LogEvery
+	if be.Name() == "cpu" {
+		checkEvery = 1 // a download of a few floats costs nothing on the CPU
+	}
+	save := func() error {
+		if s, err := t.Stats(); err != nil {
+			return err
+		} else if ok, _ := s.Finite(); !ok && t.Step() > 0 {
+			return fmt.Errorf("not checkpointing step %d: %w", t.Step(), ErrNonFinite)
+		}
+		start := time.Now()
+		c, err := t.Checkpoint()
+		if err != nil {
+			return err
+		}
+		if err := c.WriteFile(ckPath); err != nil {
+			return fmt.Errorf("writing checkpoint: %w", err)
+		}
+		if err := mw.Flush(); err != nil {
+			return fmt.Errorf("writing %s: %w", MetricsFile, err)
+		}
+		d := time.Since(start)
+		if opts.Hooks.Checkpoint != nil {
+			opts.Hooks.Checkpoint(d, time.Now())
+		}
+		log.Debug("checkpoint", "step", t.Step(), "seconds", d.Seconds())
+		return nil
+	}
+	sample := func(name string) error {
+		img, err := t.FixedSamples()
+		if err != nil {
+			return err
+		}
+		p, err := GridPNG(img, 8, 2)
+		if err != nil {
+			return err
+		}
+		for _, f := range []string{name, LatestSample} {
+			if err := atomicfile.WriteBytes(filepath.Join(opts.Dir, f), 0o644, p); err != nil {
+				return fmt.Errorf("writing sample grid: %w", err)
+			}
+		}
+		if opts.Hooks.Sample != nil {
+			opts.Hooks.Sample(t.Step(), p)
+		}
+		return nil
+	}
+	if resumed == 0 {
+		if err := sample(fmt.Sprintf("samples/step-%06d.png", 0)); err != nil {
+			return err
+		}
+	}
+
+	bar := newProgress(opts.Progress, cfg.Steps)
+	lastLog, lastStep := time.Now(), t.Step()
+	for t.Step() < cfg.Steps {
+		if ctx.Err() != nil {
+			bar.done()
+			log.Info("interrupted: writing a checkpoint", "step", t.Step())
+			return save()
+		}
+		st := time.Now()
+		if err := t.Iterate(); err != nil {
+			return err
+		}
+		step := t.Step()
+		if step%checkEvery == 0 || step%cfg.LogEvery == 0 || step == cfg.Steps {
+			s, err := t.Stats()
+			if err != nil {
+				return err
+			}
+			if opts.Hooks.Step != nil {
+				opts.Hooks.Step(time.Since(st))
+			}
+			if ok, n := s.Finite(); !ok {
+				bar.done()
+				if opts.Hooks.NonFinite != nil {
+					opts.Hooks.NonFinite(n)
+				}
+				return fmt.Errorf("step %d: %w (d_loss %v, g_loss %v, gradient norms %v and %v); the last good checkpoint is kept in %s",
+					step, ErrNonFinite, s.DLoss, s.GLoss, s.GradNormD, s.GradNormG, ckPath)
+			}
+			if step%cfg.LogEvery == 0 || step == cfg.Steps {
+				now := time.Now()
+				s.StepsPerSec = float64(step-lastStep) / now.Sub(lastLog).Seconds()
+				s.UnixTime = float64(now.UnixNano()) / 1e9
+				lastLog, lastStep = now, step
+				line, _ := json.Marshal(s)
+				mw.Write(append(line, '\n'))
+				if opts.Hooks.Log != nil {
+					opts.Hooks.Log(s)
+				}
+				if bar.active() {
+					bar.update(s)
+				} else {
+					log.Info("step", "step", step, "d_loss", s.DLoss, "g_loss", s.GLoss,
+						"d_real", s.DReal, "d_fake", s.DFake, "steps_per_sec", s.StepsPerSec, "epoch", s.Epoch)
+				}
+			}
+		} else if opts.Hooks.Step != nil {
+			opts.Hooks.Step(time.Since(st))
+		}
+		if step%cfg.SampleEvery == 0 && step != cfg.Steps {
+			if err := sample(fmt.Sprintf("samples/step-%06d.png", step)); err != nil {
+				return err
+			}
+		}
+		if step%cfg.CheckpointEvery == 0 && step != cfg.Steps {
+			if err := save(); err != nil {
+				return err
+			}
+		}
+	}
+	bar.done()
+	if err := sample(FinalSample); err != nil {
+		return err
+	}
+	if err := save(); err != nil {
+		return err
+	}
+	log.Info("finished", "step", t.Step(), "dir", opts.Dir)
+	return nil
+}
+
+func probeWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".probe-*")
+	if err != nil {
+		return fmt.Errorf("run directory %s is not writable: %w", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+func writeConfig(path string, cfg *Config) error {
+	b, err := yaml.Marshal(cfg)
+	if err != nil {
+		return fmt.Errorf("encoding config: %w", err)
+	}
+	return atomicfile.WriteBytes(path, 0o644, b)
+}
+
+// openMetricsLog opens metrics.jsonl for appending. Lines for steps after
+// the checkpoint a run resumes from (logged before a crash) are dropped
+// first, so the log never holds a step twice.
+func openMetricsLog(path string, resumed int64) (*os.File, error) {
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	var keep bytes.Buffer
+	if resumed > 0 {
+		sc := bufio.NewScanner(bytes.NewReader(old))
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var s struct {
+				Step int64 `json:"step"`
+			}
+			if json.Unmarshal(sc.Bytes(), &s) == nil && s.Step <= resumed {
+				keep.Write(sc.Bytes())
+				keep.WriteByte('\n')
+			}
+		}
+	}
+	if !bytes.Equal(keep.Bytes(), old) {
+		if err := atomicfile.WriteBytes(path, 0o644, keep.Bytes()); err != nil {
+			return nil, err
+		}
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	return f, nil
+}
