@@ -1,0 +1,60 @@
+// misc.cu: element-wise helpers and batch gathering (cpu Backend.Copy, Fill,
+// Affine and GatherRows; model/backend.go):
+//   copy_f32:    dst[i] = src[i]                     i < n
+//   fill_f32:    x[i] = v                            i < n
+//   affine_f32:  x[i] = a*x[i] + c                   i < n
+//   gather_rows: rows = dst.Len()/cols, bc read from the counter bc,
+//                dst[r][c] = src[perm[bc*rows + r]][c]
+//                src is (srcRows, cols), perm holds row numbers of src as
+//                float32 (permLen of them), dst is (rows, cols). A perm
+//                position past permLen or a row number outside src writes
+//                NaN into that row, so the mistake shows in the losses.
+//
+// Variants: 1 (this file), grid-stride loops, one thread per element.
+//
+// Build: nvcc --ptx -arch=compute_70 -o kernels/misc.ptx kernels/misc.cu
+// (see kernels/kernels.mk).
+
+#include "common.cuh"
+
+extern "C" __global__ void copy_f32(float *dst, const float *src, int n)
+{
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+        dst[i] = src[i];
+    }
+}
+
+extern "C" __global__ void fill_f32(float *x, int n, float v)
+{
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+        x[i] = v;
+    }
+}
+
+extern "C" __global__ void affine_f32(float *x, int n, float a, float c)
+{
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+        x[i] = a * x[i] + c;
+    }
+}
+
+extern "C" __global__ void gather_rows(float *dst, const float *src, const float *perm, int rows, int cols,
+                                       int srcRows, int permLen, const float *bc)
+{
+    unsigned int b = gt_counter(bc);
+    long long total = (long long)rows * cols;
+    for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < total;
+         e += (long long)gridDim.x * blockDim.x) {
+        int r = (int)(e / cols), c = (int)(e % cols);
+        long long pos = (long long)b * rows + r;
+        float v = __int_as_float(0x7fc00000);
+        if (pos < permLen) {
+            float pf = perm[pos];
+            int row = (int)pf;
+            if (pf >= 0.0f && row < srcRows) {
+                v = src[(size_t)row * cols + c];
+            }
+        }
+        dst[e] = v;
+    }
+}
