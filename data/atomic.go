@@ -36,6 +36,10 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
 	if err = bw.Flush(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	// CreateTemp makes the file private; the result is an ordinary file.
+	if err = f.Chmod(0o644); err != nil {
+		return fmt.Errorf("chmod %s: %w", tmp, err)
+	}
 	if err = f.Sync(); err != nil {
 		return fmt.Errorf("sync %s: %w", tmp, err)
 	}
