@@ -1,0 +1,293 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"gan-train/model"
+)
+
+// Options configures a Backend.
+type Options struct {
+	// Workers is the number of goroutines an operation may use;
+	// 0 or less means runtime.GOMAXPROCS(0).
+	Workers int
+}
+
+// Backend is the CPU implementation of model.Backend.
+type Backend struct {
+	workers int
+	err     error // first failure since the last Sync
+
+	// Scratch space reused between calls (a Backend is not safe for
+	// concurrent use): packed GEMM panels and the dz of DenseBackward.
+	packA, packB, dz []float32
+}
+
+var _ model.Backend = (*Backend)(nil)
+
+// New returns a CPU backend.
+func New(opts Options) *Backend {
+	w := opts.Workers
+	if w <= 0 {
+		w = runtime.GOMAXPROCS(0)
+	}
+	return &Backend{workers: w}
+}
+
+// Workers is the number of goroutines an operation may use.
+func (be *Backend) Workers() int { return be.workers }
+
+// Buf is a CPU buffer: a slice of float32.
+type Buf struct {
+	s     []float32
+	view  bool
+	freed bool
+}
+
+// Len is the number of float32 elements.
+func (b *Buf) Len() int { return len(b.s) }
+
+// Slice returns the memory behind b, a Buf of a CPU backend; writes through
+// it are seen by the backend. It returns nil for a nil Buf and panics if b
+// belongs to another backend.
+func Slice(b model.Buf) []float32 {
+	if b == nil {
+		return nil
+	}
+	return f32(b)
+}
+
+// f32 returns the slice behind b, panicking (a programming error) if b is
+// not a live CPU Buf.
+func f32(b model.Buf) []float32 {
+	cb, ok := b.(*Buf)
+	if !ok {
+		panic(fmt.Sprintf("cpu: Buf of type %T was not allocated by the cpu backend", b))
+	}
+	if cb.freed {
+		panic("cpu: use of a freed Buf")
+	}
+	return cb.s
+}
+
+// opt is f32 for optional outputs: nil stays nil.
+func opt(b model.Buf) []float32 {
+	if b == nil {
+		return nil
+	}
+	if cb, ok := b.(*Buf); ok && cb == nil {
+		return nil
+	}
+	return f32(b)
+}
+
+// need panics unless x holds exactly n elements.
+func need(op, name string, x []float32, n int) {
+	if len(x) != n {
+		panic(fmt.Sprintf("cpu: %s: %s has %d elements, want %d", op, name, len(x), n))
+	}
+}
+
+// atLeast panics unless x holds at least n elements; it returns x[:n].
+func atLeast(op, name string, x []float32, n int) []float32 {
+	if len(x) < n {
+		panic(fmt.Sprintf("cpu: %s: %s has %d elements, want at least %d", op, name, len(x), n))
+	}
+	return x[:n:n]
+}
+
+// fail records the first error, which Sync returns.
+func (be *Backend) fail(err error) {
+	if be.err == nil {
+		be.err = err
+	}
+}
+
+// Name is "cpu".
+func (be *Backend) Name() string { return "cpu" }
+
+// Alloc returns a zeroed Buf of n elements.
+func (be *Backend) Alloc(n int) (model.Buf, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("cpu: allocating %d floats: negative size", n)
+	}
+	return &Buf{s: make([]float32, n)}, nil
+}
+
+// View returns b[off:off+n], sharing memory with b.
+func (be *Backend) View(b model.Buf, off, n int) model.Buf {
+	s := f32(b)
+	if off < 0 || n < 0 || off+n > len(s) {
+		panic(fmt.Sprintf("cpu: View(off=%d, n=%d) of a Buf of %d elements", off, n, len(s)))
+	}
+	return &Buf{s: s[off : off+n : off+n], view: true}
+}
+
+// Free releases b. Views of b must not be used afterwards either.
+func (be *Backend) Free(b model.Buf) {
+	cb, ok := b.(*Buf)
+	if !ok || cb == nil {
+		return
+	}
+	if cb.view {
+		panic("cpu: Free of a view")
+	}
+	cb.s, cb.freed = nil, true
+}
+
+// Upload copies src to dst.
+func (be *Backend) Upload(dst model.Buf, src []float32) error {
+	d := f32(dst)
+	if len(src) != len(d) {
+		return fmt.Errorf("cpu: upload of %d values into a Buf of %d", len(src), len(d))
+	}
+	copy(d, src)
+	return nil
+}
+
+// Download copies src to dst.
+func (be *Backend) Download(dst []float32, src model.Buf) error {
+	s := f32(src)
+	if len(dst) != len(s) {
+		return fmt.Errorf("cpu: download of a Buf of %d values into %d", len(s), len(dst))
+	}
+	copy(dst, s)
+	return nil
+}
+
+// Sync returns the first error recorded since the last Sync (an Adam step
+// counter of 0, a row number or class label out of range) and clears it.
+func (be *Backend) Sync() error {
+	err := be.err
+	be.err = nil
+	return err
+}
+
+// Close releases the scratch space.
+func (be *Backend) Close() error {
+	be.packA, be.packB, be.dz = nil, nil, nil
+	return nil
+}
+
+// parallel runs fn over [0,n) split into at most Workers contiguous chunks
+// of at least grain items each, and waits for them. Chunk boundaries are
+// multiples of align (align >= 1).
+func (be *Backend) parallel(n, grain, align int, fn func(lo, hi int)) {
+	if n <= 0 {
+		return
+	}
+	w := be.workers
+	if grain < 1 {
+		grain = 1
+	}
+	if m := n / grain; m < w {
+		w = m
+	}
+	if w <= 1 {
+		fn(0, n)
+		return
+	}
+	chunk := (n + w - 1) / w
+	chunk = (chunk + align - 1) / align * align
+	var wg sync.WaitGroup
+	for lo := chunk; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(lo, hi)
+		}()
+	}
+	fn(0, min(chunk, n))
+	wg.Wait()
+}
+
+// elementGrain is the smallest slice of an element-wise operation worth a
+// goroutine of its own.
+const elementGrain = 1 << 14
+
+// Copy copies src to dst: dst[i] = src[i].
+func (be *Backend) Copy(dst, src model.Buf) {
+	d, s := f32(dst), f32(src)
+	need("Copy", "src", s, len(d))
+	copy(d, s)
+}
+
+// Fill sets x[i] = v for every i.
+func (be *Backend) Fill(x model.Buf, v float32) {
+	s := f32(x)
+	be.parallel(len(s), elementGrain, 1, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			s[i] = v
+		}
+	})
+}
+
+// Affine sets x[i] = a*x[i] + c for every i.
+func (be *Backend) Affine(x model.Buf, a, c float32) {
+	s := f32(x)
+	be.parallel(len(s), elementGrain, 1, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			s[i] = a*s[i] + c
+		}
+	})
+}
+
+// counter reads the uint32 held by the 1-element counter Buf c.
+func counter(op string, c model.Buf) uint32 {
+	s := f32(c)
+	if len(s) != 1 {
+		panic(fmt.Sprintf("cpu: %s: counter Buf has %d elements, want 1", op, len(s)))
+	}
+	return math.Float32bits(s[0])
+}
+
+// SetCounter stores the bits of v in the counter c.
+func (be *Backend) SetCounter(c model.Buf, v uint32) {
+	counter("SetCounter", c)
+	f32(c)[0] = math.Float32frombits(v)
+}
+
+// IncCounter adds one to the counter c (wrapping at 2^32).
+func (be *Backend) IncCounter(c model.Buf) {
+	v := counter("IncCounter", c)
+	f32(c)[0] = math.Float32frombits(v + 1)
+}
+
+// Adam updates p in place, with t read from the counter tc:
+//
+//	c1 = float32(1 - b1^t); c2 = float32(1 - b2^t)   (powers in float64)
+//	for i:
+//	  m[i] = b1*m[i] + (1-b1)*g[i]
+//	  v[i] = b2*v[i] + (1-b2)*g[i]*g[i]
+//	  p[i] -= lr * (m[i]/c1) / (sqrt(v[i]/c2) + eps)
+//
+// all in float32. A step count of 0 records an error (see Sync) and leaves
+// everything unchanged.
+func (be *Backend) Adam(p, g, m, v model.Buf, hp model.Adam, tc model.Buf) {
+	ps, gs, ms, vs := f32(p), f32(g), f32(m), f32(v)
+	need("Adam", "g", gs, len(ps))
+	need("Adam", "m", ms, len(ps))
+	need("Adam", "v", vs, len(ps))
+	t := counter("Adam", tc)
+	if t == 0 {
+		be.fail(fmt.Errorf("cpu: Adam: step counter is 0, want >= 1"))
+		return
+	}
+	c1 := float32(1 - math.Pow(float64(hp.Beta1), float64(t)))
+	c2 := float32(1 - math.Pow(float64(hp.Beta2), float64(t)))
+	b1, b2, lr, eps := hp.Beta1, hp.Beta2, hp.LR, hp.Eps
+	ob1, ob2 := 1-b1, 1-b2
+	be.parallel(len(ps), elementGrain, 1, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			gi := gs[i]
+			mi := b1*ms[i] + ob1*gi
+			vi := b2*vs[i] + ob2*(gi*gi)
+			ms[i], vs[i] = mi, vi
+			ps[i] -= lr * (mi / c1) / (float32(math.Sqrt(float64(vi/c2))) + eps)
+		}
+	})
+}

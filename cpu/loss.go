@@ -1,0 +1,115 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+
+	"gan-train/model"
+)
+
+// LogitBCE is the stable binary cross-entropy of logits x against target y,
+// with its gradient. Per element, in float64:
+//
+//	l_i  = max(x_i,0) - x_i*y + log1p(exp(-|x_i|))
+//	dx_i = float32(scale * (sigmoid(x_i) - y))     (when dx is not nil)
+//
+// and loss[0] = float32(scale * Σ_i l_i), summed in index order.
+// x and dx are (n), loss is (1).
+func (be *Backend) LogitBCE(dx, loss, x model.Buf, target, scale float32) {
+	xs, ls, ds := f32(x), f32(loss), opt(dx)
+	need("LogitBCE", "loss", ls, 1)
+	if ds != nil {
+		need("LogitBCE", "dx", ds, len(xs))
+	}
+	y, sc := float64(target), float64(scale)
+	var sum float64
+	for i, xf := range xs {
+		xi := float64(xf)
+		sum += math.Max(xi, 0) - xi*y + math.Log1p(math.Exp(-math.Abs(xi)))
+		if ds != nil {
+			ds[i] = float32(sc * (sigmoid64(xi) - y))
+		}
+	}
+	ls[0] = float32(sc * sum)
+}
+
+// MeanSigmoid sets out[0] = float32(Σ_i sigmoid(x_i) / n), summed in index
+// order in float64 (0 for an empty x).
+func (be *Backend) MeanSigmoid(out, x model.Buf) {
+	xs, os := f32(x), f32(out)
+	need("MeanSigmoid", "out", os, 1)
+	var sum float64
+	for _, v := range xs {
+		sum += sigmoid64(float64(v))
+	}
+	if len(xs) > 0 {
+		sum /= float64(len(xs))
+	}
+	os[0] = float32(sum)
+}
+
+// SumSquares sets out[0] = float32(Σ_i x_i²), summed in index order in
+// float64.
+func (be *Backend) SumSquares(out, x model.Buf) {
+	xs, os := f32(x), f32(out)
+	need("SumSquares", "out", os, 1)
+	var sum float64
+	for _, v := range xs {
+		sum += float64(v) * float64(v)
+	}
+	os[0] = float32(sum)
+}
+
+// SoftmaxXent is softmax cross-entropy against class labels, with its
+// gradient. Per row r, in float64, with m = max_c x[r,c] and
+// s = Σ_c exp(x[r,c]-m):
+//
+//	p[c]    = exp(x[r,c]-m) / s
+//	loss   += -(x[r,label_r] - m - log s)                 (rows in order)
+//	dx[r,c] = float32(scale * (p[c] - [c == label_r]))    (when dx is not nil)
+//
+// and loss[0] = float32(scale * loss). x and dx are (batch, classes),
+// labels is (batch), loss is (1). A label that is not an integer in
+// [0, classes) records an error (see Sync) and the loss is left unchanged.
+func (be *Backend) SoftmaxXent(dx, loss, x, labels model.Buf, batch, classes int, scale float32) {
+	xs, ls, lab, ds := f32(x), f32(loss), f32(labels), opt(dx)
+	xs = atLeast("SoftmaxXent", "x", xs, batch*classes)
+	lab = atLeast("SoftmaxXent", "labels", lab, batch)
+	need("SoftmaxXent", "loss", ls, 1)
+	if ds != nil {
+		ds = atLeast("SoftmaxXent", "dx", ds, batch*classes)
+	}
+	for r, f := range lab {
+		if c := int(f); float32(c) != f || c < 0 || c >= classes {
+			be.fail(fmt.Errorf("cpu: SoftmaxXent: label %v of row %d is not a class in [0, %d)", f, r, classes))
+			return
+		}
+	}
+	sc := float64(scale)
+	var sum float64
+	for r := 0; r < batch; r++ {
+		row := xs[r*classes : (r+1)*classes]
+		label := int(lab[r])
+		m := math.Inf(-1)
+		for _, v := range row {
+			m = math.Max(m, float64(v))
+		}
+		var s float64
+		for _, v := range row {
+			s += math.Exp(float64(v) - m)
+		}
+		ls := math.Log(s)
+		sum -= float64(row[label]) - m - ls
+		if ds != nil {
+			drow := ds[r*classes : (r+1)*classes]
+			for c, v := range row {
+				p := math.Exp(float64(v) - m - ls)
+				if c == label {
+					p--
+				}
+				drow[c] = float32(sc * p)
+			}
+		}
+	}
+	ls[0] = float32(sc * sum)
+}
