@@ -106,3 +106,28 @@ func (t *Trainer) Restore(ck *model.Checkpoint) error {
 	t.be.SetCounter(t.cAdamG, uint32(h.Step))
 	return t.be.Sync()
 }
+
+// SampleCheckpoint draws n samples (n, ImageSize) in [0,1] from the
+// generator stored in ck, on be, with noise seed (0: the run's seed).
+func SampleCheckpoint(be model.Backend, ck *model.Checkpoint, n int, seed uint64) ([]float32, error) {
+	cfg, err := ConfigOf(ck)
+	if err != nil {
+		return nil, err
+	}
+	if seed == 0 {
+		seed = cfg.Seed
+	}
+	g, err := model.NewMLP(be, ck.Header.Generator, min(n, 1024))
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint generator: %w", err)
+	}
+	defer g.Free()
+	p := ck.Arrays["g.params"]
+	if err := g.SetState(p, make([]float32, len(p)), make([]float32, len(p))); err != nil {
+		return nil, fmt.Errorf("checkpoint generator: %w", err)
+	}
+	if cfg.Latent != ck.Header.Generator.In {
+		return nil, fmt.Errorf("checkpoint config has latent %d but its generator takes %d inputs", cfg.Latent, ck.Header.Generator.In)
+	}
+	return generate(be, g, &cfg, n, seed, 0)
+}

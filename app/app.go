@@ -1,0 +1,124 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+
+	"gan-train/model"
+)
+
+// Version is the gan-train release; the build can override it with
+// -ldflags "-X gan-train/app.Version=...".
+var Version = "0.1.0-dev"
+
+// CUDA is what a build knows about NVIDIA GPUs. The default build has none;
+// the cuda build (cmd/gan-train with -tags cuda) fills it in.
+type CUDA struct {
+	// Open returns the CUDA backend on the given device.
+	Open func(ordinal int) (model.Backend, error)
+	// Probe checks that a usable GPU is there, returning a description.
+	Probe func() (string, error)
+}
+
+// Env is everything a command reaches outside itself.
+type Env struct {
+	Stdout, Stderr io.Writer
+	Stdin          io.Reader
+	Getenv         func(string) string
+	// Executable is the path of the running binary (for finding the CUDA build).
+	Executable string
+	// IsTerminal reports whether Stderr is a terminal (for the progress bar).
+	IsTerminal bool
+	// CUDA is nil in the default build.
+	CUDA *CUDA
+	// Exec replaces the process with another program (syscall.Exec);
+	// it returns only on failure.
+	Exec func(path string, args []string, env []string) error
+}
+
+// UsageError is bad command-line or configuration input: exit code 2.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+func usagef(format string, a ...any) error { return &UsageError{fmt.Errorf(format, a...)} }
+
+// Exit codes.
+const (
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitUsage   = 2
+)
+
+const topUsage = `gan-train trains generative adversarial networks on image data.
+
+Usage:
+  gan-train train   [flags]   train a GAN (see gan-train train -h)
+  gan-train sample  [flags]   draw samples from a trained run
+  gan-train version           print the build, its devices and versions
+  gan-train help              this text
+`
+
+// Main runs the command line args (without the program name) and returns
+// the process exit code.
+func Main(ctx context.Context, args []string, env Env) int {
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, topUsage)
+		return ExitUsage
+	}
+	var err error
+	switch args[0] {
+	case "train":
+		err = cmdTrain(ctx, args[1:], env)
+	case "sample":
+		err = cmdSample(ctx, args[1:], env)
+	case "version", "devices":
+		err = cmdVersion(args[1:], env)
+	case "probe": // hidden: used by the CPU-safe front binary to test for a GPU
+		err = cmdProbe(env)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(env.Stdout, topUsage)
+		return ExitOK
+	default:
+		fmt.Fprint(env.Stderr, topUsage)
+		err = usagef("unknown command %q", args[0])
+	}
+	return report(err, env)
+}
+
+func report(err error, env Env) int {
+	var ue *UsageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, flag.ErrHelp):
+		return ExitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(env.Stderr, "gan-train: %v\n", err)
+		return ExitUsage
+	default:
+		fmt.Fprintf(env.Stderr, "gan-train: %v\n", err)
+		return ExitFailure
+	}
+}
+
+func newLogger(w io.Writer, format string) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+func goVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		return bi.GoVersion
+	}
+	return "unknown"
+}
+

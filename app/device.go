@@ -1,0 +1,121 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gan-train/cpu"
+	"gan-train/model"
+)
+
+// CUDABinary is the name of the CUDA build, installed beside gan-train.
+const CUDABinary = "gan-train-cuda"
+
+// probeTimeout bounds how long the GPU probe may take.
+const probeTimeout = 20 * time.Second
+
+const noGPUHelp = "no usable NVIDIA GPU: %s. Check that the NVIDIA driver is installed (nvidia-smi), " +
+	"and in a container give it the GPU with `docker run --gpus all ...` (NVIDIA Container Toolkit); " +
+	"or train on the CPU with --device cpu"
+
+// errDispatched is returned after the process image was replaced; it is
+// never seen in practice because Exec does not return on success.
+var errDispatched = errors.New("dispatched to the CUDA build")
+
+// openBackend picks the backend for --device. In the default (CPU-only)
+// build, a request for CUDA looks for the CUDA build beside this binary,
+// probes for a GPU in a child process (so that the CUDA library's own
+// start-up failure never reaches the user), and hands the whole command
+// over to it. It returns the backend and the device description.
+func openBackend(ctx context.Context, device string, args []string, env Env, log *slog.Logger) (model.Backend, string, error) {
+	if device == "cpu" {
+		return cpu.New(cpu.Options{}), "cpu", nil
+	}
+	if env.CUDA != nil {
+		be, err := env.CUDA.Open(0)
+		if err == nil {
+			desc, _ := env.CUDA.Probe()
+			return be, "cuda " + desc, nil
+		}
+		if device == "cuda" {
+			return nil, "", fmt.Errorf(noGPUHelp, err)
+		}
+		log.Warn("no usable GPU, training on the CPU", "reason", err.Error())
+		return cpu.New(cpu.Options{}), "cpu", nil
+	}
+	reason := probeCUDABuild(ctx, env)
+	if reason == "" {
+		path := cudaBinaryPath(env)
+		log.Info("GPU found: running the CUDA build", "binary", path)
+		err := env.Exec(path, append([]string{path}, args...), os.Environ())
+		return nil, "", fmt.Errorf("starting %s: %w", path, err)
+	}
+	if device == "cuda" {
+		return nil, "", fmt.Errorf(noGPUHelp, reason)
+	}
+	log.Warn("no usable GPU, training on the CPU", "reason", reason)
+	return cpu.New(cpu.Options{}), "cpu", nil
+}
+
+func cudaBinaryPath(env Env) string {
+	if env.Executable == "" {
+		return ""
+	}
+	return filepath.Join(filepath.Dir(env.Executable), CUDABinary)
+}
+
+// probeCUDABuild runs `gan-train-cuda probe` and returns "" when a GPU is
+// usable, or the reason it is not.
+func probeCUDABuild(ctx context.Context, env Env) string {
+	path := cudaBinaryPath(env)
+	if path == "" || env.Exec == nil {
+		return "this build has no CUDA support"
+	}
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Sprintf("this is the CPU-only build and the CUDA build (%s) is not installed beside it", CUDABinary)
+	}
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, path, "probe")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(out.String())
+		if ctx.Err() != nil {
+			msg = "the GPU probe timed out"
+		}
+		if msg == "" {
+			msg = err.Error()
+		}
+		return "GPU probe failed: " + firstLine(msg)
+	}
+	return ""
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// cmdProbe is the hidden `probe` command: exit 0 when a GPU is usable.
+func cmdProbe(env Env) error {
+	if env.CUDA == nil {
+		return errors.New("this build has no CUDA support")
+	}
+	desc, err := env.CUDA.Probe()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Stdout, desc)
+	return nil
+}

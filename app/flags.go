@@ -1,0 +1,250 @@
+package app
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"gan-train/train"
+)
+
+// RunSettings are the settings of a run that are not part of the training
+// configuration stored in checkpoints.
+type RunSettings struct {
+	Out         string `yaml:"out"`
+	Listen      string `yaml:"listen"`
+	Device      string `yaml:"device"`
+	Fresh       bool   `yaml:"fresh"`
+	PushGateway string `yaml:"push_gateway"`
+	LogFormat   string `yaml:"log_format"`
+	CacheDir    string `yaml:"cache_dir"`
+}
+
+// fileConfig is the YAML config file: every training key and every run key.
+type fileConfig struct {
+	train.Config `yaml:",inline"`
+	RunSettings  `yaml:",inline"`
+}
+
+// DefaultListen is the default address of the HTTP server: loopback, on a
+// port clear of Prometheus (9090) and Grafana (3000).
+const DefaultListen = "127.0.0.1:2112"
+
+// DefaultPreset is what `gan-train train` trains without --preset.
+const DefaultPreset = "edward"
+
+type option struct {
+	name, usage string
+	isBool      bool
+	set         func(c *fileConfig, v string) error
+}
+
+func intOpt(name, usage string, field func(*fileConfig) *int) option {
+	return option{name: name, usage: usage, set: func(c *fileConfig, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("not an integer: %q", v)
+		}
+		*field(c) = n
+		return nil
+	}}
+}
+
+func int64Opt(name, usage string, field func(*fileConfig) *int64) option {
+	return option{name: name, usage: usage, set: func(c *fileConfig, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("not an integer: %q", v)
+		}
+		*field(c) = n
+		return nil
+	}}
+}
+
+func floatOpt(name, usage string, field func(*fileConfig) *float32) option {
+	return option{name: name, usage: usage, set: func(c *fileConfig, v string) error {
+		f, err := strconv.ParseFloat(v, 32)
+		if err != nil {
+			return fmt.Errorf("not a number: %q", v)
+		}
+		*field(c) = float32(f)
+		return nil
+	}}
+}
+
+func strOpt(name, usage string, field func(*fileConfig) *string) option {
+	return option{name: name, usage: usage, set: func(c *fileConfig, v string) error { *field(c) = v; return nil }}
+}
+
+func boolOpt(name, usage string, field func(*fileConfig) *bool) option {
+	return option{name: name, usage: usage, isBool: true, set: func(c *fileConfig, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("not a boolean: %q", v)
+		}
+		*field(c) = b
+		return nil
+	}}
+}
+
+func widthsOpt(name, usage string, field func(*fileConfig) *[]int) option {
+	return option{name: name, usage: usage, set: func(c *fileConfig, v string) error {
+		var ws []int
+		for _, p := range strings.Split(v, ",") {
+			p = strings.TrimSpace(p)
+			if p == "" {
+				continue
+			}
+			n, err := strconv.Atoi(p)
+			if err != nil {
+				return fmt.Errorf("not a comma-separated list of widths: %q", v)
+			}
+			ws = append(ws, n)
+		}
+		*field(c) = ws
+		return nil
+	}}
+}
+
+func trainOptions() []option {
+	return []option{
+		strOpt("preset", "starting configuration: "+strings.Join(train.PresetNames(), ", ")+" (default "+DefaultPreset+")", func(c *fileConfig) *string { return &c.Preset }),
+		int64Opt("steps", "number of training iterations (k discriminator steps and one generator step each)", func(c *fileConfig) *int64 { return &c.Steps }),
+		intOpt("batch", "batch size", func(c *fileConfig) *int { return &c.Batch }),
+		{name: "seed", usage: "random seed of the whole run", set: func(c *fileConfig, v string) error {
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil {
+				return fmt.Errorf("not a non-negative integer: %q", v)
+			}
+			c.Seed = n
+			return nil
+		}},
+		intOpt("latent", "latent dimension", func(c *fileConfig) *int { return &c.Latent }),
+		strOpt("prior", "latent prior: uniform (-1,1) or normal", func(c *fileConfig) *string { return &c.Prior }),
+		widthsOpt("g-hidden", "generator hidden widths, comma-separated", func(c *fileConfig) *[]int { return &c.GHidden }),
+		strOpt("g-hidden-act", "generator hidden activation: relu, leaky_relu, sigmoid, tanh, identity", func(c *fileConfig) *string { return &c.GHiddenAct }),
+		strOpt("g-out-act", "generator output activation: sigmoid (data in [0,1]) or tanh (data in [-1,1])", func(c *fileConfig) *string { return &c.GOutAct }),
+		widthsOpt("d-hidden", "discriminator hidden widths, comma-separated", func(c *fileConfig) *[]int { return &c.DHidden }),
+		strOpt("d-hidden-act", "discriminator hidden activation", func(c *fileConfig) *string { return &c.DHiddenAct }),
+		strOpt("init", "weight initialisation: glorot or he", func(c *fileConfig) *string { return &c.Init }),
+		floatOpt("d-lr", "discriminator Adam learning rate", func(c *fileConfig) *float32 { return &c.DAdam.LR }),
+		floatOpt("d-beta1", "discriminator Adam beta1", func(c *fileConfig) *float32 { return &c.DAdam.Beta1 }),
+		floatOpt("d-beta2", "discriminator Adam beta2", func(c *fileConfig) *float32 { return &c.DAdam.Beta2 }),
+		floatOpt("g-lr", "generator Adam learning rate", func(c *fileConfig) *float32 { return &c.GAdam.LR }),
+		floatOpt("g-beta1", "generator Adam beta1", func(c *fileConfig) *float32 { return &c.GAdam.Beta1 }),
+		floatOpt("g-beta2", "generator Adam beta2", func(c *fileConfig) *float32 { return &c.GAdam.Beta2 }),
+		intOpt("k", "discriminator steps per generator step", func(c *fileConfig) *int { return &c.K }),
+		strOpt("g-loss", "generator loss: non-saturating or minimax", func(c *fileConfig) *string { return &c.GLoss }),
+		floatOpt("label-smoothing", "one-sided label smoothing alpha: real label 1-alpha", func(c *fileConfig) *float32 { return &c.LabelSmoothing }),
+		boolOpt("binarize", "binarize every real batch with Bernoulli(pixel)", func(c *fileConfig) *bool { return &c.Binarize }),
+		strOpt("data", "training data: digits (embedded), mnist, fashion-mnist, a directory, an IDX file or an image folder", func(c *fileConfig) *string { return &c.Data }),
+		int64Opt("log-every", "log and record metrics every N steps", func(c *fileConfig) *int64 { return &c.LogEvery }),
+		int64Opt("sample-every", "write a sample grid every N steps", func(c *fileConfig) *int64 { return &c.SampleEvery }),
+		int64Opt("checkpoint-every", "write a checkpoint every N steps", func(c *fileConfig) *int64 { return &c.CheckpointEvery }),
+		strOpt("out", "run directory (default runs/PRESET)", func(c *fileConfig) *string { return &c.Out }),
+		strOpt("listen", "HTTP address for /metrics, /healthz and samples; empty disables (default "+DefaultListen+")", func(c *fileConfig) *string { return &c.Listen }),
+		strOpt("device", "auto, cpu or cuda (default auto)", func(c *fileConfig) *string { return &c.Device }),
+		boolOpt("fresh", "start over even if the run directory holds a checkpoint", func(c *fileConfig) *bool { return &c.Fresh }),
+		strOpt("push-gateway", "Prometheus Pushgateway URL to push the final metrics to", func(c *fileConfig) *string { return &c.PushGateway }),
+		strOpt("log-format", "text or json", func(c *fileConfig) *string { return &c.LogFormat }),
+		strOpt("cache-dir", "where downloaded datasets are kept (default: the user cache directory)", func(c *fileConfig) *string { return &c.CacheDir }),
+	}
+}
+
+// parseTrainArgs resolves the configuration of a train command: the preset,
+// then the YAML file given by --config, then the flags.
+func parseTrainArgs(args []string, env Env) (*fileConfig, error) {
+	fs := flag.NewFlagSet("gan-train train", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	configPath := fs.String("config", "", "YAML config file; flags override it, unknown keys are an error")
+	var pending []func(*fileConfig) error
+	opts := trainOptions()
+	for _, o := range opts {
+		o := o
+		check := func(v string) error {
+			var scratch fileConfig
+			if err := o.set(&scratch, v); err != nil {
+				return err
+			}
+			pending = append(pending, func(c *fileConfig) error { return o.set(c, v) })
+			return nil
+		}
+		if o.isBool {
+			fs.BoolFunc(o.name, o.usage, func(v string) error { return check(v) })
+		} else {
+			fs.Func(o.name, o.usage, check)
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return nil, err
+		}
+		return nil, &UsageError{err}
+	}
+	if fs.NArg() > 0 {
+		return nil, usagef("unexpected argument %q", fs.Arg(0))
+	}
+	var raw []byte
+	preset := ""
+	if *configPath != "" {
+		var err error
+		if raw, err = os.ReadFile(*configPath); err != nil {
+			return nil, fmt.Errorf("config file: %w", err)
+		}
+		var p struct {
+			Preset string `yaml:"preset"`
+		}
+		if err := yaml.Unmarshal(raw, &p); err != nil {
+			return nil, usagef("config file %s: %v", *configPath, err)
+		}
+		preset = p.Preset
+	}
+	var flagCfg fileConfig
+	for _, f := range pending {
+		f(&flagCfg)
+	}
+	if flagCfg.Preset != "" {
+		preset = flagCfg.Preset
+	}
+	if preset == "" {
+		preset = DefaultPreset
+	}
+	base, err := train.Preset(preset)
+	if err != nil {
+		return nil, &UsageError{err}
+	}
+	cfg := &fileConfig{Config: base, RunSettings: RunSettings{Listen: DefaultListen, Device: "auto", LogFormat: "text"}}
+	if raw != nil {
+		dec := yaml.NewDecoder(bytes.NewReader(raw))
+		dec.KnownFields(true)
+		if err := dec.Decode(cfg); err != nil && err.Error() != "EOF" {
+			return nil, usagef("config file %s: %v", *configPath, err)
+		}
+	}
+	for _, f := range pending {
+		if err := f(cfg); err != nil {
+			return nil, &UsageError{err}
+		}
+	}
+	cfg.Preset = preset
+	if cfg.Out == "" {
+		cfg.Out = "runs/" + preset
+	}
+	if err := cfg.Config.Validate(); err != nil {
+		return nil, &UsageError{err}
+	}
+	switch cfg.Device {
+	case "auto", "cpu", "cuda":
+	default:
+		return nil, usagef("device %q: want auto, cpu or cuda", cfg.Device)
+	}
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		return nil, usagef("log-format %q: want text or json", cfg.LogFormat)
+	}
+	return cfg, nil
+}

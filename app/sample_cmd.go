@@ -1,0 +1,83 @@
+package app
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"gan-train/cpu"
+	"gan-train/data"
+	"gan-train/internal/atomicfile"
+	"gan-train/model"
+	"gan-train/train"
+)
+
+func cmdSample(ctx context.Context, args []string, env Env) error {
+	fs := flag.NewFlagSet("gan-train sample", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	run := fs.String("run", "", "run directory (uses its latest checkpoint)")
+	ckPath := fs.String("checkpoint", "", "checkpoint file (instead of --run)")
+	n := fs.Int("n", 64, "number of samples")
+	out := fs.String("out", "", "output: a .png grid, or an .idx / .idx.gz / -ubyte file of MNIST-format images")
+	seed := fs.Uint64("seed", 0, "noise seed (0: the run's own seed)")
+	cols := fs.Int("cols", 0, "grid columns for PNG output (default: square-ish)")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return &UsageError{err}
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usagef("unexpected argument %q", fs.Arg(0))
+	case (*run == "") == (*ckPath == ""):
+		return usagef("give exactly one of --run DIR or --checkpoint FILE")
+	case *n <= 0:
+		return usagef("n %d: must be positive", *n)
+	case *out == "":
+		return usagef("--out is required (a .png or .idx file)")
+	}
+	if *ckPath == "" {
+		*ckPath = filepath.Join(*run, train.CheckpointFile)
+	}
+	ck, err := model.ReadCheckpointFile(*ckPath)
+	if err != nil {
+		return err
+	}
+	imgs, err := train.SampleCheckpoint(cpu.New(cpu.Options{}), ck, *n, *seed)
+	if err != nil {
+		return fmt.Errorf("sampling %s: %w", *ckPath, err)
+	}
+	lower := strings.ToLower(*out)
+	switch {
+	case strings.HasSuffix(lower, ".png"):
+		c := *cols
+		if c <= 0 {
+			for c = 1; c*c < *n; c++ {
+			}
+		}
+		png, err := train.GridPNG(imgs, c, 2)
+		if err != nil {
+			return err
+		}
+		if err := atomicfile.WriteBytes(*out, 0o644, png); err != nil {
+			return err
+		}
+	default:
+		pix := make([]uint8, len(imgs))
+		for i, v := range imgs {
+			pix[i] = train.ToByte(v)
+		}
+		ds, err := data.New("samples", *n, 28, 28, pix, nil)
+		if err != nil {
+			return err
+		}
+		if err := ds.Save(*out, ""); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(env.Stderr, "wrote %d samples from step %d to %s\n", *n, ck.Header.Step, *out)
+	return nil
+}

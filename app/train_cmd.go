@@ -1,0 +1,136 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"gan-train/data"
+	"gan-train/metrics"
+	"gan-train/train"
+)
+
+func cmdTrain(ctx context.Context, args []string, env Env) error {
+	cfg, err := parseTrainArgs(args, env)
+	if err != nil {
+		return err
+	}
+	log := newLogger(env.Stderr, cfg.LogFormat)
+
+	be, device, err := openBackend(ctx, cfg.Device, append([]string{"train"}, args...), env, log)
+	if err != nil {
+		return err
+	}
+	defer be.Close()
+
+	ds, err := loadData(cfg.Data, cfg.CacheDir)
+	if err != nil {
+		return err
+	}
+	if ds.H*ds.W != train.ImageSize {
+		return fmt.Errorf("data %s: images are %dx%d; gan-train's networks take 28x28 images", cfg.Data, ds.H, ds.W)
+	}
+	if n := len(ds.Pixels) / train.ImageSize; cfg.Batch*cfg.K > n {
+		return usagef("batch %d (times k=%d) is larger than the dataset %s (%d images)", cfg.Batch, cfg.K, cfg.Data, n)
+	}
+
+	runID := newRunID()
+	info := metrics.Info{Device: device, Preset: cfg.Preset, RunID: runID, Version: Version}
+	reg, err := metrics.NewRegistry()
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	m, err := metrics.New(reg, info)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	m.SetTargetSteps(cfg.Steps)
+	st := &status{info: info, started: time.Now(), target: cfg.Steps}
+
+	if cfg.Listen != "" {
+		srv, err := newServer(cfg.Listen, reg, st, log)
+		if err != nil {
+			return err
+		}
+		defer srv.Shutdown()
+		log.Info("serving", "url", "http://"+srv.Addr()+"/", "metrics", "http://"+srv.Addr()+"/metrics")
+	}
+	log.Info("training", "preset", cfg.Preset, "device", device, "steps", cfg.Steps, "batch", cfg.Batch,
+		"data", cfg.Data, "images", len(ds.Pixels)/train.ImageSize, "out", cfg.Out, "run_id", runID)
+
+	opts := train.RunOptions{
+		Dir: cfg.Out, Fresh: cfg.Fresh, Images: ds.Floats(data.Scale01), Logger: log,
+		Hooks: train.Hooks{
+			Started: func(t *train.Trainer, resumed int64) {
+				m.Resume(resumed, resumed*int64(cfg.K*cfg.Batch))
+			},
+			Log: func(s train.Stats) {
+				m.Report(metrics.Snapshot{
+					Step: s.Step, Samples: s.SamplesSeen, Epoch: s.Epoch,
+					DiscriminatorLoss: s.DLoss, GeneratorLoss: s.GLoss,
+					RealOutput: s.DReal, FakeOutput: s.DFake,
+					DiscriminatorGradientNorm: s.GradNormD, GeneratorGradientNorm: s.GradNormG,
+					DiscriminatorLearningRate: float64(cfg.DAdam.LR), GeneratorLearningRate: float64(cfg.GAdam.LR),
+				})
+				st.log(s)
+			},
+			Step:       func(d time.Duration) { m.ObserveStep(metrics.PhaseStep, d) },
+			Checkpoint: m.Checkpoint,
+			Sample:     st.setSample,
+			NonFinite:  m.NonFinite,
+		},
+	}
+	if env.IsTerminal && cfg.LogFormat == "text" {
+		opts.Progress = env.Stderr
+	}
+	runErr := train.Run(ctx, be, cfg.Config, opts)
+	st.mu.Lock()
+	st.done = runErr == nil
+	if runErr != nil {
+		st.err = runErr.Error()
+	}
+	st.mu.Unlock()
+	if cfg.PushGateway != "" {
+		pctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		if err := metrics.Push(pctx, cfg.PushGateway, "gan-train", reg, map[string]string{"run_id": runID}); err != nil {
+			log.Error("pushing final metrics", "gateway", cfg.PushGateway, "err", err)
+			if runErr == nil {
+				runErr = err
+			}
+		} else {
+			log.Info("pushed final metrics", "gateway", cfg.PushGateway)
+		}
+		cancel()
+	}
+	if runErr != nil {
+		var ue *UsageError
+		if errors.As(runErr, &ue) {
+			return runErr
+		}
+		return fmt.Errorf("training %s: %w", cfg.Out, runErr)
+	}
+	if ctx.Err() != nil {
+		log.Info("stopped by signal; resume with the same command", "out", cfg.Out)
+	}
+	return nil
+}
+
+// loadData resolves --data.
+func loadData(spec, cacheDir string) (*data.Dataset, error) {
+	if spec == "" || spec == "digits" {
+		return data.Embedded("train")
+	}
+	return nil, fmt.Errorf("data %q: only the embedded digits are supported yet", spec)
+}
+
+func newRunID() string {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Sprintf("run-%d", time.Now().UnixNano())
+	}
+	return hex.EncodeToString(b[:])
+}
+

@@ -1,0 +1,8 @@
+//go:build !cuda
+
+package main
+
+import "gan-train/app"
+
+// cudaSupport: the default build has none.
+func cudaSupport() *app.CUDA { return nil }
