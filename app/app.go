@@ -121,4 +121,3 @@ func goVersion() string {
 	}
 	return "unknown"
 }
-

@@ -133,4 +133,3 @@ func newRunID() string {
 	}
 	return hex.EncodeToString(b[:])
 }
-
