@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -121,6 +122,13 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 		c, err := t.Checkpoint()
 		if err != nil {
 			return err
+		}
+		for name, a := range c.Arrays {
+			for _, v := range a {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+					return fmt.Errorf("not checkpointing step %d: %s holds %v: %w", t.Step(), name, v, ErrNonFinite)
+				}
+			}
 		}
 		if err := c.WriteFile(ckPath); err != nil {
 			return fmt.Errorf("writing checkpoint: %w", err)

@@ -1,0 +1,234 @@
+package train
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gan-train/cpu"
+	"gan-train/data"
+	"gan-train/model"
+)
+
+func digits(t testing.TB, n int) []float32 {
+	t.Helper()
+	ds, err := data.Embedded("train")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds.Head(n).Floats(data.Scale01)
+}
+
+func tinyConfig(steps int64) Config {
+	c, _ := Preset("tiny")
+	c.Steps, c.LogEvery, c.SampleEvery, c.CheckpointEvery = steps, 1, 1000, 1000
+	return c
+}
+
+func readLog(t *testing.T, dir string) []Stats {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []Stats
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var s Stats
+		if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
+			t.Fatalf("metrics line %q: %v", sc.Text(), err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func sameTrajectory(t *testing.T, got, want []Stats) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%d logged steps, want %d", len(got), len(want))
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		if g.Step != w.Step || g.DLoss != w.DLoss || g.GLoss != w.GLoss || g.DReal != w.DReal ||
+			g.DFake != w.DFake || g.GradNormD != w.GradNormD || g.GradNormG != w.GradNormG || g.Epoch != w.Epoch {
+			t.Fatalf("step %d differs:\n got %+v\nwant %+v", w.Step, g, w)
+		}
+	}
+}
+
+// A run stopped at step s and resumed gives bit-identical losses to an
+// uninterrupted run, whatever the worker count of the CPU backend.
+func TestResumeIsBitIdentical(t *testing.T) {
+	imgs := digits(t, 700) // 21 batches of 32: epochs roll over inside the run
+	const total = 60
+	full := t.TempDir()
+	if err := Run(context.Background(), cpu.New(cpu.Options{Workers: 1}), tinyConfig(total), RunOptions{Dir: full, Images: imgs}); err != nil {
+		t.Fatal(err)
+	}
+	want := readLog(t, full)
+	if len(want) != total {
+		t.Fatalf("uninterrupted run logged %d steps, want %d", len(want), total)
+	}
+
+	// Stopped by its context at step 23 (as SIGINT does), then resumed on another worker count.
+	split := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	opts := RunOptions{Dir: split, Images: imgs, Hooks: Hooks{Log: func(s Stats) {
+		if s.Step == 23 {
+			cancel()
+		}
+	}}}
+	if err := Run(ctx, cpu.New(cpu.Options{Workers: 3}), tinyConfig(total), opts); err != nil {
+		t.Fatal(err)
+	}
+	ck, err := model.ReadCheckpointFile(filepath.Join(split, CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ck.Header.Step != 23 {
+		t.Fatalf("interrupted run checkpointed step %d, want 23", ck.Header.Step)
+	}
+	if err := Run(context.Background(), cpu.New(cpu.Options{Workers: 2}), tinyConfig(total), RunOptions{Dir: split, Images: imgs}); err != nil {
+		t.Fatal(err)
+	}
+	sameTrajectory(t, readLog(t, split), want)
+
+	// The final grids agree byte for byte too.
+	a, _ := os.ReadFile(filepath.Join(full, FinalSample))
+	b, _ := os.ReadFile(filepath.Join(split, FinalSample))
+	if len(a) == 0 || string(a) != string(b) {
+		t.Errorf("final sample grids differ (%d and %d bytes)", len(a), len(b))
+	}
+}
+
+func TestFreshIgnoresCheckpoint(t *testing.T) {
+	imgs := digits(t, 200)
+	dir := t.TempDir()
+	if err := Run(context.Background(), cpu.New(cpu.Options{}), tinyConfig(5), RunOptions{Dir: dir, Images: imgs}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Run(context.Background(), cpu.New(cpu.Options{}), tinyConfig(5), RunOptions{Dir: dir, Images: imgs, Fresh: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := readLog(t, dir); len(got) != 5 || got[0].Step != 1 {
+		t.Errorf("fresh run logged %d lines starting at step %v, want 5 from step 1", len(got), got[0].Step)
+	}
+}
+
+func TestCheckpointOfAnotherArchitecture(t *testing.T) {
+	imgs := digits(t, 200)
+	dir := t.TempDir()
+	if err := Run(context.Background(), cpu.New(cpu.Options{}), tinyConfig(3), RunOptions{Dir: dir, Images: imgs}); err != nil {
+		t.Fatal(err)
+	}
+	c := tinyConfig(6)
+	c.GHidden = []int{48}
+	err := Run(context.Background(), cpu.New(cpu.Options{}), c, RunOptions{Dir: dir, Images: imgs})
+	if err == nil || !strings.Contains(err.Error(), "another architecture") {
+		t.Fatalf("error %v, want one about another architecture", err)
+	}
+}
+
+func TestCorruptCheckpointIsAnError(t *testing.T) {
+	imgs := digits(t, 200)
+	dir := t.TempDir()
+	if err := Run(context.Background(), cpu.New(cpu.Options{}), tinyConfig(3), RunOptions{Dir: dir, Images: imgs}); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, CheckpointFile)
+	b, _ := os.ReadFile(p)
+	b[len(b)/2] ^= 0xff
+	os.WriteFile(p, b, 0o644)
+	err := Run(context.Background(), cpu.New(cpu.Options{}), tinyConfig(6), RunOptions{Dir: dir, Images: imgs})
+	if err == nil || !strings.Contains(err.Error(), "checksum") {
+		t.Fatalf("error %v, want a checksum error", err)
+	}
+}
+
+// A learning rate large enough to blow the networks up stops the run with
+// an error naming the step, and leaves the last good checkpoint intact.
+func TestNonFiniteStopsWithStep(t *testing.T) {
+	imgs := digits(t, 200)
+	dir := t.TempDir()
+	if err := Run(context.Background(), cpu.New(cpu.Options{}), tinyConfig(4), RunOptions{Dir: dir, Images: imgs}); err != nil {
+		t.Fatal(err)
+	}
+	c := tinyConfig(200)
+	c.CheckpointEvery = 1
+	c.DAdam.LR, c.GAdam.LR = 1e38, 1e38
+	err := Run(context.Background(), cpu.New(cpu.Options{}), c, RunOptions{Dir: dir, Images: imgs})
+	if !errors.Is(err, ErrNonFinite) || !strings.Contains(err.Error(), "step ") {
+		t.Fatalf("error %v, want a non-finite error naming the step", err)
+	}
+	t.Log(err)
+	ck, cerr := model.ReadCheckpointFile(filepath.Join(dir, CheckpointFile))
+	if cerr != nil {
+		t.Fatalf("last good checkpoint unreadable: %v", cerr)
+	}
+	for name, a := range ck.Arrays {
+		for _, v := range a {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				t.Fatalf("checkpoint array %s holds %v", name, v)
+			}
+		}
+	}
+}
+
+func TestValidateNamesSetting(t *testing.T) {
+	cases := []struct {
+		mut  func(*Config)
+		want string
+	}{
+		{func(c *Config) { c.Batch = 0 }, "batch 0"},
+		{func(c *Config) { c.Steps = -1 }, "steps -1"},
+		{func(c *Config) { c.DAdam.LR = 0 }, "d-lr"},
+		{func(c *Config) { c.GAdam.LR = -1 }, "g-lr"},
+		{func(c *Config) { c.GHidden = []int{0} }, "g-hidden width"},
+		{func(c *Config) { c.DHiddenAct = "swish" }, "d-hidden-act"},
+		{func(c *Config) { c.Prior = "cauchy" }, "prior"},
+		{func(c *Config) { c.GLoss = "wasserstein" }, "g-loss"},
+		{func(c *Config) { c.LabelSmoothing = 1 }, "label-smoothing"},
+	}
+	for _, tc := range cases {
+		c, _ := Preset("edward")
+		tc.mut(&c)
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("error %v, want one naming %q", err, tc.want)
+		}
+	}
+	if _, err := Preset("nope"); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("unknown preset error %v, want one naming it", err)
+	}
+}
+
+func TestPermutationIsAPermutation(t *testing.T) {
+	for _, n := range []int{1, 2, 5, 1000} {
+		p := Permutation(7, 3, n)
+		seen := make([]bool, n)
+		for _, v := range p {
+			if v < 0 || v >= n || seen[v] {
+				t.Fatalf("n=%d: %v is not a permutation", n, p)
+			}
+			seen[v] = true
+		}
+	}
+	a, b := Permutation(7, 0, 100), Permutation(7, 1, 100)
+	same := 0
+	for i := range a {
+		if a[i] == b[i] {
+			same++
+		}
+	}
+	if same > 10 {
+		t.Errorf("epochs 0 and 1 agree at %d of 100 positions: not reshuffled", same)
+	}
+}
