@@ -99,7 +99,7 @@ func TestFrechetDistance(t *testing.T) {
 	q := 1 / math.Sqrt2
 	rot := func(l1, l2 float64) []float64 {
 		// Q = [[q, -q], [q, q]]; Q diag(l1, l2) Qᵀ
-		return []float64{q*q*(l1+l2), q * q * (l1 - l2), q * q * (l1 - l2), q*q*(l1+l2)}
+		return []float64{q * q * (l1 + l2), q * q * (l1 - l2), q * q * (l1 - l2), q * q * (l1 + l2)}
 	}
 	r1 := gaussian([]float64{0, 0}, rot(1, 4))
 	r2 := gaussian([]float64{0, 0}, rot(9, 1))
