@@ -113,7 +113,7 @@ func compare(t *testing.T, what string, got []float32, want []float64) {
 	}
 }
 
-func upload(t *testing.T, be *Backend, v []float32) model.Buf {
+func upload(t testing.TB, be *Backend, v []float32) model.Buf {
 	b, err := be.Alloc(len(v))
 	if err != nil {
 		t.Fatal(err)
