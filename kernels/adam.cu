@@ -7,6 +7,8 @@
 //   m_i = b1*m_i + (1-b1)*g_i
 //   v_i = b2*v_i + (1-b2)*g_i²
 //   p_i -= lr * (m_i/(1-b1^t)) / (sqrt(v_i/(1-b2^t)) + eps)
+// A step count of 0 (the counter was never set) leaves everything unchanged
+// and raises GT_ERR_ADAM_STEP0 in the error flag err.
 // The bias corrections 1-b^t are computed in double precision: in float,
 // 1 - 0.999^t loses about 4 digits at small t.
 //
@@ -18,9 +20,17 @@
 #include "common.cuh"
 
 extern "C" __global__ void adam_step(float *p, const float *g, float *m, float *v, int n, float lr,
-                                     float b1, float b2, float eps, const float *tc)
+                                     float b1, float b2, float eps, const float *tc,
+                                     unsigned int *err)
 {
-    double t = (double)gt_counter(tc);
+    unsigned int t0 = gt_counter(tc);
+    if (t0 == 0u) {
+        if (blockIdx.x == 0 && threadIdx.x == 0) {
+            gt_flag(err, GT_ERR_ADAM_STEP0);
+        }
+        return;
+    }
+    double t = (double)t0;
     float bc1 = (float)(1.0 - pow((double)b1, t));
     float bc2 = (float)(1.0 - pow((double)b2, t));
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {

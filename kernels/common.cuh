@@ -51,6 +51,22 @@ __device__ __forceinline__ float gt_sigmoid(float x)
     return e / (1.0f + e);
 }
 
+// Device-side input errors. Kernels that can detect bad input (a step count
+// of 0, a label or row number out of range) OR one of these bits into a
+// 32-bit flag in device memory that the Go backend reads and clears at Sync,
+// turning it into an error; the computation itself leaves the affected
+// outputs unchanged (Adam) or NaN (the others).
+#define GT_ERR_ADAM_STEP0 1u
+#define GT_ERR_GATHER_RANGE 2u
+#define GT_ERR_SOFTMAX_LABEL 4u
+
+__device__ __forceinline__ void gt_flag(unsigned int *err, unsigned int code)
+{
+    if (err) {
+        atomicOr(err, code);
+    }
+}
+
 // Counters are 1-element float buffers holding the bits of a uint32.
 __device__ __forceinline__ unsigned int gt_counter(const float *c)
 {

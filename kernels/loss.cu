@@ -11,7 +11,8 @@
 // (batch) holding class numbers as float32:
 //   p_r = softmax(x_r);  loss[0] = scale * Σ_r -log p_r[label_r]
 //   dx_r = scale * (p_r - onehot(label_r))        (dx may be null)
-// A label outside [0, classes) makes the loss NaN and its dx row NaN.
+// A label that is not a class number in [0, classes) makes the loss NaN and
+// its dx row NaN, and raises GT_ERR_SOFTMAX_LABEL in the error flag err.
 //
 // Determinism: every reduction has a fixed order. Pass 1 (the *_partial
 // kernels, a grid of blocks of a power-of-two size) has each thread sum a
@@ -69,7 +70,8 @@ extern "C" __global__ void reduce_map_partial(float *partial, const float *x, in
 
 // One thread per row: classes is small (10 for MNIST labels).
 extern "C" __global__ void softmax_xent_partial(float *dx, float *partial, const float *x, const float *labels,
-                                                int batch, int classes, float scale)
+                                                int batch, int classes, float scale,
+                                                unsigned int *err)
 {
     float s = 0.0f;
     for (int r = blockIdx.x * blockDim.x + threadIdx.x; r < batch; r += gridDim.x * blockDim.x) {
@@ -77,6 +79,9 @@ extern "C" __global__ void softmax_xent_partial(float *dx, float *partial, const
         float lf = labels[r];
         int label = (int)lf;
         bool ok = lf >= 0.0f && lf < (float)classes && (float)label == lf;
+        if (!ok) {
+            gt_flag(err, GT_ERR_SOFTMAX_LABEL);
+        }
         float mx = xr[0];
         for (int c = 1; c < classes; c++) {
             mx = fmaxf(mx, xr[c]);

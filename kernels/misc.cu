@@ -8,7 +8,8 @@
 //                src is (srcRows, cols), perm holds row numbers of src as
 //                float32 (permLen of them), dst is (rows, cols). A perm
 //                position past permLen or a row number outside src writes
-//                NaN into that row, so the mistake shows in the losses.
+//                NaN into that row and raises GT_ERR_GATHER_RANGE in the
+//                error flag err, which the Go backend reports at Sync.
 //
 // Variants: 1 (this file), grid-stride loops, one thread per element.
 //
@@ -39,7 +40,8 @@ extern "C" __global__ void affine_f32(float *x, int n, float a, float c)
 }
 
 extern "C" __global__ void gather_rows(float *dst, const float *src, const float *perm, int rows, int cols,
-                                       int srcRows, int permLen, const float *bc)
+                                       int srcRows, int permLen, const float *bc,
+                                       unsigned int *err)
 {
     unsigned int b = gt_counter(bc);
     long long total = (long long)rows * cols;
@@ -47,13 +49,18 @@ extern "C" __global__ void gather_rows(float *dst, const float *src, const float
          e += (long long)gridDim.x * blockDim.x) {
         int r = (int)(e / cols), c = (int)(e % cols);
         long long pos = (long long)b * rows + r;
+        bool ok = false;
         float v = __int_as_float(0x7fc00000);
         if (pos < permLen) {
             float pf = perm[pos];
             int row = (int)pf;
-            if (pf >= 0.0f && row < srcRows) {
+            if (pf >= 0.0f && row < srcRows && (float)row == pf) {
                 v = src[(size_t)row * cols + c];
+                ok = true;
             }
+        }
+        if (!ok && c == 0) {
+            gt_flag(err, GT_ERR_GATHER_RANGE);
         }
         dst[e] = v;
     }

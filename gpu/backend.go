@@ -1,0 +1,494 @@
+//go:build cuda
+
+package gpu
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"strings"
+	"unsafe"
+
+	"gorgonia.org/cu"
+
+	"gan-train/kernels"
+	"gan-train/model"
+)
+
+// Kernel error flag bits, as defined in kernels/common.cuh.
+const (
+	errAdamStep0    = 1
+	errGatherRange  = 2
+	errSoftmaxLabel = 4
+)
+
+// partials is the length of the scratch buffer for the first pass of the
+// two-pass reductions (one float per block); also the largest grid such a
+// pass uses.
+const partials = 1024
+
+// Backend is the CUDA implementation of model.Backend on one device: a
+// retained primary context, one non-blocking stream on which every
+// operation is enqueued in call order, and the kernels of package kernels.
+//
+// A Backend is not safe for concurrent use: call it from one goroutine at a
+// time (see the package documentation for why no goroutine of its own is
+// needed).
+type Backend struct {
+	ordinal int
+	dev     cu.Device
+	pctx    cu.CUContext
+	stream  cu.Stream
+	drv     *driver
+	mods    []module
+	k       kernelSet
+	sms     int
+
+	scratch cu.DevicePtr // partials floats for reductions
+	flag    cu.DevicePtr // one uint32: kernel error bits
+
+	live      map[*allocation]struct{}
+	err       error // first failure since the last Sync
+	capturing bool
+	closed    bool
+}
+
+var (
+	_ model.Backend  = (*Backend)(nil)
+	_ model.Capturer = (*Backend)(nil)
+)
+
+// allocation is one cuMemAlloc block; Bufs and views point to it.
+type allocation struct {
+	ptr   cu.DevicePtr
+	n     int
+	freed bool
+}
+
+// Buf is device memory: n float32 values starting at off elements into an
+// allocation.
+type Buf struct {
+	a   *allocation
+	off int
+	n   int
+	be  *Backend
+}
+
+// Len is the number of float32 elements.
+func (b *Buf) Len() int { return b.n }
+
+// ptr is the device address of the first element.
+func (b *Buf) ptr() uint64 { return uint64(b.a.ptr) + 4*uint64(b.off) }
+
+// kernelSet holds every kernel the backend launches.
+type kernelSet struct {
+	denseForward1, denseBackwardDX1, denseBackwardDW1 kernel
+	denseForward64, denseForward32                    kernel
+	denseBackward64, denseBackward32                  kernel
+	logitBCE, reduceMap, softmaxXent, reduceFinal     kernel
+	adam                                              kernel
+	noise, binarize, counterSet, counterInc           kernel
+	copy, fill, affine, gatherRows                    kernel
+}
+
+// Open starts a backend on the device with the given ordinal: it retains
+// the device's primary context, creates a stream, JIT-compiles the embedded
+// PTX (cached by the driver after the first run) and allocates the scratch
+// memory the reductions use.
+func Open(ordinal int) (*Backend, error) {
+	n, err := cu.NumDevices()
+	if err != nil {
+		return nil, fmt.Errorf("gpu: counting CUDA devices: %w", err)
+	}
+	if ordinal < 0 || ordinal >= n {
+		return nil, fmt.Errorf("gpu: device ordinal %d: want 0 to %d (%d CUDA devices)", ordinal, n-1, n)
+	}
+	dev, err := cu.GetDevice(ordinal)
+	if err != nil {
+		return nil, fmt.Errorf("gpu: getting device %d: %w", ordinal, err)
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	pctx, err := dev.RetainPrimaryCtx()
+	if err != nil {
+		return nil, fmt.Errorf("gpu: retaining the primary context of device %d: %w", ordinal, err)
+	}
+	be := &Backend{ordinal: ordinal, dev: dev, pctx: pctx, live: map[*allocation]struct{}{}}
+	if err := be.init(); err != nil {
+		be.release()
+		return nil, fmt.Errorf("gpu: opening device %d: %w", ordinal, err)
+	}
+	return be, nil
+}
+
+// init runs on Open's locked thread.
+func (be *Backend) init() error {
+	if err := cu.SetCurrentContext(be.pctx); err != nil {
+		return fmt.Errorf("making the primary context current: %w", err)
+	}
+	s, err := cu.MakeStream(cu.NonBlocking)
+	if err != nil {
+		return fmt.Errorf("creating a stream: %w", err)
+	}
+	be.stream = s
+	if be.drv, err = newDriver(s); err != nil {
+		return err
+	}
+	if be.sms, err = be.dev.Attribute(cu.MultiprocessorCount); err != nil {
+		return fmt.Errorf("reading the multiprocessor count: %w", err)
+	}
+	byName := map[string]module{}
+	for _, m := range kernels.Modules() {
+		mod, err := be.drv.loadModule(m.Name, m.PTX)
+		if err != nil {
+			return err
+		}
+		be.mods = append(be.mods, mod)
+		byName[m.Name] = mod
+	}
+	for _, f := range []struct {
+		mod, name string
+		k         *kernel
+	}{
+		{"dense", "dense_forward1", &be.k.denseForward1},
+		{"dense", "dense_backward_dx1", &be.k.denseBackwardDX1},
+		{"dense", "dense_backward_dw1", &be.k.denseBackwardDW1},
+		{"dense", "dense_forward2_64", &be.k.denseForward64},
+		{"dense", "dense_forward2_32", &be.k.denseForward32},
+		{"dense", "dense_backward2_64", &be.k.denseBackward64},
+		{"dense", "dense_backward2_32", &be.k.denseBackward32},
+		{"loss", "logit_bce_partial", &be.k.logitBCE},
+		{"loss", "reduce_map_partial", &be.k.reduceMap},
+		{"loss", "softmax_xent_partial", &be.k.softmaxXent},
+		{"loss", "reduce_final", &be.k.reduceFinal},
+		{"adam", "adam_step", &be.k.adam},
+		{"rng", "rng_noise", &be.k.noise},
+		{"rng", "rng_binarize", &be.k.binarize},
+		{"rng", "counter_set", &be.k.counterSet},
+		{"rng", "counter_inc", &be.k.counterInc},
+		{"misc", "copy_f32", &be.k.copy},
+		{"misc", "fill_f32", &be.k.fill},
+		{"misc", "affine_f32", &be.k.affine},
+		{"misc", "gather_rows", &be.k.gatherRows},
+	} {
+		if *f.k, err = be.drv.function(byName[f.mod], f.name); err != nil {
+			return err
+		}
+	}
+	if be.scratch, err = cu.MemAlloc(4 * partials); err != nil {
+		return fmt.Errorf("allocating reduction scratch: %w", err)
+	}
+	if be.flag, err = cu.MemAlloc(4); err != nil {
+		return fmt.Errorf("allocating the error flag: %w", err)
+	}
+	if err := cu.MemsetD32(be.flag, 0, 1); err != nil {
+		return fmt.Errorf("clearing the error flag: %w", err)
+	}
+	return nil
+}
+
+// bind locks the calling goroutine to its OS thread and makes the context
+// current there, for the cold paths that call gorgonia.org/cu's plain
+// functions (each its own cgo call). The returned function unlocks.
+func (be *Backend) bind() (func(), error) {
+	runtime.LockOSThread()
+	if err := cu.SetCurrentContext(be.pctx); err != nil {
+		runtime.UnlockOSThread()
+		return nil, fmt.Errorf("gpu: making the context current: %w", err)
+	}
+	return runtime.UnlockOSThread, nil
+}
+
+// fail records the first error, which Sync returns.
+func (be *Backend) fail(err error) {
+	if be.err == nil && err != nil {
+		be.err = err
+	}
+}
+
+// Name is "cuda".
+func (be *Backend) Name() string { return "cuda" }
+
+// Ordinal is the device number the backend was opened on.
+func (be *Backend) Ordinal() int { return be.ordinal }
+
+// usable reports why the backend cannot take host-side work now, or nil.
+func (be *Backend) usable(op string) error {
+	switch {
+	case be.closed:
+		return fmt.Errorf("gpu: %s: backend is closed", op)
+	case be.capturing:
+		return fmt.Errorf("gpu: %s: not allowed while capturing a graph (it touches host memory or synchronizes)", op)
+	}
+	return nil
+}
+
+// Alloc returns n zeroed float32 values of device memory.
+func (be *Backend) Alloc(n int) (model.Buf, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("gpu: Alloc: negative length %d", n)
+	}
+	if err := be.usable("Alloc"); err != nil {
+		return nil, err
+	}
+	a := &allocation{n: n}
+	if n > 0 {
+		unbind, err := be.bind()
+		if err != nil {
+			return nil, err
+		}
+		defer unbind()
+		if a.ptr, err = cu.MemAlloc(4 * int64(n)); err != nil {
+			return nil, fmt.Errorf("gpu: allocating %d floats (%d bytes): %w", n, 4*int64(n), err)
+		}
+		if err := cu.MemsetD32Async(a.ptr, 0, int64(n), be.stream); err != nil {
+			_ = cu.MemFree(a.ptr)
+			return nil, fmt.Errorf("gpu: zeroing %d floats: %w", n, err)
+		}
+	}
+	be.live[a] = struct{}{}
+	return &Buf{a: a, n: n, be: be}, nil
+}
+
+// View returns the n elements of b starting at off, sharing b's memory.
+func (be *Backend) View(b model.Buf, off, n int) model.Buf {
+	d := be.buf("View", "b", b)
+	if off < 0 || n < 0 || off+n > d.n {
+		panic(fmt.Sprintf("gpu: View(%d, %d) of a Buf of %d elements", off, n, d.n))
+	}
+	return &Buf{a: d.a, off: d.off + off, n: n, be: be}
+}
+
+// Free releases b, which must not be a view. Freeing a view or freeing
+// twice records an error.
+func (be *Backend) Free(b model.Buf) {
+	d := be.buf("Free", "b", b)
+	switch {
+	case d.off != 0 || d.n != d.a.n:
+		be.fail(errors.New("gpu: Free of a view"))
+		return
+	case d.a.freed:
+		be.fail(errors.New("gpu: Free of a freed Buf"))
+		return
+	}
+	if err := be.usable("Free"); err != nil {
+		be.fail(err)
+		return
+	}
+	d.a.freed = true
+	delete(be.live, d.a)
+	if d.a.n == 0 {
+		return
+	}
+	unbind, err := be.bind()
+	if err != nil {
+		be.fail(err)
+		return
+	}
+	defer unbind()
+	// cuMemFree waits for work in flight that may use the memory.
+	if err := cu.MemFree(d.a.ptr); err != nil {
+		be.fail(fmt.Errorf("gpu: freeing %d floats: %w", d.a.n, err))
+	}
+}
+
+// Upload copies src to dst (len(src) == dst.Len()), ordered on the stream
+// after the work already enqueued. It returns once src may be reused.
+func (be *Backend) Upload(dst model.Buf, src []float32) error {
+	d := be.buf("Upload", "dst", dst)
+	if len(src) != d.n {
+		return fmt.Errorf("gpu: Upload: %d values into a Buf of %d", len(src), d.n)
+	}
+	if err := be.usable("Upload"); err != nil {
+		return err
+	}
+	if d.a.freed {
+		return errors.New("gpu: Upload: Buf was freed")
+	}
+	if d.n == 0 {
+		return nil
+	}
+	unbind, err := be.bind()
+	if err != nil {
+		return err
+	}
+	defer unbind()
+	// Pageable host memory: the driver stages src before returning.
+	if err := cu.MemcpyHtoDAsync(cu.DevicePtr(d.ptr()), unsafe.Pointer(&src[0]), 4*int64(d.n), be.stream); err != nil {
+		return fmt.Errorf("gpu: Upload of %d floats: %w", d.n, err)
+	}
+	return nil
+}
+
+// Download waits for the work enqueued so far and copies src to dst
+// (len(dst) == src.Len()). It returns the first pending error, if any,
+// without copying.
+func (be *Backend) Download(dst []float32, src model.Buf) error {
+	s := be.buf("Download", "src", src)
+	if len(dst) != s.n {
+		return fmt.Errorf("gpu: Download: Buf of %d values into %d", s.n, len(dst))
+	}
+	if err := be.usable("Download"); err != nil {
+		return err
+	}
+	if s.a.freed {
+		return errors.New("gpu: Download: Buf was freed")
+	}
+	if err := be.Sync(); err != nil {
+		return fmt.Errorf("gpu: Download: %w", err)
+	}
+	if s.n == 0 {
+		return nil
+	}
+	unbind, err := be.bind()
+	if err != nil {
+		return err
+	}
+	defer unbind()
+	if err := cu.MemcpyDtoHAsync(unsafe.Pointer(&dst[0]), cu.DevicePtr(s.ptr()), 4*int64(s.n), be.stream); err != nil {
+		return fmt.Errorf("gpu: Download of %d floats: %w", s.n, err)
+	}
+	if err := be.stream.Synchronize(); err != nil {
+		return fmt.Errorf("gpu: Download of %d floats: waiting for the copy: %w", s.n, err)
+	}
+	return nil
+}
+
+// Sync waits for the work enqueued so far and returns the first error since
+// the last Sync: a failed launch or driver call, or bad input a kernel
+// detected (a step counter of 0, a label or row number out of range).
+func (be *Backend) Sync() error {
+	if err := be.usable("Sync"); err != nil {
+		return err
+	}
+	err := be.err
+	be.err = nil
+	unbind, berr := be.bind()
+	if berr != nil {
+		return errors.Join(err, berr)
+	}
+	defer unbind()
+	if serr := be.stream.Synchronize(); serr != nil {
+		// A kernel fault poisons the context: every later call fails too.
+		return errors.Join(err, fmt.Errorf("gpu: waiting for the stream: %w", serr))
+	}
+	var bits uint32
+	if ferr := cu.MemcpyDtoH(unsafe.Pointer(&bits), be.flag, 4); ferr != nil {
+		return errors.Join(err, fmt.Errorf("gpu: reading the kernel error flag: %w", ferr))
+	}
+	if bits != 0 {
+		if ferr := cu.MemsetD32(be.flag, 0, 1); ferr != nil {
+			return errors.Join(err, fmt.Errorf("gpu: clearing the kernel error flag: %w", ferr))
+		}
+		if err == nil {
+			err = flagError(bits)
+		}
+	}
+	return err
+}
+
+// flagError describes the kernel error bits.
+func flagError(bits uint32) error {
+	var msgs []string
+	if bits&errAdamStep0 != 0 {
+		msgs = append(msgs, "Adam: step counter is 0, want >= 1 (parameters left unchanged)")
+	}
+	if bits&errGatherRange != 0 {
+		msgs = append(msgs, "GatherRows: batch runs past perm, or a row number is not an integer in range (rows set to NaN)")
+	}
+	if bits&errSoftmaxLabel != 0 {
+		msgs = append(msgs, "SoftmaxXent: a label is not a class number in [0, classes) (loss NaN)")
+	}
+	if rest := bits &^ (errAdamStep0 | errGatherRange | errSoftmaxLabel); rest != 0 {
+		msgs = append(msgs, fmt.Sprintf("unknown kernel error bits %#x", rest))
+	}
+	return fmt.Errorf("gpu: %s", strings.Join(msgs, "; "))
+}
+
+// Close waits for pending work and releases every allocation, the kernels,
+// the stream and the context. The backend is unusable afterwards.
+func (be *Backend) Close() error {
+	if be.closed {
+		return nil
+	}
+	if be.capturing {
+		return errors.New("gpu: Close: a graph capture is in progress")
+	}
+	err := be.Sync()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if serr := cu.SetCurrentContext(be.pctx); serr != nil {
+		err = errors.Join(err, fmt.Errorf("gpu: Close: making the context current: %w", serr))
+	}
+	for a := range be.live {
+		if a.n > 0 {
+			if ferr := cu.MemFree(a.ptr); ferr != nil {
+				err = errors.Join(err, fmt.Errorf("gpu: Close: freeing %d floats: %w", a.n, ferr))
+			}
+		}
+		a.freed = true
+	}
+	be.live = nil
+	return errors.Join(err, be.release())
+}
+
+// release frees what Open acquired; it tolerates a partial Open and runs on
+// a locked thread.
+func (be *Backend) release() error {
+	be.closed = true
+	var err error
+	if be.flag != 0 {
+		err = errors.Join(err, cu.MemFree(be.flag))
+		be.flag = 0
+	}
+	if be.scratch != 0 {
+		err = errors.Join(err, cu.MemFree(be.scratch))
+		be.scratch = 0
+	}
+	if be.drv != nil {
+		for _, m := range be.mods {
+			err = errors.Join(err, be.drv.unloadModule(m))
+		}
+		be.mods = nil
+		be.drv.free()
+		be.drv = nil
+	}
+	if be.stream != (cu.Stream{}) {
+		err = errors.Join(err, be.stream.Destroy())
+	}
+	err = errors.Join(err, be.dev.ReleasePrimaryCtx())
+	if err != nil {
+		return fmt.Errorf("gpu: releasing device %d: %w", be.ordinal, err)
+	}
+	return nil
+}
+
+// buf returns b as a live *Buf of this backend, panicking (a programming
+// error, like a shape mismatch) otherwise.
+func (be *Backend) buf(op, name string, b model.Buf) *Buf {
+	d, ok := b.(*Buf)
+	if !ok || d == nil {
+		panic(fmt.Sprintf("gpu: %s: %s is a %T, not a Buf of the cuda backend", op, name, b))
+	}
+	if d.be != be {
+		panic(fmt.Sprintf("gpu: %s: %s belongs to another cuda backend", op, name))
+	}
+	return d
+}
+
+// opt is buf for optional arguments: a nil interface or nil *Buf gives nil.
+func (be *Backend) opt(op, name string, b model.Buf) *Buf {
+	if b == nil {
+		return nil
+	}
+	if d, ok := b.(*Buf); ok && d == nil {
+		return nil
+	}
+	return be.buf(op, name, b)
+}
+
+// f32bits and i32 encode kernel parameters for driver.launch.
+func f32bits(v float32) uint64 { return uint64(math.Float32bits(v)) }
+
+func i32(v int) uint64 { return uint64(uint32(int32(v))) }
