@@ -31,7 +31,7 @@ const (
 	maxDims   = 4 // the MNIST family uses 1 and 3; anything above 4 is garbage
 	// readChunk is the first allocation for a data section of unknown
 	// actual size; the buffer then doubles as bytes arrive.
-	readChunk = 1 << 20
+	readChunk = 64 << 10
 )
 
 // Sentinel errors wrapped by the readers; test with errors.Is.
@@ -260,22 +260,7 @@ func ReadLabelsFile(path string) ([]uint8, error) {
 // ReadFiles reads an images file and, unless labelsPath is empty, its
 // labels file; the two must agree in count.
 func ReadFiles(imagesPath, labelsPath string) (*Dataset, error) {
-	d, err := ReadImagesFile(imagesPath)
-	if err != nil {
-		return nil, err
-	}
-	if labelsPath == "" {
-		return d, nil
-	}
-	labels, err := ReadLabelsFile(labelsPath)
-	if err != nil {
-		return nil, err
-	}
-	if len(labels) != d.N {
-		return nil, fmt.Errorf("%s has %d images but %s has %d labels: %w", imagesPath, d.N, labelsPath, len(labels), ErrMismatch)
-	}
-	d.Labels = labels
-	return d, nil
+	return readPair(imagesPath, labelsPath, newOptions(nil))
 }
 
 // WriteIDX writes one IDX file of unsigned bytes: magic, dims, data.
