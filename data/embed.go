@@ -3,7 +3,6 @@ package data
 import (
 	"embed"
 	"fmt"
-	"io/fs"
 )
 
 // embedded holds the default digits (see embedded/README.md).
@@ -26,7 +25,7 @@ func Embedded(split string) (*Dataset, error) {
 			return nil, fmt.Errorf("embedded digits: %w (regenerate with go run ./scripts/mkdigits)", err)
 		}
 		defer f.Close()
-		return ReadIDX(f.(fs.File), p, 0)
+		return ReadIDX(f, p, 0)
 	}
 	img, err := read("images-idx3")
 	if err != nil {
