@@ -30,41 +30,45 @@ func gflops(b *testing.B, flopsPerOp float64) {
 }
 
 func BenchmarkDenseForward(b *testing.B) {
-	be := New(Options{})
-	for _, l := range edwardLayers {
-		b.Run(l.name, func(b *testing.B) {
-			r := rand.New(rand.NewPCG(1, 2))
-			x := upload(nil, be, randSlice(r, l.batch*l.in, -1, 1))
-			w := upload(nil, be, randSlice(r, l.in*l.out, -0.1, 0.1))
-			bias := upload(nil, be, randSlice(r, l.out, -0.1, 0.1))
-			y := upload(nil, be, make([]float32, l.batch*l.out))
-			b.ResetTimer()
-			for range b.N {
-				be.DenseForward(y, x, w, bias, l.batch, l.in, l.out, l.act)
-			}
-			gflops(b, float64(2*l.batch*l.in*l.out))
-		})
+	for _, g := range gemms {
+		be := New(Options{GEMM: g.gemm})
+		for _, l := range edwardLayers {
+			b.Run(g.name+"/"+l.name, func(b *testing.B) {
+				r := rand.New(rand.NewPCG(1, 2))
+				x := upload(nil, be, randSlice(r, l.batch*l.in, -1, 1))
+				w := upload(nil, be, randSlice(r, l.in*l.out, -0.1, 0.1))
+				bias := upload(nil, be, randSlice(r, l.out, -0.1, 0.1))
+				y := upload(nil, be, make([]float32, l.batch*l.out))
+				b.ResetTimer()
+				for range b.N {
+					be.DenseForward(y, x, w, bias, l.batch, l.in, l.out, l.act)
+				}
+				gflops(b, float64(2*l.batch*l.in*l.out))
+			})
+		}
 	}
 }
 
 func BenchmarkDenseBackward(b *testing.B) {
-	be := New(Options{})
-	for _, l := range edwardLayers {
-		b.Run(l.name, func(b *testing.B) {
-			r := rand.New(rand.NewPCG(1, 2))
-			x := upload(nil, be, randSlice(r, l.batch*l.in, -1, 1))
-			w := upload(nil, be, randSlice(r, l.in*l.out, -0.1, 0.1))
-			y := upload(nil, be, randSlice(r, l.batch*l.out, 0.01, 0.99))
-			dy := upload(nil, be, randSlice(r, l.batch*l.out, -1, 1))
-			dx := upload(nil, be, make([]float32, l.batch*l.in))
-			dw := upload(nil, be, make([]float32, l.in*l.out))
-			db := upload(nil, be, make([]float32, l.out))
-			b.ResetTimer()
-			for range b.N {
-				be.DenseBackward(dx, dw, db, dy, x, w, y, l.batch, l.in, l.out, l.act)
-			}
-			gflops(b, float64(4*l.batch*l.in*l.out))
-		})
+	for _, g := range gemms {
+		be := New(Options{GEMM: g.gemm})
+		for _, l := range edwardLayers {
+			b.Run(g.name+"/"+l.name, func(b *testing.B) {
+				r := rand.New(rand.NewPCG(1, 2))
+				x := upload(nil, be, randSlice(r, l.batch*l.in, -1, 1))
+				w := upload(nil, be, randSlice(r, l.in*l.out, -0.1, 0.1))
+				y := upload(nil, be, randSlice(r, l.batch*l.out, 0.01, 0.99))
+				dy := upload(nil, be, randSlice(r, l.batch*l.out, -1, 1))
+				dx := upload(nil, be, make([]float32, l.batch*l.in))
+				dw := upload(nil, be, make([]float32, l.in*l.out))
+				db := upload(nil, be, make([]float32, l.out))
+				b.ResetTimer()
+				for range b.N {
+					be.DenseBackward(dx, dw, db, dy, x, w, y, l.batch, l.in, l.out, l.act)
+				}
+				gflops(b, float64(4*l.batch*l.in*l.out))
+			})
+		}
 	}
 }
 
@@ -173,22 +177,24 @@ func edwardStepFLOPs() float64 {
 }
 
 func BenchmarkEdwardStep(b *testing.B) {
-	for _, w := range []int{1, 0} {
-		be := New(Options{Workers: w})
-		b.Run(fmt.Sprintf("workers=%d", be.Workers()), func(b *testing.B) {
-			s := newEdwardStep(b, be)
-			s.step()
-			b.ResetTimer()
-			for range b.N {
+	for _, g := range gemms {
+		for _, w := range []int{1, 0} {
+			be := New(Options{Workers: w, GEMM: g.gemm})
+			b.Run(fmt.Sprintf("%s/workers=%d", g.name, be.Workers()), func(b *testing.B) {
+				s := newEdwardStep(b, be)
 				s.step()
-			}
-			if err := be.Sync(); err != nil {
-				b.Fatal(err)
-			}
-			sec := b.Elapsed().Seconds()
-			b.ReportMetric(float64(b.N)/sec, "steps/s")
-			b.ReportMetric(edwardStepFLOPs()*float64(b.N)/sec/1e9, "GFLOP/s")
-		})
+				b.ResetTimer()
+				for range b.N {
+					s.step()
+				}
+				if err := be.Sync(); err != nil {
+					b.Fatal(err)
+				}
+				sec := b.Elapsed().Seconds()
+				b.ReportMetric(float64(b.N)/sec, "steps/s")
+				b.ReportMetric(edwardStepFLOPs()*float64(b.N)/sec/1e9, "GFLOP/s")
+			})
+		}
 	}
 }
 

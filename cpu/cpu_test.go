@@ -11,17 +11,28 @@ import (
 var workerCounts = []int{1, 2, 3, 7}
 
 func TestConformance(t *testing.T) {
-	for _, w := range workerCounts {
-		t.Run(fmt.Sprintf("workers=%d", w), func(t *testing.T) {
-			backendtest.Run(t, New(Options{Workers: w}), backendtest.DefaultTolerance)
-		})
+	for _, g := range gemms {
+		for _, w := range workerCounts {
+			t.Run(fmt.Sprintf("%s/workers=%d", g.name, w), func(t *testing.T) {
+				backendtest.Run(t, New(Options{Workers: w, GEMM: g.gemm}), backendtest.DefaultTolerance)
+			})
+		}
 	}
 }
 
+var gemms = []struct {
+	name string
+	gemm GEMM
+}{{"gonum", GonumGEMM}, {"tiled", TiledGEMM}}
+
 func TestDeterministicAcrossWorkerCounts(t *testing.T) {
-	var bes []model.Backend
-	for _, w := range workerCounts {
-		bes = append(bes, New(Options{Workers: w}))
+	for _, g := range gemms {
+		t.Run(g.name, func(t *testing.T) {
+			var bes []model.Backend
+			for _, w := range workerCounts {
+				bes = append(bes, New(Options{Workers: w, GEMM: g.gemm}))
+			}
+			backendtest.Determinism(t, bes...)
+		})
 	}
-	backendtest.Determinism(t, bes...)
 }

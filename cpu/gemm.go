@@ -1,6 +1,11 @@
 package cpu
 
-import "gan-train/model"
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+
+	"gan-train/model"
+)
 
 // The register tile of the micro-kernel: mr rows of A by nr columns of B.
 // Measured on amd64 (Go 1.26, GOAMD64=v1), 2x3 keeps its six accumulators
@@ -111,6 +116,10 @@ func (be *Backend) gemm(c []float32, ldc, m, n, k int, a, b operand, bias []floa
 	if m == 0 || n == 0 {
 		return
 	}
+	if be.gemmImpl == GonumGEMM {
+		be.gonumGEMM(c, ldc, m, n, k, a, b, bias, act)
+		return
+	}
 	mp, np := (m+mr-1)/mr, (n+nr-1)/nr
 	pa := grow(&be.packA, mp*mr*k)
 	pb := grow(&be.packB, np*nr*k)
@@ -167,4 +176,31 @@ func (be *Backend) tiles(c []float32, ldc, m, n, k int, pa, pb []float32, ip0, i
 			}
 		}
 	}
+}
+
+// gonumGEMM is gemm through gonum's Sgemm, then bias and activation row by
+// row.
+func (be *Backend) gonumGEMM(c []float32, ldc, m, n, k int, a, b operand, bias []float32, act model.Activation) {
+	tr := func(o operand) blas.Transpose {
+		if o.t {
+			return blas.Trans
+		}
+		return blas.NoTrans
+	}
+	lda, ldb := max(a.ld, 1), max(b.ld, 1)
+	gonum.Implementation{}.Sgemm(tr(a), tr(b), m, n, k, 1, a.s, lda, b.s, ldb, 0, c, ldc)
+	if bias == nil && act == model.Identity {
+		return
+	}
+	be.parallel(m, max(1, elementGrain/n), 1, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			row := c[i*ldc : i*ldc+n]
+			for j, v := range row {
+				if bias != nil {
+					v += bias[j]
+				}
+				row[j] = activate(act, v)
+			}
+		}
+	})
 }
