@@ -26,7 +26,7 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 	}
 	defer be.Close()
 
-	ds, err := loadData(cfg.Data, cfg.CacheDir)
+	ds, err := data.Open(ctx, cfg.Data, cfg.CacheDir, data.WithLogger(log))
 	if err != nil {
 		return err
 	}
@@ -116,14 +116,6 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 		log.Info("stopped by signal; resume with the same command", "out", cfg.Out)
 	}
 	return nil
-}
-
-// loadData resolves --data.
-func loadData(spec, cacheDir string) (*data.Dataset, error) {
-	if spec == "" || spec == "digits" {
-		return data.Embedded("train")
-	}
-	return nil, fmt.Errorf("data %q: only the embedded digits are supported yet", spec)
 }
 
 func newRunID() string {

@@ -69,6 +69,13 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 	if err := probeWritable(opts.Dir); err != nil {
 		return err
 	}
+	// temporary files of checkpoint writes a crash interrupted
+	if stale, _ := filepath.Glob(filepath.Join(opts.Dir, "checkpoints", ".*.tmp-*")); len(stale) > 0 {
+		for _, f := range stale {
+			os.Remove(f)
+		}
+		log.Info("removed unfinished checkpoint writes", "files", len(stale))
+	}
 	ckPath := filepath.Join(opts.Dir, CheckpointFile)
 	var ck *model.Checkpoint
 	if !opts.Fresh {

@@ -209,26 +209,3 @@ func TestValidateNamesSetting(t *testing.T) {
 		t.Errorf("unknown preset error %v, want one naming it", err)
 	}
 }
-
-func TestPermutationIsAPermutation(t *testing.T) {
-	for _, n := range []int{1, 2, 5, 1000} {
-		p := Permutation(7, 3, n)
-		seen := make([]bool, n)
-		for _, v := range p {
-			if v < 0 || v >= n || seen[v] {
-				t.Fatalf("n=%d: %v is not a permutation", n, p)
-			}
-			seen[v] = true
-		}
-	}
-	a, b := Permutation(7, 0, 100), Permutation(7, 1, 100)
-	same := 0
-	for i := range a {
-		if a[i] == b[i] {
-			same++
-		}
-	}
-	if same > 10 {
-		t.Errorf("epochs 0 and 1 agree at %d of 100 positions: not reshuffled", same)
-	}
-}

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"math"
 
+	"gan-train/data"
 	"gan-train/model"
-	"gan-train/rng"
 )
 
 // Noise streams: every random draw of a run is Philox(seed, stream, step).
@@ -14,7 +14,6 @@ const (
 	streamInitG    = 1
 	streamInitD    = 2
 	streamFixedZ   = 3
-	streamShuffle  = 4
 	streamSample   = 5
 	streamZD       = 16 // + j for the j-th discriminator step of an iteration
 	streamBinarize = 48 // + j
@@ -176,31 +175,10 @@ func (t *Trainer) Epoch() int64 { return t.epoch }
 // the shuffled dataset is dropped).
 func (t *Trainer) StepsPerEpoch() int64 { return int64(t.n / t.Cfg.Batch) }
 
-// Permutation is the shuffled order of n rows for an epoch: a Fisher-Yates
-// shuffle driven by Philox (seed, streamShuffle, epoch), so it depends on
-// nothing but those.
-func Permutation(seed uint64, epoch int64, n int) []int {
-	p := make([]int, n)
-	for i := range p {
-		p[i] = i
-	}
-	var blk [4]uint32
-	for i := n - 1; i > 0; i-- {
-		k := n - 1 - i
-		if k%4 == 0 {
-			blk = rng.Block(seed, streamShuffle, uint32(epoch), k/4)
-		}
-		j := int(uint64(blk[k%4]) * uint64(i+1) >> 32)
-		p[i], p[j] = p[j], p[i]
-	}
-	return p
-}
-
 func (t *Trainer) startEpoch(e int64) error {
-	p := Permutation(t.Cfg.Seed, e, t.n)
-	f := make([]float32, len(p))
-	for i, v := range p {
-		f[i] = float32(v)
+	f, err := data.PermutationFloat32(data.Permutation(t.n, t.Cfg.Seed, uint32(e)))
+	if err != nil {
+		return fmt.Errorf("epoch %d permutation: %w", e, err)
 	}
 	if err := t.be.Upload(t.perm, f); err != nil {
 		return fmt.Errorf("uploading epoch %d permutation: %w", e, err)

@@ -1,0 +1,71 @@
+# gan-train: common tasks. `make help` lists them.
+GO      ?= go
+BIN     ?= bin
+STUBS   ?= /usr/lib/x86_64-linux-gnu/stubs
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X gan-train/app.Version=$(VERSION)
+
+.PHONY: help build cuda run test test-long fuzz bench bench-torch crash-test vet fmt-check check-deploy prom-integration docker ci
+
+help:
+	@echo "make run           train the quick preset on the embedded digits (CPU, about a minute)"
+	@echo "make test          the default test suite (go test ./...)"
+	@echo "make build         build bin/gan-train (pure Go)"
+	@echo "make cuda          build bin/gan-train-cuda and bin/gpu.test (needs cuda.h; links the libcuda stub)"
+	@echo "make kernels       regenerate kernels/*.ptx with nvcc; make kernels-check fails when they are stale"
+	@echo "make bench         CPU benchmarks; make bench-torch compares with PyTorch"
+	@echo "make crash-test    SIGKILL a training run 20 times and check every restart resumes"
+	@echo "make fuzz          run each fuzz target for FUZZTIME (default 30s)"
+	@echo "make check-deploy  promtool, dashboard lint, kubeconform, Dockerfile lint"
+	@echo "make docker        build the CUDA image (needs a Docker engine)"
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/gan-train ./cmd/gan-train
+
+cuda:
+	CGO_LDFLAGS=-L$(STUBS) $(GO) build -tags cuda -ldflags "$(LDFLAGS)" -o $(BIN)/gan-train-cuda ./cmd/gan-train
+	CGO_LDFLAGS=-L$(STUBS) $(GO) test -c -tags cuda -o $(BIN)/gpu.test ./gpu/
+
+run: build
+	$(BIN)/gan-train train --preset quick --out runs/quick
+
+test:
+	$(GO) test ./...
+
+test-long:
+	$(GO) test -tags long -timeout 60m ./...
+
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run XXX -fuzz FuzzReadIDX -fuzztime $(FUZZTIME) ./data/
+	$(GO) test -run XXX -fuzz FuzzDecodeCheckpoint -fuzztime $(FUZZTIME) ./model/
+
+bench:
+	$(GO) test -run XXX -bench . -benchtime 2s ./cpu/
+
+bench-torch:
+	bash bench/cpu-vs-torch.sh
+
+crash-test: build
+	bash bench/crash-test.sh $(BIN)/gan-train
+
+vet:
+	$(GO) vet ./...
+	CGO_LDFLAGS=-L$(STUBS) $(GO) vet -tags cuda ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+check-deploy:
+	bash scripts/check-deploy.sh
+
+prom-integration: build
+	bash scripts/prom-integration.sh $(BIN)/gan-train
+
+docker:
+	docker build -f Dockerfile.cuda -t gan-train .
+
+ci:
+	bash .ci/run
+
+include kernels/kernels.mk
