@@ -47,6 +47,9 @@ type Backend struct {
 
 	scratch cu.DevicePtr // partials floats for reductions
 	flag    cu.DevicePtr // one uint32: kernel error bits
+	// flagHost receives the flag at Sync (a field, so that passing its
+	// address to the driver allocates nothing).
+	flagHost uint32
 
 	live      map[*allocation]struct{}
 	err       error // first failure since the last Sync
@@ -182,7 +185,7 @@ func (be *Backend) init() error {
 	if be.flag, err = cu.MemAlloc(4); err != nil {
 		return fmt.Errorf("allocating the error flag: %w", err)
 	}
-	if err := cu.MemsetD32(be.flag, 0, 1); err != nil {
+	if err := cu.MemsetD32Async(be.flag, 0, 1, be.stream); err != nil {
 		return fmt.Errorf("clearing the error flag: %w", err)
 	}
 	return nil
@@ -373,12 +376,13 @@ func (be *Backend) Sync() error {
 		// A kernel fault poisons the context: every later call fails too.
 		return errors.Join(err, fmt.Errorf("gpu: waiting for the stream: %w", serr))
 	}
-	var bits uint32
-	if ferr := cu.MemcpyDtoH(unsafe.Pointer(&bits), be.flag, 4); ferr != nil {
+	if ferr := cu.MemcpyDtoH(unsafe.Pointer(&be.flagHost), be.flag, 4); ferr != nil {
 		return errors.Join(err, fmt.Errorf("gpu: reading the kernel error flag: %w", ferr))
 	}
-	if bits != 0 {
-		if ferr := cu.MemsetD32(be.flag, 0, 1); ferr != nil {
+	if bits := be.flagHost; bits != 0 {
+		// On the stream (the non-blocking stream does not wait for the
+		// legacy stream's memset), before any later kernel can set it.
+		if ferr := cu.MemsetD32Async(be.flag, 0, 1, be.stream); ferr != nil {
 			return errors.Join(err, fmt.Errorf("gpu: clearing the kernel error flag: %w", ferr))
 		}
 		if err == nil {

@@ -166,16 +166,19 @@ func TestDenseVariants(t *testing.T) {
 	}
 }
 
-// ganStep is one Edward-style GAN training step on a backend: a
-// discriminator step on a batch of real rows and a batch of generated
-// ones, then a generator step with the non-saturating loss. Everything it
-// reads that changes from step to step is in device memory (noise step,
-// Adam steps), so it can be captured.
+// ganStep is one Edward-preset GAN training step on a backend: gather a
+// batch of data rows through a permutation and binarize it, a
+// discriminator step on that real batch and a generated one, then a
+// generator step with the non-saturating loss. Everything it reads that
+// changes from step to step is in device memory (noise step, Adam steps),
+// so it can be captured. The batch counter stays 0 (the same rows every
+// step: the cost is that of any batch).
 type ganStep struct {
 	be                   model.Backend
 	batch, latent, width int
 	g, d                 *model.MLP
-	z, dIn, real         model.Buf
+	z, dIn, data, perm   model.Buf
+	gathered, bc         model.Buf
 	lossR, lossF, lossG  model.Buf
 	sc, tcD, tcG         model.Buf
 	hp                   model.Adam
@@ -204,16 +207,24 @@ func newGANStep(t testing.TB, be model.Backend, batch, latent, hidden, width int
 	if err := s.d.InitParams(1, 11); err != nil {
 		t.Fatal(err)
 	}
-	real := make([]float32, batch*width)
-	rng.FillUniform01(real, 5, 0, 0)
-	s.real = upload(t, be, real)
-	for _, p := range []*model.Buf{&s.z, &s.dIn, &s.lossR, &s.lossF, &s.lossG, &s.sc, &s.tcD, &s.tcG} {
+	const nData = 9000
+	data := make([]float32, nData*width)
+	rng.FillUniform01(data, 5, 0, 0)
+	s.data = upload(t, be, data)
+	perm := make([]float32, nData)
+	for i := range perm {
+		perm[i] = float32((i * 7919) % nData)
+	}
+	s.perm = upload(t, be, perm)
+	for _, p := range []*model.Buf{&s.z, &s.dIn, &s.gathered, &s.bc, &s.lossR, &s.lossF, &s.lossG, &s.sc, &s.tcD, &s.tcG} {
 		n := 1
 		switch p {
 		case &s.z:
 			n = batch * latent
 		case &s.dIn:
 			n = 2 * batch * width
+		case &s.gathered:
+			n = batch * width
 		}
 		if *p, err = be.Alloc(n); err != nil {
 			t.Fatal(err)
@@ -222,7 +233,7 @@ func newGANStep(t testing.TB, be model.Backend, batch, latent, hidden, width int
 	be.SetCounter(s.sc, 0)
 	be.SetCounter(s.tcD, 1)
 	be.SetCounter(s.tcG, 1)
-	be.Copy(be.View(s.dIn, 0, batch*width), s.real)
+	be.SetCounter(s.bc, 0)
 	if err := be.Sync(); err != nil {
 		t.Fatal(err)
 	}
@@ -234,6 +245,8 @@ func (s *ganStep) run() {
 	be, n, w := s.be, s.batch, s.width
 	inv := 1 / float32(n)
 	// Discriminator: real rows then fake rows in one 2n-row batch.
+	be.GatherRows(s.gathered, s.data, s.perm, w, s.bc)
+	be.Binarize(be.View(s.dIn, 0, n*w), s.gathered, 3, 0, s.sc)
 	be.Noise(s.z, model.UniformPM1, 3, 1, s.sc)
 	fake := s.g.Forward(s.z, n)
 	be.Copy(be.View(s.dIn, n*w, n*w), fake)
@@ -327,15 +340,18 @@ func TestCapture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := be.Capture(func() {
+	empty, err := be.Capture(func() {
 		if err := be.Sync(); err == nil {
 			t.Error("Sync during Capture: no error")
 		}
 		if err := be.Upload(x, make([]float32, 4)); err == nil {
 			t.Error("Upload during Capture: no error")
 		}
-	}); err != nil {
+	})
+	if err != nil {
 		t.Errorf("Capture of an empty recording: %v", err)
+	} else {
+		empty.Free()
 	}
 	be.Fill(x, 1)
 	if got := download(t, be, x); got[3] != 1 {
