@@ -1,0 +1,236 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gan-train/data"
+	"gan-train/metrics"
+	"gan-train/train"
+)
+
+func runMain(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = Main(context.Background(), args, Env{Stdout: &o, Stderr: &e, Getenv: func(string) string { return "" }})
+	return code, o.String(), e.String()
+}
+
+// tinyRun trains a few tiny steps into a fresh run directory.
+func tinyRun(t *testing.T, extra ...string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "run")
+	args := append([]string{"train", "--preset", "tiny", "--steps", "4", "--out", dir, "--listen", "", "--device", "cpu"}, extra...)
+	if code, _, stderr := runMain(t, args...); code != 0 {
+		t.Fatalf("tiny run exited %d: %s", code, stderr)
+	}
+	return dir
+}
+
+func writeFile(t *testing.T, path string, b []byte) string {
+	t.Helper()
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestBadInput(t *testing.T) {
+	tmp := t.TempDir()
+	good := tinyRun(t)
+	ckpt := filepath.Join(good, train.CheckpointFile)
+	corrupt := filepath.Join(tmp, "corrupt.ckpt")
+	b, _ := os.ReadFile(ckpt)
+	b[len(b)/3] ^= 0x55
+	writeFile(t, corrupt, b)
+	truncated := writeFile(t, filepath.Join(tmp, "trunc-images-idx3-ubyte"), []byte{0, 0, 8, 3, 0, 0, 0, 10, 0, 0, 0, 28, 0, 0, 0, 28, 1, 2, 3})
+	badMagic := writeFile(t, filepath.Join(tmp, "magic-images-idx3-ubyte"), []byte{0, 0, 9, 9, 0, 0, 0, 1, 0, 0, 0, 28, 0, 0, 0, 28})
+	billions := writeFile(t, filepath.Join(tmp, "huge-images-idx3-ubyte"), []byte{0, 0, 8, 3, 0xee, 0x6b, 0x28, 0x00, 0, 0, 0, 28, 0, 0, 0, 28})
+	unknownKey := writeFile(t, filepath.Join(tmp, "bad.yaml"), []byte("steps: 10\nlearning_rate: 0.1\n"))
+	small := filepath.Join(tmp, "small-images-idx3-ubyte")
+	d, _ := data.New("small", 5, 28, 28, make([]byte, 5*784), nil)
+	if err := d.Save(small, ""); err != nil {
+		t.Fatal(err)
+	}
+	roDir := filepath.Join(tmp, "ro")
+	os.Mkdir(roDir, 0o555)
+	notDir := writeFile(t, filepath.Join(tmp, "file"), []byte("x"))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	busy := ln.Addr().String()
+
+	out := func() string { return filepath.Join(t.TempDir(), "run") }
+	tr := func(extra ...string) []string {
+		return append([]string{"train", "--preset", "tiny", "--steps", "2", "--listen", "", "--device", "cpu"}, extra...)
+	}
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string // in stderr
+	}{
+		{"unknown command", []string{"bake"}, 2, `unknown command "bake"`},
+		{"unknown flag", tr("--out", out(), "--colour", "red"), 2, "colour"},
+		{"unknown preset", tr("--out", out(), "--preset", "huge"), 2, `unknown preset "huge"`},
+		{"unknown activation", tr("--out", out(), "--g-hidden-act", "swish"), 2, "swish"},
+		{"zero batch", tr("--out", out(), "--batch", "0"), 2, "batch 0"},
+		{"negative steps", tr("--out", out(), "--steps", "-5"), 2, "steps -5"},
+		{"zero learning rate", tr("--out", out(), "--d-lr", "0"), 2, "d-lr"},
+		{"zero width", tr("--out", out(), "--g-hidden", "0"), 2, "g-hidden width 0"},
+		{"not a number", tr("--out", out(), "--g-lr", "fast"), 2, "fast"},
+		{"unknown config key", tr("--out", out(), "--config", unknownKey), 2, "learning_rate"},
+		{"missing config", tr("--out", out(), "--config", filepath.Join(tmp, "none.yaml")), 1, "none.yaml"},
+		{"batch larger than dataset", tr("--out", out(), "--data", small), 2, "larger than the dataset"},
+		{"missing data", tr("--out", out(), "--data", filepath.Join(tmp, "nothing")), 1, "nothing"},
+		{"truncated IDX", tr("--out", out(), "--data", truncated), 1, "truncated"},
+		{"wrong magic", tr("--out", out(), "--data", badMagic), 1, "magic"},
+		{"billions of images", tr("--out", out(), "--data", billions), 1, "huge-images"},
+		{"unwritable run directory", tr("--out", filepath.Join(roDir, "run")), 1, "ro"},
+		{"run directory is a file", tr("--out", filepath.Join(notDir, "run")), 1, "file"},
+		{"port in use", []string{"train", "--preset", "tiny", "--steps", "2", "--device", "cpu", "--out", out(), "--listen", busy}, 1, busy},
+		{"bad device", tr("--out", out(), "--device", "tpu"), 2, "tpu"},
+		{"cuda without a GPU", tr("--out", out(), "--device", "cuda"), 1, "--gpus all"},
+		{"corrupt checkpoint", []string{"sample", "--checkpoint", corrupt, "--out", filepath.Join(tmp, "g.png")}, 1, "checksum"},
+		{"missing checkpoint", []string{"sample", "--run", filepath.Join(tmp, "norun"), "--out", filepath.Join(tmp, "g.png")}, 1, "norun"},
+		{"sample without source", []string{"sample", "--out", filepath.Join(tmp, "g.png")}, 2, "--run"},
+		{"sample zero", []string{"sample", "--run", good, "--n", "0", "--out", filepath.Join(tmp, "g.png")}, 2, "n 0"},
+		{"another architecture", []string{"train", "--preset", "tiny", "--g-hidden", "48", "--steps", "8", "--out", good, "--listen", "", "--device", "cpu"}, 1, "another architecture"},
+	}
+	if os.Geteuid() == 0 {
+		// root writes anywhere: the read-only directory test cannot fail here
+		cases = append(cases[:16], cases[17:]...)
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, stderr := runMain(t, c.args...)
+			if code != c.code || !strings.Contains(stderr, c.want) {
+				t.Errorf("gan-train %s\nexit %d, stderr:\n%s\nwant exit %d and stderr containing %q", strings.Join(c.args, " "), code, stderr, c.code, c.want)
+			}
+			if strings.Contains(stderr, "panic") || strings.Contains(stderr, "goroutine ") {
+				t.Errorf("stderr shows a panic:\n%s", stderr)
+			}
+		})
+	}
+	// Nothing half-written: the corrupt-checkpoint sample wrote no grid.
+	if _, err := os.Stat(filepath.Join(tmp, "g.png")); err == nil {
+		t.Error("a failed sample command left g.png behind")
+	}
+}
+
+func TestConfigFileAndFlagPrecedence(t *testing.T) {
+	tmp := t.TempDir()
+	cfgPath := writeFile(t, filepath.Join(tmp, "run.yaml"), []byte("preset: tiny\nsteps: 3\nbatch: 16\ng_hidden: [24]\nd_adam: {lr: 0.0003, beta1: 0.5, beta2: 0.999, eps: 1.0e-8}\n"))
+	var e bytes.Buffer
+	cfg, err := parseTrainArgs([]string{"--config", cfgPath, "--batch", "8"}, Env{Stderr: &e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Preset != "tiny" || cfg.Steps != 3 || cfg.Batch != 8 || len(cfg.GHidden) != 1 || cfg.GHidden[0] != 24 || cfg.DAdam.LR != 0.0003 || cfg.DAdam.Beta1 != 0.5 {
+		t.Errorf("resolved %+v; want preset tiny, steps 3 from the file, batch 8 from the flag, g_hidden [24], d lr 0.0003 beta1 0.5", cfg.Config)
+	}
+	if cfg.Latent != 16 {
+		t.Errorf("latent %d, want the tiny preset's 16 where neither file nor flag sets it", cfg.Latent)
+	}
+}
+
+func TestTrainThenSample(t *testing.T) {
+	dir := tinyRun(t)
+	for _, f := range []string{train.ConfigFile, train.MetricsFile, train.CheckpointFile, train.FinalSample, "samples/step-000000.png"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("run directory lacks %s: %v", f, err)
+		}
+	}
+	idx := filepath.Join(t.TempDir(), "s.idx")
+	if code, _, stderr := runMain(t, "sample", "--run", dir, "--n", "37", "--out", idx); code != 0 {
+		t.Fatalf("sample exited %d: %s", code, stderr)
+	}
+	ds, err := data.ReadImagesFile(idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds.N != 37 || ds.H != 28 || ds.W != 28 {
+		t.Errorf("samples file holds %d images of %dx%d, want 37 of 28x28", ds.N, ds.H, ds.W)
+	}
+	png := filepath.Join(t.TempDir(), "g.png")
+	if code, _, stderr := runMain(t, "sample", "--run", dir, "--n", "9", "--out", png); code != 0 {
+		t.Fatalf("sample exited %d: %s", code, stderr)
+	}
+	b, _ := os.ReadFile(png)
+	if !bytes.HasPrefix(b, []byte("\x89PNG")) {
+		t.Errorf("%s is not a PNG", png)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := runMain(t, "version")
+	if code != 0 || !strings.Contains(out, "build: cpu") {
+		t.Errorf("version exited %d with %q, want 0 and the build kind", code, out)
+	}
+}
+
+func TestServerEndpoints(t *testing.T) {
+	reg, err := metrics.NewRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := metrics.New(reg, metrics.Info{Device: "cpu", Preset: "tiny", RunID: "abc", Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Report(metrics.Snapshot{Step: 5, DiscriminatorLoss: 1.25, GeneratorLoss: 0.75})
+	st := &status{info: metrics.Info{RunID: "abc", Preset: "tiny"}, started: time.Now(), target: 10}
+	st.log(train.Stats{Step: 5, DLoss: 1.25, GLoss: 0.75})
+	srv, err := newServer("127.0.0.1:0", reg, st, newLogger(io.Discard, "text"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	get := func(path string) (int, string, string) {
+		resp, err := http.Get("http://" + srv.Addr() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+	}
+	if code, _, body := get("/metrics"); code != 200 || !strings.Contains(body, "gan_train_discriminator_loss 1.25") || !strings.Contains(body, "go_goroutines") {
+		t.Errorf("/metrics: %d\n%s\nwant the loss gauge and Go collectors", code, body)
+	}
+	if code, _, body := get("/healthz"); code != 200 || !strings.Contains(body, `"ok"`) {
+		t.Errorf("/healthz: %d %s", code, body)
+	}
+	if code, _, _ := get("/samples/latest.png"); code != 404 {
+		t.Errorf("/samples/latest.png before any sample: %d, want 404", code)
+	}
+	st.setSample(5, []byte("\x89PNG fake"))
+	if code, ct, _ := get("/samples/latest.png"); code != 200 || ct != "image/png" {
+		t.Errorf("/samples/latest.png: %d %s", code, ct)
+	}
+	if code, _, body := get("/status.json"); code != 200 || !strings.Contains(body, `"run_id":"abc"`) {
+		t.Errorf("/status.json: %d %s", code, body)
+	}
+	if code, ct, body := get("/"); code != 200 || !strings.HasPrefix(ct, "text/html") || !strings.Contains(body, "samples/latest.png") {
+		t.Errorf("/: %d %s", code, ct)
+	}
+	st.mu.Lock()
+	st.err = "boom"
+	st.mu.Unlock()
+	if code, _, _ := get("/healthz"); code != 503 {
+		t.Errorf("/healthz after a failure: %d, want 503", code)
+	}
+	if _, err := newServer(srv.Addr(), reg, st, newLogger(io.Discard, "text")); err == nil || !strings.Contains(err.Error(), srv.Addr()) {
+		t.Errorf("second server on %s: %v, want an error naming the address", srv.Addr(), err)
+	}
+}
