@@ -3,12 +3,15 @@
 # edward-preset training step, measured in one invocation on one machine.
 #
 # It runs, one after the other (never concurrently, so they do not share cores):
-#   1. the Go benchmark BenchmarkEdwardStep in ./cpu/ with GOMAXPROCS=1 and =2;
+#   1. the Go benchmark BenchmarkEdwardStep in ./cpu/ (each of its GEMM-engine
+#      and worker-count sub-benchmarks) with GOMAXPROCS=1 and =2;
 #   2. bench/torch_step.py (PyTorch, Debian's python3-torch with OpenBLAS) on
-#      one thread;
+#      one thread, for the trainer's step and for the benchmark's step (whose
+#      G update reuses the D step's fake batch: 0.238 instead of 0.267 GFLOP);
 #   3. the peak RSS of a 2,000-step CPU training run, if bin/gan-train exists;
-# then prints a markdown table with steps/s, GFLOP/s and the Go/PyTorch ratios,
-# plus the machine (CPU model, cores, load), the date and the versions.
+# then prints a markdown table with steps/s, GFLOP/s and the Go/PyTorch ratios
+# (each Go row against PyTorch running the same step), plus the machine (CPU
+# model, cores, load), the date and the versions.
 #
 # Usage: bench/cpu-vs-torch.sh            (from anywhere; about 1-2 minutes)
 # Environment:
@@ -33,10 +36,6 @@ RSS_STEPS=${RSS_STEPS:-2000}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# The FLOP count of one step comes from torch_step.py's step_flops, so both
-# sides use the same figure.
-flop_per_step=$("$PYTHON" -c 'import sys; sys.path.insert(0, "bench"); import torch_step as t; print(t.step_flops(128, 100, 128, 128, 784))')
-
 echo "== machine"
 model=$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)
 echo "cpu: ${model:-unknown}"
@@ -50,40 +49,41 @@ blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo un
 echo "libblas.so.3: $blas"
 echo "git: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 
-# go_sps N: steps/s of BenchmarkEdwardStep with GOMAXPROCS=N, or "n/a".
-# It takes the "steps/s" metric when the benchmark reports one, otherwise
-# 1e9/ns-per-op (one op being one step).
-go_sps() {
+# go_rows N: runs every BenchmarkEdwardStep sub-benchmark (GEMM engine x
+# worker count) with GOMAXPROCS=N and appends "N name steps/s GFLOP/s" lines
+# to $tmp/go.rows, taking the benchmark's own steps/s and GFLOP/s metrics
+# (steps/s falls back to 1e9/ns-per-op, one op being one step).
+go_rows() {
     local n=$1 out
     if ! out=$(GOMAXPROCS=$n "$tmp/cpu.test" -test.run '^$' -test.bench '^BenchmarkEdwardStep$' \
         -test.benchtime "$BENCHTIME" -test.cpu "$n" 2>&1); then
         echo "go benchmark with GOMAXPROCS=$n failed:" >&2
         echo "$out" >&2
-        echo n/a
         return
     fi
-    echo "$out" | grep '^BenchmarkEdwardStep' >&2 || true
-    echo "$out" | awk '/^BenchmarkEdwardStep/ {
+    echo "$out" | grep '^BenchmarkEdwardStep' || true
+    echo "$out" | awk -v n="$n" '/^BenchmarkEdwardStep/ {
+        sps = ""; gf = "n/a"; ns = ""
         for (i = 2; i <= NF; i++) {
             if ($i == "steps/s") sps = $(i-1)
+            if ($i == "GFLOP/s") gf = $(i-1)
             if ($i == "ns/op") ns = $(i-1)
         }
-    } END {
-        if (sps != "") print sps
-        else if (ns != "") printf "%.2f\n", 1e9 / ns
-        else print "n/a"
-    }'
+        if (sps == "" && ns != "") sps = sprintf("%.2f", 1e9 / ns)
+        name = $1; sub(/^BenchmarkEdwardStep\/?/, "", name); sub(/-[0-9]+$/, "", name)
+        if (name == "") name = "-"
+        print n, name, sps, gf
+    }' >>"$tmp/go.rows"
 }
 
 echo
 echo "== Go: BenchmarkEdwardStep (./cpu/), benchtime $BENCHTIME"
-go1=n/a
-go2=n/a
+: >"$tmp/go.rows"
 if grep -qs 'func BenchmarkEdwardStep' cpu/*_test.go; then
     # Build the test binary once; both runs use the same binary.
     if go test -c -o "$tmp/cpu.test" ./cpu/ >"$tmp/build.log" 2>&1; then
-        go1=$(go_sps 1)
-        go2=$(go_sps 2)
+        go_rows 1
+        go_rows 2
     else
         echo "building the cpu test binary failed:" >&2
         cat "$tmp/build.log" >&2
@@ -92,11 +92,22 @@ else
     echo "BenchmarkEdwardStep not found in cpu/*_test.go: Go rows skipped"
 fi
 
+# PyTorch twice: the trainer's step (fresh noise for the G update) and the
+# step BenchmarkEdwardStep times (the G update reuses the D step's fake
+# batch, one G forward pass fewer). Go is compared with the latter.
 echo
-echo "== PyTorch: bench/torch_step.py --threads 1 --steps $TORCH_STEPS"
-torch_json=$("$PYTHON" bench/torch_step.py --threads 1 --steps "$TORCH_STEPS")
-echo "$torch_json"
-pt=$("$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])["steps_per_sec"])' "$torch_json")
+echo "== PyTorch: bench/torch_step.py --threads 1 --steps $TORCH_STEPS [--reuse-fake]"
+torch_fresh=$("$PYTHON" bench/torch_step.py --threads 1 --steps "$TORCH_STEPS")
+echo "$torch_fresh"
+torch_reuse=$("$PYTHON" bench/torch_step.py --threads 1 --steps "$TORCH_STEPS" --reuse-fake)
+echo "$torch_reuse"
+jget() { "$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
+pt_fresh=$(jget "$torch_fresh" steps_per_sec)
+pt_fresh_gf=$(jget "$torch_fresh" gflops)
+pt_reuse=$(jget "$torch_reuse" steps_per_sec)
+pt_reuse_gf=$(jget "$torch_reuse" gflops)
+gflop_fresh=$(jget "$torch_fresh" gflop_per_step)
+gflop_reuse=$(jget "$torch_reuse" gflop_per_step)
 
 rss="skipped: bin/gan-train not built (run make build or go build -o bin/gan-train ./cmd/gan-train)"
 if [[ -x bin/gan-train ]]; then
@@ -119,17 +130,26 @@ if [[ -x bin/gan-train ]]; then
 fi
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b == 0) print "n/a"; else printf "%.3f", a / b }'; }
-gflops() { awk -v s="$1" -v f="$flop_per_step" 'BEGIN { if (s == "n/a") print "n/a"; else printf "%.1f", s * f / 1e9 }'; }
 
 echo
 echo "load average (after): $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "GFLOP per step (matrix products, from the shapes): $(awk -v f="$flop_per_step" 'BEGIN{printf "%.4f", f/1e9}')"
+echo "GFLOP per step (matrix products, counted from the shapes): trainer's step $gflop_fresh;"
+echo "BenchmarkEdwardStep's step (G update reuses the D step's fake batch) $gflop_reuse."
 echo
-echo "| implementation | threads | steps/s | GFLOP/s | ratio to PyTorch (1 thread) |"
-echo "| --- | --- | --- | --- | --- |"
-echo "| gan-train cpu backend | GOMAXPROCS=1 | $go1 | $(gflops "$go1") | $(ratio "$go1" "$pt") |"
-echo "| gan-train cpu backend | GOMAXPROCS=2 | $go2 | $(gflops "$go2") | $(ratio "$go2" "$pt") |"
-echo "| PyTorch $torch_version + OpenBLAS | 1 | $pt | $(gflops "$pt") | 1.000 |"
+echo "| implementation | step | threads | steps/s | GFLOP/s | ratio to PyTorch, same step |"
+echo "| --- | --- | --- | --- | --- | --- |"
+if [[ -s $tmp/go.rows ]]; then
+    while read -r n name sps gf; do
+        echo "| gan-train cpu backend ($name) | reuse-fake | GOMAXPROCS=$n | $sps | $gf | $(ratio "$sps" "$pt_reuse") |"
+    done <"$tmp/go.rows"
+else
+    echo "| gan-train cpu backend | - | - | n/a | n/a | n/a |"
+fi
+echo "| PyTorch $torch_version + OpenBLAS | reuse-fake | 1 | $pt_reuse | $pt_reuse_gf | 1.000 |"
+echo "| PyTorch $torch_version + OpenBLAS | fresh-noise (trainer's) | 1 | $pt_fresh | $pt_fresh_gf | - |"
+echo
+echo "A name ending in #01 is a second sub-benchmark that Go named like the one before it"
+echo "(the default worker count resolved to the same number)."
 echo
 echo "peak RSS of a $RSS_STEPS-step edward CPU run: $rss"

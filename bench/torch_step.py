@@ -13,6 +13,11 @@ GAN tutorial) describes and gan-train's `edward` preset implements:
              with BCE-with-logits (real 1, fake 0), then a G update with the
              non-saturating loss -log D(G(z)) on fresh noise.
 
+With --reuse-fake the G update runs the D step's fake batch (the same
+noise) through the updated D instead of drawing fresh noise, saving one G
+forward pass: that is the step cpu/bench_test.go's BenchmarkEdwardStep times,
+while the trainer (train/) draws fresh noise for G as the default here does.
+
 The data is a fixed random [0,1] tensor of 9000x784 (the size of the embedded
 training split); its content does not change the cost of a step.
 
@@ -29,7 +34,7 @@ import sys
 import time
 
 
-def step_flops(batch, latent, g_hidden, d_hidden, pixels):
+def step_flops(batch, latent, g_hidden, d_hidden, pixels, reuse_fake=False):
     """Floating-point operations (2 per multiply-add) of the matrix products
     of one step, counted from the shapes; element-wise work is left out.
 
@@ -38,6 +43,7 @@ def step_flops(batch, latent, g_hidden, d_hidden, pixels):
     (nothing needs the gradient with respect to the images).
     G step: G forward on fresh z; D forward on the fakes; D backward for dX
     only (D is frozen); G backward: dW for both layers, dX for the second.
+    With reuse_fake the G step reuses the D step's G forward pass.
     """
     def mm(m, k, n):
         return 2 * m * k * n
@@ -51,7 +57,9 @@ def step_flops(batch, latent, g_hidden, d_hidden, pixels):
              + mm(latent, batch, g_hidden))
 
     d_step = g_fwd + 2 * d_fwd + 2 * (d_bwd_weights + d_bwd_dx2)
-    g_step = g_fwd + d_fwd + d_bwd_dx2 + d_bwd_dx1 + g_bwd
+    g_step = d_fwd + d_bwd_dx2 + d_bwd_dx1 + g_bwd
+    if not reuse_fake:
+        g_step += g_fwd
     return d_step + g_step
 
 
@@ -63,6 +71,8 @@ def main():
     ap.add_argument("--repeats", type=int, default=3,
                     help="time the steps this many times and report the best")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--reuse-fake", action="store_true",
+                    help="G step reuses the D step's fake batch (BenchmarkEdwardStep's step)")
     args = ap.parse_args()
     if args.threads < 1 or args.steps < 1 or args.warmup < 0 or args.repeats < 1:
         ap.error("--threads, --steps and --repeats must be positive, --warmup non-negative")
@@ -111,17 +121,20 @@ def main():
     def step():
         # Discriminator: real batch labelled 1, fake batch labelled 0.
         x = next_batch()
-        with torch.no_grad():
-            fake = G(noise())
+        if args.reuse_fake:
+            fake = G(noise())  # kept with its graph for the G step
+        else:
+            with torch.no_grad():
+                fake = G(noise())
         opt_d.zero_grad(set_to_none=True)
-        d_loss = bce(D(x), ones) + bce(D(fake), zeros)
+        d_loss = bce(D(x), ones) + bce(D(fake.detach()), zeros)
         d_loss.backward()
         opt_d.step()
         # Generator: non-saturating loss, D frozen (no weight gradients).
         for p in d_params:
             p.requires_grad_(False)
         opt_g.zero_grad(set_to_none=True)
-        g_loss = bce(D(G(noise())), ones)
+        g_loss = bce(D(fake if args.reuse_fake else G(noise())), ones)
         g_loss.backward()
         opt_g.step()
         for p in d_params:
@@ -139,11 +152,12 @@ def main():
         dt = time.perf_counter() - t0
         best = dt if best is None else min(best, dt)
 
-    flops = step_flops(batch, latent, g_hidden, d_hidden, pixels)
+    flops = step_flops(batch, latent, g_hidden, d_hidden, pixels, args.reuse_fake)
     sps = args.steps / best
     out = {
         "impl": "pytorch",
         "threads": args.threads,
+        "step": "reuse-fake" if args.reuse_fake else "fresh-noise",
         "steps_per_sec": round(sps, 2),
         "gflops": round(sps * flops / 1e9, 3),
         "gflop_per_step": round(flops / 1e9, 6),
