@@ -123,3 +123,28 @@ func probe(be *Backend) error {
 	be.Free(c)
 	return be.Sync()
 }
+
+// Describe runs Probe and, when it passes, describes device 0, the driver
+// and the kernels in one line for `gan-train version` and the probe
+// subcommand, e.g. "cuda: device 0 NVIDIA H100 80GB HBM3 (compute 9.0,
+// 79.2 GiB, 132 SMs), driver CUDA 13.0, kernels PTX compute_70 from nvcc
+// release 11.8, V11.8.89".
+func Describe() (string, error) {
+	if err := Probe(); err != nil {
+		return "", err
+	}
+	devs, err := Devices()
+	if err != nil {
+		return "", err
+	}
+	if len(devs) == 0 {
+		return "", errors.New("gpu: no CUDA devices")
+	}
+	drv, err := DriverVersion()
+	if err != nil {
+		return "", err
+	}
+	d := devs[0]
+	return fmt.Sprintf("cuda: device 0 %s (compute %s, %.1f GiB, %d SMs), driver CUDA %s, kernels PTX compute_70 from nvcc %s",
+		d.Name, d.ComputeCapability(), float64(d.TotalMemory)/(1<<30), d.SMs, drv, KernelCompiler()), nil
+}

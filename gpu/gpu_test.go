@@ -73,6 +73,11 @@ func TestProbe(t *testing.T) {
 	if err := Probe(); err != nil {
 		t.Fatalf("Probe: %v", err)
 	}
+	desc, err := Describe()
+	if err != nil || !strings.HasPrefix(desc, "cuda: device 0 ") {
+		t.Fatalf("Describe() = %q, %v; want a description starting %q", desc, err, "cuda: device 0 ")
+	}
+	t.Log(desc)
 }
 
 // maxErr returns the largest |got-want| - (atol + rtol*|want|) over i (<= 0
@@ -272,12 +277,19 @@ func (s *ganStep) run() {
 
 // TestCPUAgreement runs the same GAN steps on the cpu backend and on the
 // GPU and compares losses and all parameters after every step.
+//
+// The two sum in different orders, so a gradient that is zero up to
+// rounding can differ in sign, and Adam turns that into a full-size step
+// (about lr) in opposite directions. So the test allows a few elements in
+// ten thousand to miss the tight tolerance, as long as none is further off
+// than Adam's largest possible update over the steps so far.
 func TestCPUAgreement(t *testing.T) {
 	gpuBE := open(t)
 	cpuBE := cpu.New(cpu.Options{Workers: 2})
 	const batch, latent, hidden, width = 64, 100, 128, 784
 	sg := newGANStep(t, gpuBE, batch, latent, hidden, width)
 	sc := newGANStep(t, cpuBE, batch, latent, hidden, width)
+	lr := float64(model.DefaultAdam.LR)
 	for step := 1; step <= 5; step++ {
 		sg.run()
 		sc.run()
@@ -285,18 +297,38 @@ func TestCPUAgreement(t *testing.T) {
 			name   string
 			gb, cb model.Buf
 			atol   float64
+			bound  float64 // largest difference tolerated at all
 		}{
-			{"loss real", sg.lossR, sc.lossR, 1e-5},
-			{"loss fake", sg.lossF, sc.lossF, 1e-5},
-			{"loss G", sg.lossG, sc.lossG, 1e-5},
-			{"D params", sg.d.Params, sc.d.Params, 2e-5},
-			{"G params", sg.g.Params, sc.g.Params, 2e-5},
-			{"D Adam m", sg.d.M, sc.d.M, 1e-6},
-			{"G Adam v", sg.g.V, sc.g.V, 1e-9},
+			{"loss real", sg.lossR, sc.lossR, 1e-5, 1e-5},
+			{"loss fake", sg.lossF, sc.lossF, 1e-5, 1e-5},
+			{"loss G", sg.lossG, sc.lossG, 1e-5, 1e-5},
+			{"D params", sg.d.Params, sc.d.Params, 2e-5, 4 * lr * float64(step)},
+			{"G params", sg.g.Params, sc.g.Params, 2e-5, 4 * lr * float64(step)},
+			{"D Adam m", sg.d.M, sc.d.M, 1e-6, 1e-3},
+			{"G Adam v", sg.g.V, sc.g.V, 1e-9, 1e-6},
 		} {
 			got, want := download(t, gpuBE, p.gb), download(t, cpuBE, p.cb)
-			if e, i := maxErr(got, want, p.atol, 1e-3); e > 0 {
-				t.Errorf("step %d: %s[%d]: gpu %v, cpu %v (excess over tolerance %g)", step, p.name, i, got[i], want[i], e)
+			const rtol = 1e-3
+			misses, worst, at := 0, 0.0, -1
+			for i := range got {
+				g, w := float64(got[i]), float64(want[i])
+				d := math.Abs(g - w)
+				if math.IsNaN(d) {
+					d = math.Inf(1)
+				}
+				if d > p.atol+rtol*math.Abs(w) {
+					misses++
+				}
+				if d > worst {
+					worst, at = d, i
+				}
+			}
+			allowed := len(got) / 10000
+			if misses > allowed || worst > p.bound+rtol*math.Abs(float64(want[max(at, 0)])) {
+				t.Errorf("step %d: %s: %d of %d elements beyond |d| <= %g + %g|want| (allowed %d); worst [%d]: gpu %v, cpu %v",
+					step, p.name, misses, len(got), p.atol, rtol, allowed, at, got[max(at, 0)], want[max(at, 0)])
+			} else {
+				t.Logf("step %d: %s: %d of %d beyond tolerance, largest difference %.3g", step, p.name, misses, len(got), worst)
 			}
 		}
 		if t.Failed() {
