@@ -506,3 +506,67 @@ func BenchmarkEdwardStep(b *testing.B) {
 		})
 	}
 }
+
+// TestLargeReductions covers the two-pass path of the reductions (more
+// than one block in pass 1), which the conformance suite's sizes do not
+// reach, against float64 sums on the host.
+func TestLargeReductions(t *testing.T) {
+	be := open(t)
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{16385, 100003, 1 << 20} {
+		xs := randoms(r, n, -4, 4)
+		x := upload(t, be, xs)
+		dx, _ := be.Alloc(n)
+		out, _ := be.Alloc(1)
+		var bce, sig, sq float64
+		for _, v := range xs {
+			f := float64(v)
+			bce += math.Max(f, 0) - f*0.25 + math.Log1p(math.Exp(-math.Abs(f)))
+			sig += 1 / (1 + math.Exp(-f))
+			sq += f * f
+		}
+		for _, c := range []struct {
+			name string
+			run  func()
+			want float64
+		}{
+			{"LogitBCE", func() { be.LogitBCE(dx, out, x, 0.25, 0.5) }, 0.5 * bce},
+			{"MeanSigmoid", func() { be.MeanSigmoid(out, x) }, sig / float64(n)},
+			{"SumSquares", func() { be.SumSquares(out, x) }, sq},
+		} {
+			c.run()
+			got := float64(download(t, be, out)[0])
+			if math.Abs(got-c.want) > 1e-5*math.Abs(c.want)+1e-6 {
+				t.Errorf("%s n=%d: got %v, want %v", c.name, n, got, c.want)
+			}
+			c.run()
+			again := float64(download(t, be, out)[0])
+			if again != got {
+				t.Errorf("%s n=%d: second run %v, first %v: not deterministic", c.name, n, again, got)
+			}
+		}
+		for _, b := range []model.Buf{x, dx, out} {
+			be.Free(b)
+		}
+	}
+	// Softmax cross-entropy over more rows than one block takes.
+	const batch, classes = 5000, 10
+	xs := randoms(r, batch*classes, -3, 3)
+	ls := make([]float32, batch)
+	var want float64
+	for i := range ls {
+		ls[i] = float32(i % classes)
+		row := xs[i*classes : (i+1)*classes]
+		var z float64
+		for _, v := range row {
+			z += math.Exp(float64(v))
+		}
+		want += math.Log(z) - float64(row[i%classes])
+	}
+	x, labels := upload(t, be, xs), upload(t, be, ls)
+	loss, _ := be.Alloc(1)
+	be.SoftmaxXent(nil, loss, x, labels, batch, classes, 0.1)
+	if got := float64(download(t, be, loss)[0]); math.Abs(got-0.1*want) > 1e-5*math.Abs(0.1*want) {
+		t.Errorf("SoftmaxXent batch %d: got %v, want %v", batch, got, 0.1*want)
+	}
+}
