@@ -37,6 +37,11 @@ func Push(ctx context.Context, gatewayURL, job string, g prometheus.Gatherer, gr
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("metrics: push gateway URL %q: want http:// or https:// with a host", gatewayURL)
 	}
+	for k := range grouping {
+		if isMetricLabel(k) {
+			return fmt.Errorf("metrics: push grouping label %q is already a label of the gan-train metrics; group by instance=<run id> instead", k)
+		}
+	}
 	p := push.New(gatewayURL, job).Gatherer(ganTrainOnly{g})
 	for k, v := range grouping {
 		p = p.Grouping(k, v)
@@ -45,6 +50,16 @@ func Push(ctx context.Context, gatewayURL, job string, g prometheus.Gatherer, gr
 		return fmt.Errorf("metrics: pushing job %q to %s: %w", job, gatewayURL, err)
 	}
 	return nil
+}
+
+// isMetricLabel reports whether name is a label the gan-train metrics
+// carry; a grouping label may not repeat one.
+func isMetricLabel(name string) bool {
+	switch name {
+	case "device", "preset", "run_id", "version", "network", "phase", "le":
+		return true
+	}
+	return false
 }
 
 // ganTrainOnly gathers only the families whose names start with gan_train_.

@@ -181,7 +181,7 @@ func TestPushErrors(t *testing.T) {
 		})
 	}
 	err := Push(ctx, "http://127.0.0.1:9091", "gan-train", reg, map[string]string{"run_id": "x"})
-	if err == nil || !strings.Contains(err.Error(), "run_id") {
+	if err == nil || !strings.Contains(err.Error(), `"run_id"`) || !strings.Contains(err.Error(), "instance=") {
 		t.Errorf("Push grouping by run_id (a label of gan_train_info) error = %v, want one naming run_id", err)
 	}
 	if err := Push(ctx, "http://127.0.0.1:9091", "gan-train", nil, nil); err == nil {
