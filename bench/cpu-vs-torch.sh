@@ -106,6 +106,8 @@ pt_fresh=$(jget "$torch_fresh" steps_per_sec)
 pt_fresh_gf=$(jget "$torch_fresh" gflops)
 pt_reuse=$(jget "$torch_reuse" steps_per_sec)
 pt_reuse_gf=$(jget "$torch_reuse" gflops)
+pt_fresh_cpu=$(jget "$torch_fresh" cpu_time_steps_per_sec)
+pt_reuse_cpu=$(jget "$torch_reuse" cpu_time_steps_per_sec)
 gflop_fresh=$(jget "$torch_fresh" gflop_per_step)
 gflop_reuse=$(jget "$torch_reuse" gflop_per_step)
 
@@ -137,18 +139,20 @@ echo
 echo "GFLOP per step (matrix products, counted from the shapes): trainer's step $gflop_fresh;"
 echo "BenchmarkEdwardStep's step (G update reuses the D step's fake batch) $gflop_reuse."
 echo
-echo "| implementation | step | threads | steps/s | GFLOP/s | ratio to PyTorch, same step |"
-echo "| --- | --- | --- | --- | --- | --- |"
+echo "| implementation | step | threads | steps/s | GFLOP/s | ratio to PyTorch, same step | steps per CPU-second |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
 if [[ -s $tmp/go.rows ]]; then
     while read -r n name sps gf; do
-        echo "| gan-train cpu backend ($name) | reuse-fake | GOMAXPROCS=$n | $sps | $gf | $(ratio "$sps" "$pt_reuse") |"
+        echo "| gan-train cpu backend ($name) | reuse-fake | GOMAXPROCS=$n | $sps | $gf | $(ratio "$sps" "$pt_reuse") | n/a |"
     done <"$tmp/go.rows"
 else
-    echo "| gan-train cpu backend | - | - | n/a | n/a | n/a |"
+    echo "| gan-train cpu backend | - | - | n/a | n/a | n/a | n/a |"
 fi
-echo "| PyTorch $torch_version + OpenBLAS | reuse-fake | 1 | $pt_reuse | $pt_reuse_gf | 1.000 |"
-echo "| PyTorch $torch_version + OpenBLAS | fresh-noise (trainer's) | 1 | $pt_fresh | $pt_fresh_gf | - |"
+echo "| PyTorch $torch_version + OpenBLAS | reuse-fake | 1 | $pt_reuse | $pt_reuse_gf | 1.000 | $pt_reuse_cpu |"
+echo "| PyTorch $torch_version + OpenBLAS | fresh-noise (trainer's) | 1 | $pt_fresh | $pt_fresh_gf | - | $pt_fresh_cpu |"
 echo
+echo "steps/s and GFLOP/s are wall-clock figures. Steps per CPU-second (process CPU time,"
+echo "PyTorch only) shows how much of the wall time other processes took on this shared machine."
 echo "A name ending in #01 is a second sub-benchmark that Go named like the one before it"
 echo "(the default worker count resolved to the same number)."
 echo
