@@ -7,18 +7,19 @@ import (
 	"log/slog"
 	"math"
 
+	"gan-train/data"
 	"gan-train/model"
 	"gan-train/rng"
 )
 
-// Philox streams of the classifier's training (package rng): the epoch's
-// shuffle and the augmentation shifts, with the epoch as the step. Distinct
-// from the trainer's streams only for readability: the classifier has its
-// own seed.
+// Philox streams of the classifier's training (package rng): the weight
+// initialisation, and the augmentation shifts with the epoch as the step.
+// The epoch's order is data.Permutation's. The classifier has a seed of its
+// own, so these need not differ from the trainer's streams; they do, for
+// readability.
 const (
-	clfInitStream    = 0xC1A0
-	clfShuffleStream = 0xC1A1
-	clfShiftStream   = 0xC1A2
+	clfInitStream  = 0xC1A0
+	clfShiftStream = 0xC1A2
 )
 
 // ClassifierConfig describes the digit classifier and how it is trained.
@@ -46,10 +47,14 @@ type ClassifierConfig struct {
 }
 
 // DefaultClassifierConfig is the configuration used by gan-train eval: one
-// hidden layer of 256 leaky-ReLU units, 30 epochs of batch 128 with ±1
-// pixel shifts, Adam at 1e-3 with a cosine decay.
+// hidden layer of 256 leaky-ReLU units, 50 epochs of batch 64 with random
+// shifts of up to 2 pixels, Adam at 2e-3 with a cosine decay. Trained on
+// the 9,000 embedded training digits it classifies 97.5% of the 1,000
+// held-out ones correctly (97.9% with another shuffle order; wider or
+// deeper nets and shorter schedules measured 97.4-97.9%). MNIST's 60,000
+// training digits would be needed for the 98% of the literature's MLPs.
 func DefaultClassifierConfig() ClassifierConfig {
-	return ClassifierConfig{Hidden: []int{256}, Epochs: 30, Batch: 128, LR: 1e-3, Shift: 1, Seed: 1}
+	return ClassifierConfig{Hidden: []int{256}, Epochs: 50, Batch: 64, LR: 2e-3, Shift: 2, Seed: 1}
 }
 
 // withDefaults fills zero fields from DefaultClassifierConfig.
@@ -201,7 +206,7 @@ func TrainClassifier(ctx context.Context, be model.Backend, train, test Images, 
 	hp := model.DefaultAdam
 	for ep := 0; ep < cfg.Epochs; ep++ {
 		hp.LR = cfg.LR * float32(0.5*(1+math.Cos(math.Pi*float64(ep)/float64(cfg.Epochs))))
-		perm := permutation(n, cfg.Seed, clfShuffleStream, uint32(ep))
+		perm := data.Permutation(n, cfg.Seed, uint32(ep))
 		sum, steps := 0.0, 0
 		for b0 := 0; b0 < n; b0 += batch {
 			if err := ctx.Err(); err != nil {
@@ -403,21 +408,6 @@ func (c *Classifier) Predict(ctx context.Context, be model.Backend, im Images, f
 		return Prediction{}, fmt.Errorf("classifying: %w", err)
 	}
 	return p, nil
-}
-
-// permutation is a Fisher-Yates shuffle of 0..n-1 driven by Philox draws
-// (seed, stream, step).
-func permutation(n int, seed uint64, stream, step uint32) []int {
-	p := make([]int, n)
-	for i := range p {
-		p[i] = i
-	}
-	for i := n - 1; i > 0; i-- {
-		u := rng.Block(seed, stream, step, i)[0]
-		j := int(uint64(u) * uint64(i+1) >> 32)
-		p[i], p[j] = p[j], p[i]
-	}
-	return p
 }
 
 // translate writes src (side, side) moved by (dx, dy) pixels into dst,
