@@ -1,3 +1,8 @@
+//go:build !cuda
+
+// gorgonia.org/gorgonia built with the cuda tag compiles its own CUDA
+// engine, which needs cuDNN; the oracle runs in the default build.
+
 package cpu
 
 // The hand-written backward passes checked against gorgonia's symbolic
@@ -20,14 +25,6 @@ import (
 // oracleTol bounds |ours-gorgonia| <= atol + rtol*|gorgonia|: our float32
 // arithmetic against gorgonia's float64.
 const oracleAtol, oracleRtol = 2e-5, 2e-4
-
-func randSlice(r *rand.Rand, n int, lo, hi float64) []float32 {
-	s := make([]float32, n)
-	for i := range s {
-		s[i] = float32(lo + (hi-lo)*r.Float64())
-	}
-	return s
-}
 
 func f64(x []float32) []float64 {
 	d := make([]float64, len(x))
@@ -111,15 +108,6 @@ func compare(t *testing.T, what string, got []float32, want []float64) {
 	if bad > 0 {
 		t.Errorf("%s: %d of %d values differ", what, bad, len(got))
 	}
-}
-
-func upload(t testing.TB, be *Backend, v []float32) model.Buf {
-	b, err := be.Alloc(len(v))
-	if err != nil {
-		t.Fatal(err)
-	}
-	copy(Slice(b), v)
-	return b
 }
 
 func TestOracleDense(t *testing.T) {
