@@ -234,3 +234,51 @@ func TestServerEndpoints(t *testing.T) {
 		t.Errorf("second server on %s: %v, want an error naming the address", srv.Addr(), err)
 	}
 }
+
+func TestProbeReasonHidesDriverText(t *testing.T) {
+	cuInit := `Error in initialization, please refer to "https://docs.nvidia.com/cuda/cuda-driver-api/group__CUDA__INITIALIZE.html" for details on: NoDevice`
+	cases := []struct{ out, want string }{
+		{cuInit, "reports no GPU"},
+		{"./gan-train-cuda: error while loading shared libraries: libcuda.so.1: cannot open shared object file", "libcuda.so.1"},
+		{"something else", "could not run"},
+	}
+	for _, c := range cases {
+		got := probeReason(c.out, nil)
+		if !strings.Contains(got, c.want) || strings.Contains(got, "docs.nvidia.com") || strings.Contains(got, "shared libraries") {
+			t.Errorf("probeReason(%q) = %q, want our own words containing %q", c.out, got, c.want)
+		}
+	}
+}
+
+// With the CUDA build beside the binary but no GPU, auto falls back with a
+// warning and cuda refuses with exit 1, and neither passes cu's own text on.
+func TestDeviceDispatchWithFailingProbe(t *testing.T) {
+	dir := t.TempDir()
+	fake := filepath.Join(dir, CUDABinary)
+	script := "#!/bin/sh\necho 'Error in initialization, please refer to \"https://docs.nvidia.com/cuda\" for details on: NoDevice'\nexit 1\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	execd := false
+	env := func(e *bytes.Buffer) Env {
+		return Env{Stdout: io.Discard, Stderr: e, Getenv: func(string) string { return "" }, Executable: filepath.Join(dir, "gan-train"),
+			Exec: func(string, []string, []string) error { execd = true; return nil }}
+	}
+	var e1 bytes.Buffer
+	code := Main(context.Background(), []string{"train", "--preset", "tiny", "--steps", "1", "--out", filepath.Join(dir, "a"), "--listen", ""}, env(&e1))
+	if code != 0 || !strings.Contains(e1.String(), "no usable GPU, training on the CPU") || strings.Contains(e1.String(), "docs.nvidia.com") || execd {
+		t.Errorf("auto: exit %d, exec %v, stderr:\n%s\nwant 0, no exec, a fallback warning and no driver text", code, execd, e1.String())
+	}
+	var e2 bytes.Buffer
+	code = Main(context.Background(), []string{"train", "--preset", "tiny", "--steps", "1", "--device", "cuda", "--out", filepath.Join(dir, "b"), "--listen", ""}, env(&e2))
+	if code != 1 || !strings.Contains(e2.String(), "--gpus all") || strings.Contains(e2.String(), "docs.nvidia.com") || execd {
+		t.Errorf("cuda: exit %d, exec %v, stderr:\n%s\nwant 1 and the --gpus all hint", code, execd, e2.String())
+	}
+	// A probe that succeeds hands the command over to the CUDA build.
+	os.WriteFile(fake, []byte("#!/bin/sh\necho 'GPU 0: test'\n"), 0o755)
+	var e3 bytes.Buffer
+	Main(context.Background(), []string{"train", "--preset", "tiny", "--steps", "1", "--out", filepath.Join(dir, "c"), "--listen", ""}, env(&e3))
+	if !execd {
+		t.Errorf("a successful probe did not hand over to %s; stderr:\n%s", CUDABinary, e3.String())
+	}
+}

@@ -88,23 +88,32 @@ func probeCUDABuild(ctx context.Context, env Env) string {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(out.String())
 		if ctx.Err() != nil {
-			msg = "the GPU probe timed out"
+			return "the GPU probe timed out"
 		}
-		if msg == "" {
-			msg = err.Error()
-		}
-		return "GPU probe failed: " + firstLine(msg)
+		return probeReason(out.String(), err)
 	}
 	return ""
 }
 
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
+// probeReason turns what a failed probe printed into our own words: the
+// CUDA library's start-up messages are never passed through.
+func probeReason(out string, err error) string {
+	switch {
+	case strings.Contains(out, "NoDevice") || strings.Contains(out, "no CUDA-capable device"):
+		return "the CUDA driver reports no GPU on this machine"
+	case strings.Contains(out, "libcuda.so") || strings.Contains(out, "cannot open shared object"):
+		return "the NVIDIA driver library (libcuda.so.1) is not installed"
+	case strings.Contains(out, "InsufficientDriver") || strings.Contains(out, "insufficient"):
+		return "the NVIDIA driver is older than the CUDA build needs"
+	case strings.Contains(out, "NotInitialized") || strings.Contains(out, "initialization"):
+		return "the CUDA driver failed to initialise"
 	}
-	return s
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return fmt.Sprintf("the GPU probe failed (exit code %d)", ee.ExitCode())
+	}
+	return "the GPU probe could not run"
 }
 
 // cmdProbe is the hidden `probe` command: exit 0 when a GPU is usable.
