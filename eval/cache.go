@@ -73,7 +73,8 @@ func ClassifierPath(dir, name string) (string, error) {
 // and its key (ClassifierKey) matches; otherwise it is trained on train,
 // measured on test and written atomically (temporary file, sync, rename).
 // trained reports whether training happened. A damaged or stale file is
-// logged and replaced, never trusted.
+// logged and replaced, never trusted; a cache that cannot be written is
+// logged and the fresh classifier returned all the same.
 func LoadOrTrainClassifier(ctx context.Context, be model.Backend, dir, name string, train, test Images, cfg ClassifierConfig, log *slog.Logger) (c *Classifier, trained bool, err error) {
 	if log == nil {
 		log = slog.Default()
@@ -97,11 +98,12 @@ func LoadOrTrainClassifier(ctx context.Context, be model.Backend, dir, name stri
 	if err != nil {
 		return nil, false, err
 	}
+	// The cache only saves time: failing to write it is worth a warning,
+	// not the evaluation.
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, true, fmt.Errorf("classifier cache: %w", err)
-	}
-	if err := SaveClassifier(path, key, c); err != nil {
-		return nil, true, err
+		log.Warn("cannot cache the digit classifier", "dir", dir, "err", err)
+	} else if err := SaveClassifier(path, key, c); err != nil {
+		log.Warn("cannot cache the digit classifier", "path", path, "err", err)
 	}
 	return c, true, nil
 }

@@ -37,8 +37,7 @@ type ClassifierConfig struct {
 	// over the epochs. The other Adam settings are the defaults.
 	LR float32 `json:"lr"`
 	// Shift is the largest random translation, in pixels and in each
-	// direction, applied to training images (0 disables augmentation;
-	// negative means none either).
+	// direction, applied to training images; negative disables it.
 	Shift int `json:"shift"`
 	// Seed keys the initialisation, shuffles and shifts.
 	Seed uint64 `json:"seed"`
@@ -75,8 +74,8 @@ func (c ClassifierConfig) withDefaults() ClassifierConfig {
 	if c.Seed == 0 {
 		c.Seed = d.Seed
 	}
-	if c.Shift < 0 {
-		c.Shift = 0
+	if c.Shift == 0 {
+		c.Shift = d.Shift
 	}
 	return c
 }
@@ -196,7 +195,7 @@ func TrainClassifier(ctx context.Context, be model.Backend, train, test Images, 
 	be.SetCounter(tc, 0)
 
 	side := train.side()
-	shift := cfg.Shift
+	shift := max(cfg.Shift, 0)
 	if side == 0 {
 		shift = 0 // not square: no translation
 	}
