@@ -61,6 +61,7 @@ const topUsage = `gan-train trains generative adversarial networks on image data
 Usage:
   gan-train train   [flags]   train a GAN (see gan-train train -h)
   gan-train sample  [flags]   draw samples from a trained run
+  gan-train eval    [flags]   judge samples: classifier score, Frechet distance, modes, Parzen
   gan-train version           print the build, its devices and versions
   gan-train help              this text
 `
@@ -76,6 +77,8 @@ func Main(ctx context.Context, args []string, env Env) int {
 	switch args[0] {
 	case "train":
 		err = cmdTrain(ctx, args[1:], env)
+	case "eval":
+		err = cmdEval(ctx, args[1:], env)
 	case "sample":
 		err = cmdSample(ctx, args[1:], env)
 	case "version", "devices":
