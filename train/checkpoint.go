@@ -34,7 +34,7 @@ func (t *Trainer) Checkpoint() (*model.Checkpoint, error) {
 	}
 	for _, n := range []struct {
 		prefix string
-		net    *model.MLP
+		net    netState
 	}{{"g", t.G}, {"d", t.D}} {
 		p, m, v, err := n.net.State()
 		if err != nil {
@@ -83,7 +83,7 @@ func (t *Trainer) Restore(ck *model.Checkpoint) error {
 	}
 	for _, n := range []struct {
 		prefix string
-		net    *model.MLP
+		net    netState
 	}{{"g", t.G}, {"d", t.D}} {
 		if err := n.net.SetState(ck.Arrays[n.prefix+".params"], ck.Arrays[n.prefix+".adam_m"], ck.Arrays[n.prefix+".adam_v"]); err != nil {
 			return fmt.Errorf("checkpoint %s network: %w", n.prefix, err)
@@ -108,26 +108,8 @@ func (t *Trainer) Restore(ck *model.Checkpoint) error {
 }
 
 // SampleCheckpoint draws n samples (n, ImageSize) in [0,1] from the
-// generator stored in ck, on be, with noise seed (0: the run's seed).
+// generator stored in ck, on be, with noise seed (0: the run's seed); a
+// conditional generator's samples cycle through the classes.
 func SampleCheckpoint(be model.Backend, ck *model.Checkpoint, n int, seed uint64) ([]float32, error) {
-	cfg, err := ConfigOf(ck)
-	if err != nil {
-		return nil, err
-	}
-	if seed == 0 {
-		seed = cfg.Seed
-	}
-	g, err := model.NewMLP(be, ck.Header.Generator, min(n, 1024))
-	if err != nil {
-		return nil, fmt.Errorf("checkpoint generator: %w", err)
-	}
-	defer g.Free()
-	p := ck.Arrays["g.params"]
-	if err := g.SetState(p, make([]float32, len(p)), make([]float32, len(p))); err != nil {
-		return nil, fmt.Errorf("checkpoint generator: %w", err)
-	}
-	if cfg.Latent != ck.Header.Generator.In {
-		return nil, fmt.Errorf("checkpoint config has latent %d but its generator takes %d inputs", cfg.Latent, ck.Header.Generator.In)
-	}
-	return generate(be, g, &cfg, n, seed, 0)
+	return SampleCheckpointLabel(be, ck, n, seed, -1)
 }

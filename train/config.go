@@ -36,6 +36,21 @@ type Config struct {
 	LabelSmoothing float32 `yaml:"label_smoothing" json:"label_smoothing"` // real label 1-alpha
 	Binarize       bool    `yaml:"binarize" json:"binarize"`
 
+	// Divergence picks an f-GAN objective (Nowozin et al. 2016): kl,
+	// reverse-kl, pearson, squared-hellinger, js or gan; empty is the
+	// standard GAN's logit binary cross-entropy.
+	Divergence string `yaml:"divergence" json:"divergence,omitempty"`
+	// Conditional makes a conditional GAN (Mirza and Osindero 2014): a
+	// one-hot class label joins the noise at G's input and the image at
+	// D's input. It needs a labelled dataset.
+	Conditional bool `yaml:"conditional" json:"conditional,omitempty"`
+	// DMaxoutPieces turns D's hidden layers into maxout layers of that
+	// many pieces per unit (Goodfellow et al. 2013); 0 or 1 is off.
+	DMaxoutPieces int `yaml:"d_maxout_pieces" json:"d_maxout_pieces,omitempty"`
+	// DDropout is the dropout rate of D's hidden layers, in the D steps and
+	// in the G step's pass through D; 0 is off.
+	DDropout float32 `yaml:"d_dropout" json:"d_dropout,omitempty"`
+
 	Data string `yaml:"data" json:"data"`
 
 	LogEvery        int64 `yaml:"log_every" json:"log_every"`
@@ -154,6 +169,17 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: %w", a.name, err))
 		}
 	}
+	if _, err := model.ParseFDivergence(c.Divergence); err != nil {
+		errs = append(errs, fmt.Errorf("divergence: %w", err))
+	} else if c.Divergence != "" && c.LabelSmoothing != 0 {
+		errs = append(errs, fmt.Errorf("label-smoothing %v: applies to the standard GAN loss only, not to divergence %q", c.LabelSmoothing, c.Divergence))
+	}
+	if c.DMaxoutPieces < 0 || c.DMaxoutPieces > 64 {
+		errs = append(errs, fmt.Errorf("d-maxout-pieces %d: want 0 (off) to 64", c.DMaxoutPieces))
+	}
+	if !(c.DDropout >= 0 && c.DDropout < 1) {
+		errs = append(errs, fmt.Errorf("d-dropout %v: must be in [0,1)", c.DDropout))
+	}
 	if c.Init != string(model.Glorot) && c.Init != string(model.He) {
 		errs = append(errs, fmt.Errorf("init %q: want glorot or he", c.Init))
 	}
@@ -174,17 +200,35 @@ func (c *Config) Specs() (g, d model.MLPSpec, err error) {
 	if err != nil {
 		return g, d, fmt.Errorf("g-out-act: %w", err)
 	}
-	g = model.MLPSpec{In: c.Latent, Init: model.Init(c.Init)}
+	g = model.MLPSpec{In: c.Latent + c.labelWidth(), Init: model.Init(c.Init)}
 	for _, w := range c.GHidden {
 		g.Layers = append(g.Layers, model.Layer{Out: w, Act: gAct})
 	}
 	g.Layers = append(g.Layers, model.Layer{Out: ImageSize, Act: out})
-	d = model.MLPSpec{In: ImageSize, Init: model.Init(c.Init)}
+	// D as discNet describes it: a maxout layer of u units and k pieces
+	// is listed as u*k identity units.
+	d = model.MLPSpec{In: ImageSize + c.labelWidth(), Init: model.Init(c.Init)}
 	for _, w := range c.DHidden {
-		d.Layers = append(d.Layers, model.Layer{Out: w, Act: dAct})
+		if c.DMaxoutPieces > 1 {
+			d.Layers = append(d.Layers, model.Layer{Out: w * c.DMaxoutPieces, Act: model.Identity})
+		} else {
+			d.Layers = append(d.Layers, model.Layer{Out: w, Act: dAct})
+		}
 	}
 	d.Layers = append(d.Layers, model.Layer{Out: 1, Act: model.Identity})
 	return g, d, nil
+}
+
+// Classes is the number of class labels of a conditional GAN (digits and
+// Fashion-MNIST both have 10).
+const Classes = 10
+
+// labelWidth is the width of the one-hot label columns of G's and D's inputs.
+func (c *Config) labelWidth() int {
+	if c.Conditional {
+		return Classes
+	}
+	return 0
 }
 
 // Dist is the latent prior as a noise distribution.

@@ -18,6 +18,7 @@ const (
 	streamZD       = 16 // + j for the j-th discriminator step of an iteration
 	streamBinarize = 48 // + j
 	streamZG       = 80
+	streamDropout  = 1024 // + 64*j + layer for the j-th D step; j = k for the G step's pass through D
 )
 
 // Stats are the scalars of the last training step, read from the backend.
@@ -68,32 +69,60 @@ func (s *Stats) Finite() (bool, int) {
 // using only backend operations, so a backend that can capture (CUDA graphs)
 // records it once and replays it.
 type Trainer struct {
-	Cfg  Config
-	be   model.Backend
-	G, D *model.MLP
+	Cfg Config
+	be  model.Backend
+	G   *model.MLP
+	D   *discNet
+
+	fdiv model.FDivergence
+	fb   model.FGANBackend        // nil unless Cfg.Divergence is set
+	cb   model.ConditionalBackend // nil unless Cfg.Conditional
 
 	n          int // dataset rows
 	data, perm model.Buf
-	xd         model.Buf // (2*batch, ImageSize): real rows then fake rows
+	xd         model.Buf // (2*batch, ImageSize+lw): real rows then fake rows (with their one-hot labels when conditional)
 	z          model.Buf // (batch, latent)
 	zFixed     model.Buf // (SampleRows, latent)
-	stats      model.Buf
-	cNoise     model.Buf // noise step = iteration number
-	cBatch     model.Buf // batch number within the epoch
-	cAdamD     model.Buf
-	cAdamG     model.Buf
-	owned      []model.Buf
+
+	// conditional GAN only (lw = Classes columns of one-hot labels):
+	labels  model.Buf // (n) class of each dataset row
+	yb      model.Buf // (batch) labels of the current batch
+	realImg model.Buf // (batch, ImageSize) real images before they join their labels
+	zc      model.Buf // (max(batch, SampleRows), latent+lw): G's input
+	xg      model.Buf // (batch, ImageSize+lw): D's input in the G step
+	yFixed  model.Buf // (SampleRows) labels of the fixed samples: row i has i%Classes
+	stats   model.Buf
+	cNoise  model.Buf // noise step = iteration number
+	cBatch  model.Buf // batch number within the epoch
+	cAdamD  model.Buf
+	cAdamG  model.Buf
+	owned   []model.Buf
 
 	step, epoch, batchInEpoch int64
 	replay                    model.Replay
+}
+
+// netState is what a checkpoint reads and writes of a network: G is a
+// model.MLP, D a discNet.
+type netState interface {
+	State() (params, mom1, mom2 []float32, err error)
+	SetState(params, mom1, mom2 []float32) error
 }
 
 // SampleRows is the size of the fixed noise batch behind the sample grids.
 const SampleRows = 64
 
 // NewTrainer builds a fresh training state for cfg on be over images
-// (n, ImageSize) in [0,1]. Call Close when done.
+// (n, ImageSize) in [0,1]. Call Close when done. A conditional
+// configuration needs labels: use NewLabeledTrainer.
 func NewTrainer(be model.Backend, cfg Config, images []float32) (*Trainer, error) {
+	return NewLabeledTrainer(be, cfg, images, nil)
+}
+
+// NewLabeledTrainer is NewTrainer with the class label of each image
+// (n, values below Classes), which a conditional GAN needs and the others
+// ignore (labels may then be nil).
+func NewLabeledTrainer(be model.Backend, cfg Config, images []float32, labels []uint8) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -104,26 +133,73 @@ func NewTrainer(be model.Backend, cfg Config, images []float32) (*Trainer, error
 	if n < cfg.Batch*cfg.K {
 		return nil, fmt.Errorf("batch %d (times k=%d) is larger than the dataset (%d images)", cfg.Batch, cfg.K, n)
 	}
-	gs, ds, err := cfg.Specs()
+	gs, _, err := cfg.Specs()
 	if err != nil {
 		return nil, err
 	}
 	t := &Trainer{Cfg: cfg, be: be, n: n}
+	if t.fdiv, err = model.ParseFDivergence(cfg.Divergence); err != nil {
+		return nil, err
+	}
+	if t.fdiv != model.FNone {
+		fb, ok := be.(model.FGANBackend)
+		if !ok {
+			return nil, fmt.Errorf("divergence %q: f-GAN losses are not implemented on the %s backend yet", cfg.Divergence, be.Name())
+		}
+		t.fb = fb
+	}
+	lw := cfg.labelWidth()
+	var flabels []float32
+	if cfg.Conditional {
+		cb, ok := be.(model.ConditionalBackend)
+		if !ok {
+			return nil, fmt.Errorf("conditional: conditional GANs are not implemented on the %s backend yet", be.Name())
+		}
+		t.cb = cb
+		if labels == nil {
+			return nil, errors.New("conditional: the dataset has no labels")
+		}
+		if len(labels) != n {
+			return nil, fmt.Errorf("conditional: %d labels for %d images", len(labels), n)
+		}
+		flabels = make([]float32, n)
+		for i, l := range labels {
+			if int(l) >= Classes {
+				return nil, fmt.Errorf("conditional: label %d of image %d is not a class in [0, %d)", l, i, Classes)
+			}
+			flabels[i] = float32(l)
+		}
+	}
 	fail := func(err error) (*Trainer, error) { t.Close(); return nil, err }
 	if t.G, err = model.NewMLP(be, gs, max(cfg.Batch, SampleRows)); err != nil {
 		return fail(fmt.Errorf("generator: %w", err))
 	}
-	if t.D, err = model.NewMLP(be, ds, 2*cfg.Batch); err != nil {
+	dAct, err := model.ParseActivation(cfg.DHiddenAct)
+	if err != nil {
+		return fail(fmt.Errorf("d-hidden-act: %w", err))
+	}
+	if t.D, err = newDiscNet(be, ImageSize+lw, cfg.DHidden, dAct, cfg.DMaxoutPieces, cfg.DDropout, model.Init(cfg.Init), 2*cfg.Batch); err != nil {
 		return fail(fmt.Errorf("discriminator: %w", err))
 	}
-	for _, a := range []struct {
+	bufs := []struct {
 		p *model.Buf
 		n int
 	}{
-		{&t.data, len(images)}, {&t.perm, n}, {&t.xd, 2 * cfg.Batch * ImageSize},
+		{&t.data, len(images)}, {&t.perm, n}, {&t.xd, 2 * cfg.Batch * (ImageSize + lw)},
 		{&t.z, cfg.Batch * cfg.Latent}, {&t.zFixed, SampleRows * cfg.Latent}, {&t.stats, nStats},
 		{&t.cNoise, 1}, {&t.cBatch, 1}, {&t.cAdamD, 1}, {&t.cAdamG, 1},
-	} {
+	}
+	if cfg.Conditional {
+		bufs = append(bufs, []struct {
+			p *model.Buf
+			n int
+		}{
+			{&t.labels, n}, {&t.yb, cfg.Batch}, {&t.realImg, cfg.Batch * ImageSize},
+			{&t.zc, max(cfg.Batch, SampleRows) * (cfg.Latent + lw)}, {&t.xg, cfg.Batch * (ImageSize + lw)},
+			{&t.yFixed, SampleRows},
+		}...)
+	}
+	for _, a := range bufs {
 		b, err := be.Alloc(a.n)
 		if err != nil {
 			return fail(fmt.Errorf("allocating %d floats on %s: %w", a.n, be.Name(), err))
@@ -133,6 +209,14 @@ func NewTrainer(be model.Backend, cfg Config, images []float32) (*Trainer, error
 	}
 	if err := be.Upload(t.data, images); err != nil {
 		return fail(fmt.Errorf("uploading the dataset: %w", err))
+	}
+	if cfg.Conditional {
+		if err := be.Upload(t.labels, flabels); err != nil {
+			return fail(fmt.Errorf("uploading the labels: %w", err))
+		}
+		if err := be.Upload(t.yFixed, spreadLabels(SampleRows, 0)); err != nil {
+			return fail(fmt.Errorf("uploading the sample labels: %w", err))
+		}
 	}
 	if err := t.G.InitParams(cfg.Seed, streamInitG); err != nil {
 		return fail(err)
@@ -191,26 +275,49 @@ func (t *Trainer) startEpoch(e int64) error {
 // iterate enqueues one iteration: k discriminator steps, one generator step.
 func (t *Trainer) iterate() {
 	be, c := t.be, &t.Cfg
-	B := c.Batch
-	real := be.View(t.xd, 0, B*ImageSize)
-	fakeRows := be.View(t.xd, B*ImageSize, B*ImageSize)
+	B, lw := c.Batch, c.labelWidth()
+	W := ImageSize + lw // D's input width
+	real := be.View(t.xd, 0, B*W)
+	fakeRows := be.View(t.xd, B*W, B*W)
 	stat := func(i int) model.Buf { return be.View(t.stats, i, 1) }
+	img := real
+	if c.Conditional {
+		img = t.realImg
+	}
 	for j := 0; j < c.K; j++ {
-		be.GatherRows(real, t.data, t.perm, ImageSize, t.cBatch)
+		be.GatherRows(img, t.data, t.perm, ImageSize, t.cBatch)
+		if c.Conditional {
+			be.GatherRows(t.yb, t.labels, t.perm, 1, t.cBatch)
+		}
 		be.IncCounter(t.cBatch)
 		if c.Binarize {
-			be.Binarize(real, real, c.Seed, streamBinarize+uint32(j), t.cNoise)
+			be.Binarize(img, img, c.Seed, streamBinarize+uint32(j), t.cNoise)
 		}
 		if c.GOutAct == "tanh" {
-			be.Affine(real, 2, -1)
+			be.Affine(img, 2, -1)
 		}
 		be.Noise(t.z, c.Dist(), c.Seed, streamZD+uint32(j), t.cNoise)
-		be.Copy(fakeRows, t.G.Forward(t.z, B))
-		logits := t.D.Forward(t.xd, 2*B)
+		gout := t.G.Forward(t.genInput(t.z, t.yb, B), B)
+		if c.Conditional {
+			// real and fake rows carry the same labels: those of the real batch
+			t.cb.CopyCols(real, img, B, W, 0, ImageSize, 0, ImageSize)
+			t.cb.OneHot(real, t.yb, B, W, ImageSize, Classes)
+			t.cb.CopyCols(fakeRows, gout, B, W, 0, ImageSize, 0, ImageSize)
+			t.cb.OneHot(fakeRows, t.yb, B, W, ImageSize, Classes)
+		} else {
+			be.Copy(fakeRows, gout)
+		}
+		logits := t.D.Forward(t.xd, 2*B, c.Seed, streamDropout+64*uint32(j), t.cNoise)
 		dl := t.D.OutputGrad(2 * B)
 		lr, lf := be.View(logits, 0, B), be.View(logits, B, B)
-		be.LogitBCE(be.View(dl, 0, B), stat(sLossReal), lr, 1-c.LabelSmoothing, 1/float32(B))
-		be.LogitBCE(be.View(dl, B, B), stat(sLossFake), lf, 0, 1/float32(B))
+		if t.fdiv != model.FNone {
+			// maximise E_real[T(v)] - E_fake[F(v)]: minimise its negative
+			t.fb.FDivLoss(be.View(dl, 0, B), stat(sLossReal), lr, t.fdiv, model.FActivation, -1/float32(B))
+			t.fb.FDivLoss(be.View(dl, B, B), stat(sLossFake), lf, t.fdiv, model.FConjugate, 1/float32(B))
+		} else {
+			be.LogitBCE(be.View(dl, 0, B), stat(sLossReal), lr, 1-c.LabelSmoothing, 1/float32(B))
+			be.LogitBCE(be.View(dl, B, B), stat(sLossFake), lf, 0, 1/float32(B))
+		}
 		be.MeanSigmoid(stat(sDReal), lr)
 		be.MeanSigmoid(stat(sDFake), lf)
 		t.D.Backward(t.xd, 2*B, true, false)
@@ -219,22 +326,74 @@ func (t *Trainer) iterate() {
 		t.D.Step(c.DAdam, t.cAdamD)
 	}
 	be.Noise(t.z, c.Dist(), c.Seed, streamZG, t.cNoise)
-	fake := t.G.Forward(t.z, B)
-	logits := t.D.Forward(fake, B)
-	if c.GLoss == Minimax {
+	fake := t.G.Forward(t.genInput(t.z, t.yb, B), B)
+	din := fake
+	if c.Conditional {
+		// the labels of the last discriminator step's batch
+		t.cb.CopyCols(t.xg, fake, B, W, 0, ImageSize, 0, ImageSize)
+		t.cb.OneHot(t.xg, t.yb, B, W, ImageSize, Classes)
+		din = t.xg
+	}
+	logits := t.D.Forward(din, B, c.Seed, streamDropout+64*uint32(c.K), t.cNoise)
+	switch {
+	case t.fdiv != model.FNone && c.GLoss == Minimax:
+		// the saddle-point objective: minimise -E_fake[F(v)]
+		t.fb.FDivLoss(t.D.OutputGrad(B), stat(sGLoss), logits, t.fdiv, model.FConjugate, -1/float32(B))
+	case t.fdiv != model.FNone:
+		// Nowozin et al.'s alternative: maximise E_fake[T(v)]
+		t.fb.FDivLoss(t.D.OutputGrad(B), stat(sGLoss), logits, t.fdiv, model.FActivation, -1/float32(B))
+	case c.GLoss == Minimax:
 		// minimise mean log(1 - D(G(z))) = -mean BCE(logit, 0)
 		be.LogitBCE(t.D.OutputGrad(B), stat(sGLoss), logits, 0, -1/float32(B))
-	} else {
+	default:
 		// minimise -mean log D(G(z)) = mean BCE(logit, 1)
 		be.LogitBCE(t.D.OutputGrad(B), stat(sGLoss), logits, 1, 1/float32(B))
 	}
-	dx := t.D.Backward(fake, B, false, true)
-	be.Copy(t.G.OutputGrad(B), dx)
-	t.G.Backward(t.z, B, true, false)
+	dx := t.D.Backward(din, B, false, true)
+	if c.Conditional {
+		t.cb.CopyCols(t.G.OutputGrad(B), dx, B, ImageSize, 0, W, 0, ImageSize)
+	} else {
+		be.Copy(t.G.OutputGrad(B), dx)
+	}
+	t.G.Backward(t.genInput(t.z, t.yb, B), B, true, false)
 	be.SumSquares(stat(sNormG), t.G.Grads)
 	be.IncCounter(t.cAdamG)
 	t.G.Step(c.GAdam, t.cAdamG)
 	be.IncCounter(t.cNoise)
+}
+
+// genInput returns G's input for noise z (rows, latent): z itself, or for
+// a conditional GAN z beside the one-hot codes of labels (rows), written
+// into t.zc.
+func (t *Trainer) genInput(z, labels model.Buf, rows int) model.Buf {
+	if !t.Cfg.Conditional {
+		return z
+	}
+	L := t.Cfg.Latent
+	zc := t.be.View(t.zc, 0, rows*(L+Classes))
+	t.cb.CopyCols(zc, z, rows, L+Classes, 0, L, 0, L)
+	t.cb.OneHot(zc, labels, rows, L+Classes, L, Classes)
+	return zc
+}
+
+// spreadLabels returns n labels cycling through the classes from first:
+// row i gets (first+i) % Classes.
+func spreadLabels(n, first int) []float32 {
+	y := make([]float32, n)
+	for i := range y {
+		y[i] = float32((first + i) % Classes)
+	}
+	return y
+}
+
+// GridCols is the number of columns sample grids should have: Classes for
+// a conditional GAN, whose fixed sample row i has label i%Classes (so each
+// grid row reads 0..9), else 8.
+func (t *Trainer) GridCols() int {
+	if t.Cfg.Conditional {
+		return Classes
+	}
+	return 8
 }
 
 // Iterate runs one training iteration (k discriminator steps and one
@@ -289,10 +448,16 @@ func (t *Trainer) Generate(rows int, seed uint64, call uint32) ([]float32, error
 	return generate(t.be, t.G, &t.Cfg, rows, seed, call)
 }
 
+// GenerateLabel is Generate for a conditional GAN's class label (in
+// [0, Classes), or -1 to cycle through the classes).
+func (t *Trainer) GenerateLabel(rows int, seed uint64, call uint32, label int) ([]float32, error) {
+	return generateLabeled(t.be, t.G, &t.Cfg, rows, seed, call, label)
+}
+
 // FixedSamples runs the generator on the fixed sample noise.
 func (t *Trainer) FixedSamples() ([]float32, error) {
 	out := make([]float32, SampleRows*ImageSize)
-	if err := t.be.Download(out, t.G.Forward(t.zFixed, SampleRows)); err != nil {
+	if err := t.be.Download(out, t.G.Forward(t.genInput(t.zFixed, t.yFixed, SampleRows), SampleRows)); err != nil {
 		return nil, fmt.Errorf("reading samples: %w", err)
 	}
 	toUnit(out, t.Cfg.GOutAct)
@@ -307,32 +472,126 @@ func toUnit(x []float32, outAct string) {
 	}
 }
 
-// generate draws rows samples from g in chunks of g.MaxBatch.
+// generate draws rows samples from g in chunks of g.MaxBatch; a
+// conditional generator gets labels spread evenly over the classes.
 func generate(be model.Backend, g *model.MLP, c *Config, rows int, seed uint64, call uint32) ([]float32, error) {
+	return generateLabeled(be, g, c, rows, seed, call, -1)
+}
+
+// generateLabeled is generate with the class of a conditional generator's
+// samples: label in [0, Classes), or -1 for row i of the output to have
+// label i%Classes. Unconditional generators take label -1 only.
+func generateLabeled(be model.Backend, g *model.MLP, c *Config, rows int, seed uint64, call uint32, label int) ([]float32, error) {
 	if rows <= 0 {
 		return nil, errors.New("number of samples must be positive")
 	}
+	if label < -1 || label >= Classes {
+		return nil, fmt.Errorf("label %d: want a class in [0, %d), or -1 for all classes", label, Classes)
+	}
+	if label >= 0 && !c.Conditional {
+		return nil, fmt.Errorf("label %d: the generator is not conditional", label)
+	}
+	var cb model.ConditionalBackend
+	if c.Conditional {
+		var ok bool
+		if cb, ok = be.(model.ConditionalBackend); !ok {
+			return nil, fmt.Errorf("conditional GANs are not implemented on the %s backend yet", be.Name())
+		}
+	}
+	lw := c.labelWidth()
+	if g.Spec.In != c.Latent+lw {
+		return nil, fmt.Errorf("generator takes %d inputs, want latent %d plus %d label columns", g.Spec.In, c.Latent, lw)
+	}
 	out := make([]float32, rows*ImageSize)
 	chunk := g.MaxBatch
-	z, err := be.Alloc(chunk * c.Latent)
-	if err != nil {
-		return nil, fmt.Errorf("allocating sample noise: %w", err)
+	var owned []model.Buf
+	defer func() {
+		for _, b := range owned {
+			be.Free(b)
+		}
+	}()
+	alloc := func(n int, what string) (model.Buf, error) {
+		b, err := be.Alloc(n)
+		if err != nil {
+			return nil, fmt.Errorf("allocating %s: %w", what, err)
+		}
+		owned = append(owned, b)
+		return b, nil
 	}
-	defer be.Free(z)
-	ctr, err := be.Alloc(1)
+	z, err := alloc(chunk*c.Latent, "sample noise")
 	if err != nil {
-		return nil, fmt.Errorf("allocating a counter: %w", err)
+		return nil, err
 	}
-	defer be.Free(ctr)
+	ctr, err := alloc(1, "a counter")
+	if err != nil {
+		return nil, err
+	}
+	var zc, yb model.Buf
+	if c.Conditional {
+		if zc, err = alloc(chunk*(c.Latent+lw), "generator input"); err != nil {
+			return nil, err
+		}
+		if yb, err = alloc(chunk, "sample labels"); err != nil {
+			return nil, err
+		}
+	}
 	for r, i := 0, uint32(0); r < rows; r, i = r+chunk, i+1 {
 		m := min(chunk, rows-r)
 		be.SetCounter(ctr, call*65536+i)
 		zz := be.View(z, 0, m*c.Latent)
 		be.Noise(zz, c.Dist(), seed, streamSample, ctr)
-		if err := be.Download(out[r*ImageSize:(r+m)*ImageSize], g.Forward(zz, m)); err != nil {
+		in := zz
+		if c.Conditional {
+			y := spreadLabels(m, r)
+			if label >= 0 {
+				for k := range y {
+					y[k] = float32(label)
+				}
+			}
+			yy := be.View(yb, 0, m)
+			if err := be.Upload(yy, y); err != nil {
+				return nil, fmt.Errorf("uploading sample labels: %w", err)
+			}
+			in = be.View(zc, 0, m*(c.Latent+lw))
+			cb.CopyCols(in, zz, m, c.Latent+lw, 0, c.Latent, 0, c.Latent)
+			cb.OneHot(in, yy, m, c.Latent+lw, c.Latent, Classes)
+		}
+		if err := be.Download(out[r*ImageSize:(r+m)*ImageSize], g.Forward(in, m)); err != nil {
 			return nil, fmt.Errorf("generating samples: %w", err)
 		}
 	}
 	toUnit(out, c.GOutAct)
 	return out, nil
+}
+
+// SampleCheckpointLabel draws n samples (n, ImageSize) in [0,1] from the
+// generator stored in ck, on be, with noise seed (0: the run's seed). For
+// a conditional generator, label picks the class of every sample, or -1
+// spreads them evenly (sample i has class i%Classes); an unconditional
+// generator takes label -1 only.
+func SampleCheckpointLabel(be model.Backend, ck *model.Checkpoint, n int, seed uint64, label int) ([]float32, error) {
+	cfg, err := ConfigOf(ck)
+	if err != nil {
+		return nil, err
+	}
+	if seed == 0 {
+		seed = cfg.Seed
+	}
+	if want := cfg.Latent + cfg.labelWidth(); want != ck.Header.Generator.In {
+		return nil, fmt.Errorf("checkpoint config has latent %d (conditional %v) but its generator takes %d inputs",
+			cfg.Latent, cfg.Conditional, ck.Header.Generator.In)
+	}
+	if n <= 0 {
+		return nil, errors.New("number of samples must be positive")
+	}
+	g, err := model.NewMLP(be, ck.Header.Generator, min(n, 1024))
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint generator: %w", err)
+	}
+	defer g.Free()
+	p := ck.Arrays["g.params"]
+	if err := g.SetState(p, make([]float32, len(p)), make([]float32, len(p))); err != nil {
+		return nil, fmt.Errorf("checkpoint generator: %w", err)
+	}
+	return generateLabeled(be, g, &cfg, n, seed, 0, label)
 }

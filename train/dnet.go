@@ -1,0 +1,278 @@
+package train
+
+import (
+	"fmt"
+	"math"
+
+	"gan-train/model"
+	"gan-train/rng"
+)
+
+// dlayer is one layer of the discriminator: a dense layer of units*pieces
+// outputs, followed by act (pieces == 1) or by a maximum over each group of
+// pieces (maxout), then by inverted dropout at rate dropout.
+type dlayer struct {
+	in, units, pieces int
+	act               model.Activation
+	dropout           float32
+}
+
+func (l dlayer) dense() int { return l.units * l.pieces }
+
+// discNet is the discriminator: an MLP whose hidden layers may be maxout
+// layers (Goodfellow et al. 2013) and may apply dropout, as in Goodfellow
+// et al. 2014's discriminator. With neither it runs exactly the operations
+// model.MLP runs, in the same order, so it gives the same bits.
+//
+// Like model.MLP it keeps all parameters in one contiguous Buf (layer by
+// layer: W then b), and so their gradients and Adam moments. Spec lists
+// the dense layers for checkpoints; a maxout layer of u units and k pieces
+// appears there as u*k identity units, and the next layer takes u inputs,
+// so Spec.NumParams does not count a maxout network's parameters: use
+// numParams.
+type discNet struct {
+	Spec     model.MLPSpec
+	MaxBatch int
+
+	Params, Grads, M, V model.Buf
+	W, B, DW, DB        []model.Buf
+
+	be      model.Backend
+	vb      model.MaxoutBackend // nil unless a layer needs maxout or dropout
+	layers  []dlayer
+	nparams int
+	// Per layer, (MaxBatch, width) buffers: z the dense output (the
+	// activation's output when pieces == 1), h after maxout (z when
+	// pieces == 1), o after dropout (h without dropout); dz, dh, do their
+	// gradients, aliased the same way.
+	z, h, o, dz, dh, do []model.Buf
+	dx                  model.Buf
+	owned               []model.Buf
+
+	// dropout key of the last Forward, reused by Backward
+	seed   uint64
+	stream uint32
+	ctr    model.Buf
+}
+
+// newDiscNet builds the discriminator of widths hidden (then one logit)
+// over inputs of width in.
+func newDiscNet(be model.Backend, in int, hidden []int, act model.Activation, pieces int, dropout float32, init model.Init, maxBatch int) (*discNet, error) {
+	d := &discNet{MaxBatch: maxBatch, be: be, Spec: model.MLPSpec{In: in, Init: init}}
+	if pieces < 1 {
+		pieces = 1
+	}
+	w := in
+	for _, u := range hidden {
+		l := dlayer{in: w, units: u, pieces: pieces, act: act, dropout: dropout}
+		if pieces > 1 {
+			l.act = model.Identity
+		}
+		d.layers = append(d.layers, l)
+		d.Spec.Layers = append(d.Spec.Layers, model.Layer{Out: l.dense(), Act: l.act})
+		w = u
+	}
+	d.layers = append(d.layers, dlayer{in: w, units: 1, pieces: 1, act: model.Identity})
+	d.Spec.Layers = append(d.Spec.Layers, model.Layer{Out: 1, Act: model.Identity})
+	if err := d.Spec.Validate(); err != nil {
+		return nil, err
+	}
+	if pieces > 1 || dropout > 0 {
+		vb, ok := be.(model.MaxoutBackend)
+		if !ok {
+			return nil, fmt.Errorf("maxout and dropout are not implemented on the %s backend yet", be.Name())
+		}
+		d.vb = vb
+	}
+	alloc := func(n int) (model.Buf, error) {
+		b, err := be.Alloc(n)
+		if err != nil {
+			return nil, fmt.Errorf("allocating %d floats on %s: %w", n, be.Name(), err)
+		}
+		d.owned = append(d.owned, b)
+		return b, nil
+	}
+	for _, l := range d.layers {
+		d.nparams += l.in*l.dense() + l.dense()
+	}
+	var err error
+	for _, p := range []*model.Buf{&d.Params, &d.Grads, &d.M, &d.V} {
+		if *p, err = alloc(d.nparams); err != nil {
+			d.Free()
+			return nil, err
+		}
+	}
+	off := 0
+	for _, l := range d.layers {
+		n := l.in * l.dense()
+		d.W = append(d.W, be.View(d.Params, off, n))
+		d.DW = append(d.DW, be.View(d.Grads, off, n))
+		off += n
+		d.B = append(d.B, be.View(d.Params, off, l.dense()))
+		d.DB = append(d.DB, be.View(d.Grads, off, l.dense()))
+		off += l.dense()
+		bufs := make([]model.Buf, 6)
+		for i, width := range []int{l.dense(), l.dense(), l.units, l.units, l.units, l.units} {
+			if i >= 2 && (i < 4 && l.pieces == 1 || i >= 4 && l.dropout == 0) {
+				bufs[i] = bufs[i-2] // aliases: h = z without maxout, o = h without dropout
+				continue
+			}
+			if bufs[i], err = alloc(maxBatch * width); err != nil {
+				d.Free()
+				return nil, err
+			}
+		}
+		d.z, d.dz, d.h, d.dh, d.o, d.do = append(d.z, bufs[0]), append(d.dz, bufs[1]), append(d.h, bufs[2]),
+			append(d.dh, bufs[3]), append(d.o, bufs[4]), append(d.do, bufs[5])
+	}
+	if d.dx, err = alloc(maxBatch * in); err != nil {
+		d.Free()
+		return nil, err
+	}
+	return d, nil
+}
+
+// Free releases the network's memory.
+func (d *discNet) Free() {
+	for _, b := range d.owned {
+		d.be.Free(b)
+	}
+	d.owned = nil
+}
+
+func (d *discNet) numParams() int { return d.nparams }
+
+// InitParams draws initial weights as model.MLP.InitParams does (same
+// streams and steps per layer, so a plain discriminator starts the same),
+// with a maxout layer's fan-out taken as its dense width.
+func (d *discNet) InitParams(seed uint64, stream uint32) error {
+	host := make([]float32, d.nparams)
+	off := 0
+	for li, l := range d.layers {
+		w := host[off : off+l.in*l.dense()]
+		switch d.Spec.Init {
+		case model.He:
+			rng.FillNormal(w, seed, stream, uint32(li))
+			s := float32(math.Sqrt(2 / float64(l.in)))
+			for i := range w {
+				w[i] *= s
+			}
+		default:
+			rng.FillUniformPM1(w, seed, stream, uint32(li))
+			a := float32(math.Sqrt(6 / float64(l.in+l.dense())))
+			for i := range w {
+				w[i] *= a
+			}
+		}
+		off += l.in*l.dense() + l.dense()
+	}
+	if err := d.be.Upload(d.Params, host); err != nil {
+		return fmt.Errorf("uploading initial discriminator parameters: %w", err)
+	}
+	d.be.Fill(d.M, 0)
+	d.be.Fill(d.V, 0)
+	return d.be.Sync()
+}
+
+// Forward runs x (batch, In) through the network and returns the logits
+// (batch, 1). Dropout masks are keyed by (seed, stream+layer, counter ctr);
+// Backward reuses the key.
+func (d *discNet) Forward(x model.Buf, batch int, seed uint64, stream uint32, ctr model.Buf) model.Buf {
+	d.seed, d.stream, d.ctr = seed, stream, ctr
+	be := d.be
+	for li, l := range d.layers {
+		z := be.View(d.z[li], 0, batch*l.dense())
+		be.DenseForward(z, x, d.W[li], d.B[li], batch, l.in, l.dense(), l.act)
+		h := z
+		if l.pieces > 1 {
+			h = be.View(d.h[li], 0, batch*l.units)
+			d.vb.MaxoutForward(h, z, batch, l.units, l.pieces)
+		}
+		o := h
+		if l.dropout > 0 {
+			o = be.View(d.o[li], 0, batch*l.units)
+			d.vb.Dropout(o, h, l.dropout, seed, stream+uint32(li), ctr)
+		}
+		x = o
+	}
+	return x
+}
+
+// OutputGrad is the buffer (batch, 1) for the gradient of the loss with
+// respect to the logits, written before Backward.
+func (d *discNet) OutputGrad(batch int) model.Buf {
+	return d.be.View(d.do[len(d.do)-1], 0, batch)
+}
+
+// Backward back-propagates OutputGrad(batch) through the last Forward of x
+// (batch, In), like model.MLP.Backward.
+func (d *discNet) Backward(x model.Buf, batch int, params, input bool) model.Buf {
+	be := d.be
+	var dxOut model.Buf
+	for li := len(d.layers) - 1; li >= 0; li-- {
+		l := d.layers[li]
+		if l.dropout > 0 {
+			// the same mask, applied to the gradient
+			d.vb.Dropout(be.View(d.dh[li], 0, batch*l.units), be.View(d.do[li], 0, batch*l.units), l.dropout, d.seed, d.stream+uint32(li), d.ctr)
+		}
+		if l.pieces > 1 {
+			d.vb.MaxoutBackward(be.View(d.dz[li], 0, batch*l.dense()), be.View(d.dh[li], 0, batch*l.units),
+				be.View(d.z[li], 0, batch*l.dense()), batch, l.units, l.pieces)
+		}
+		xin := x
+		if li > 0 {
+			xin = be.View(d.o[li-1], 0, batch*l.in)
+		}
+		var dx, dw, db model.Buf
+		switch {
+		case li > 0:
+			dx = be.View(d.do[li-1], 0, batch*l.in)
+		case input:
+			dx = be.View(d.dx, 0, batch*l.in)
+			dxOut = dx
+		}
+		if params {
+			dw, db = d.DW[li], d.DB[li]
+		}
+		if dx == nil && dw == nil {
+			continue
+		}
+		be.DenseBackward(dx, dw, db, be.View(d.dz[li], 0, batch*l.dense()), xin, d.W[li],
+			be.View(d.z[li], 0, batch*l.dense()), batch, l.in, l.dense(), l.act)
+	}
+	return dxOut
+}
+
+// Step applies one Adam update with the step count read from tc.
+func (d *discNet) Step(hp model.Adam, tc model.Buf) { d.be.Adam(d.Params, d.Grads, d.M, d.V, hp, tc) }
+
+// State downloads parameters and both Adam moments.
+func (d *discNet) State() (params, mom1, mom2 []float32, err error) {
+	n := d.nparams
+	params, mom1, mom2 = make([]float32, n), make([]float32, n), make([]float32, n)
+	for _, p := range []struct {
+		dst []float32
+		src model.Buf
+	}{{params, d.Params}, {mom1, d.M}, {mom2, d.V}} {
+		if err := d.be.Download(p.dst, p.src); err != nil {
+			return nil, nil, nil, fmt.Errorf("downloading discriminator state: %w", err)
+		}
+	}
+	return params, mom1, mom2, nil
+}
+
+// SetState uploads parameters and Adam moments.
+func (d *discNet) SetState(params, mom1, mom2 []float32) error {
+	for _, p := range []struct {
+		src []float32
+		dst model.Buf
+	}{{params, d.Params}, {mom1, d.M}, {mom2, d.V}} {
+		if len(p.src) != d.nparams {
+			return fmt.Errorf("discriminator state has %d values, want %d", len(p.src), d.nparams)
+		}
+		if err := d.be.Upload(p.dst, p.src); err != nil {
+			return fmt.Errorf("uploading discriminator state: %w", err)
+		}
+	}
+	return nil
+}
