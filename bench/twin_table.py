@@ -3,7 +3,8 @@
 
 Input: a tab-separated manifest, one line per evaluated samples file:
   preset  implementation  seed  train_seconds  eval_json_path
-Output (stdout): one row per run, then per (preset, implementation) the mean
+Output (stdout): one row per run and the real-data floor (real_* keys, from
+the first report that has them), then per (preset, implementation) the mean
 and the min-max spread of every metric.
 
 The metrics are looked up in the eval JSON by name, at any depth, outside any
@@ -100,6 +101,7 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     rows = []
+    floor = None  # the real-data floor reported by the first eval that has one
     with open(argv[1]) as f:
         for lineno, line in enumerate(f, 1):
             if not line.strip():
@@ -121,6 +123,8 @@ def main(argv):
             r["fd"], _ = find(doc, NAMES["fd"])
             r["modes"], _ = find(doc, NAMES["modes"])
             r["parzen"], r["parzen_se"] = find_parzen(doc)
+            if floor is None and isinstance(doc, dict) and "real_classifier_score" in doc:
+                floor = doc
             missing = [m for m in ("score", "fd", "modes", "parzen") if r[m] is None]
             if missing:
                 print(f"{path}: metrics not found: {', '.join(missing)}; keys present: "
@@ -142,6 +146,15 @@ def main(argv):
             pz += f" ± {r['parzen_se']:.1f}"
         print(f"| {r['preset']} | {r['impl']} | {r['seed']} | {fmt(r['score'], 3)} | {fmt(r['fd'], 3)} "
               f"| {fmt(r['modes'], 0)} | {pz} | {fmt(r['secs'], 0)} |")
+
+    if floor is not None:
+        g = floor.get
+        pz = fmt(g("real_parzen_log_likelihood"), 1)
+        if isinstance(g("real_parzen_std_error"), (int, float)):
+            pz += f" ± {g('real_parzen_std_error'):.1f}"
+        print(f"| real test digits (floor, {g('real_n_samples', '?')} images) | - | - "
+              f"| {fmt(g('real_classifier_score'), 3)} | {fmt(g('real_frechet_distance'), 3)} "
+              f"| {fmt(g('real_modes_covered'), 0)} | {pz} | - |")
 
     print()
     print("Mean and [min, max] over seeds:")
