@@ -6,14 +6,16 @@
 # bench/torch_twin.py, writes 10,000 samples from each, and scores every
 # samples file with `gan-train eval --samples FILE --json`, then prints a
 # markdown table (bench/twin_table.py) with per-implementation mean and
-# min-max spread. Estimate on a 2-core machine, one job at a time:
-#   gan-train CPU: edward 15,000 steps ~2-4 min, tf-tutorial 20,000 steps at
-#   batch 256 ~5-10 min (depends on the CPU backend's speed);
-#   PyTorch, 1 thread: edward ~1-2 min, tf-tutorial ~3 min;
-#   eval (classifier + Frechet + Parzen on 10,000 samples): ~1 min each.
-#   12 trainings + 12 evaluations: roughly 45-90 minutes; the optional
-#   EXTRA_PRESETS (default quality, gan-train only, ~10 min each) add
-#   about 30 minutes for 3 seeds.
+# min-max spread. Estimate for one job at a time on this 2-core machine,
+# from a 300-step smoke run (steps/s in metrics.jsonl and torch_twin's log):
+#   gan-train CPU: edward 15,000 steps at 35-60 steps/s ~4-7 min;
+#   tf-tutorial 20,000 steps (batch 256) at 10-25 steps/s ~15-30 min;
+#   PyTorch, 1 thread: edward at 130-260 steps/s ~1-2 min, tf-tutorial at
+#   70-130 steps/s ~3-5 min;
+#   eval: ~15-45 s each (the first also trains and caches the classifier).
+#   3 seeds x 2 presets x 2 implementations: about 1.5 to 2.5 hours, more
+#   when the machine is shared; EXTRA_PRESETS (default quality, gan-train
+#   only, ~10 min each) add about 30 minutes.
 #
 # The evidence this produces (issue "Side by side with PyTorch"): gan-train's
 # seed presets should land within the spread of their twins.
