@@ -92,10 +92,10 @@ func Main(ctx context.Context, args []string, env Env) int {
 		fmt.Fprint(env.Stderr, topUsage)
 		err = usagef("unknown command %q", args[0])
 	}
-	return report(err, env)
+	return exitCode(err, env)
 }
 
-func report(err error, env Env) int {
+func exitCode(err error, env Env) int {
 	var ue *UsageError
 	switch {
 	case err == nil:

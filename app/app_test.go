@@ -117,7 +117,7 @@ func TestBadInput(t *testing.T) {
 			if code != c.code || !strings.Contains(stderr, c.want) {
 				t.Errorf("gan-train %s\nexit %d, stderr:\n%s\nwant exit %d and stderr containing %q", strings.Join(c.args, " "), code, stderr, c.code, c.want)
 			}
-			if strings.Contains(stderr, "panic") || strings.Contains(stderr, "goroutine ") {
+			if strings.Contains(stderr, "panic:") || strings.Contains(stderr, "[running]") {
 				t.Errorf("stderr shows a panic:\n%s", stderr)
 			}
 		})
@@ -280,5 +280,39 @@ func TestDeviceDispatchWithFailingProbe(t *testing.T) {
 	Main(context.Background(), []string{"train", "--preset", "tiny", "--steps", "1", "--out", filepath.Join(dir, "c"), "--listen", ""}, env(&e3))
 	if !execd {
 		t.Errorf("a successful probe did not hand over to %s; stderr:\n%s", CUDABinary, e3.String())
+	}
+}
+
+// Periodic evaluation runs beside training and lands in metrics.jsonl and
+// the Prometheus gauges; the last step is always evaluated.
+func TestPeriodicEvaluation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the evaluation classifier (about 30 s)")
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	code, _, stderr := runMain(t, "train", "--preset", "tiny", "--steps", "30", "--eval-every", "10", "--eval-samples", "300",
+		"--cache-dir", t.TempDir(), "--out", dir, "--listen", "", "--device", "cpu")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, train.MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last string
+	n := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.Contains(line, `"eval"`) {
+			n++
+			last = line
+		}
+	}
+	if n == 0 || !strings.Contains(last, `"step":30`) || !strings.Contains(last, `"classifier_score"`) {
+		t.Errorf("%d evaluation lines, last %q; want at least one, the last at step 30 with a classifier score", n, last)
+	}
+	for _, f := range []string{"losses.png", "progress.gif"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("run report: %v", err)
+		}
 	}
 }

@@ -23,6 +23,8 @@ type RunSettings struct {
 	PushGateway string `yaml:"push_gateway"`
 	LogFormat   string `yaml:"log_format"`
 	CacheDir    string `yaml:"cache_dir"`
+	EvalEvery   int64  `yaml:"eval_every"`
+	EvalSamples int    `yaml:"eval_samples"`
 }
 
 // fileConfig is the YAML config file: every training key and every run key.
@@ -152,6 +154,8 @@ func trainOptions() []option {
 		boolOpt("fresh", "start over even if the run directory holds a checkpoint", func(c *fileConfig) *bool { return &c.Fresh }),
 		strOpt("push-gateway", "Prometheus Pushgateway URL to push the final metrics to", func(c *fileConfig) *string { return &c.PushGateway }),
 		strOpt("log-format", "text or json", func(c *fileConfig) *string { return &c.LogFormat }),
+		int64Opt("eval-every", "evaluate 10,000 fresh samples every N steps, in the background (0: never)", func(c *fileConfig) *int64 { return &c.EvalEvery }),
+		intOpt("eval-samples", "samples per evaluation during training", func(c *fileConfig) *int { return &c.EvalSamples }),
 		strOpt("cache-dir", "where downloaded datasets are kept (default: the user cache directory)", func(c *fileConfig) *string { return &c.CacheDir }),
 	}
 }
@@ -218,7 +222,7 @@ func parseTrainArgs(args []string, env Env) (*fileConfig, error) {
 	if err != nil {
 		return nil, &UsageError{err}
 	}
-	cfg := &fileConfig{Config: base, RunSettings: RunSettings{Listen: DefaultListen, Device: "auto", LogFormat: "text"}}
+	cfg := &fileConfig{Config: base, RunSettings: RunSettings{Listen: DefaultListen, Device: "auto", LogFormat: "text", EvalSamples: 10000}}
 	if raw != nil {
 		dec := yaml.NewDecoder(bytes.NewReader(raw))
 		dec.KnownFields(true)
@@ -242,6 +246,9 @@ func parseTrainArgs(args []string, env Env) (*fileConfig, error) {
 	case "auto", "cpu", "cuda":
 	default:
 		return nil, usagef("device %q: want auto, cpu or cuda", cfg.Device)
+	}
+	if cfg.EvalEvery < 0 || cfg.EvalSamples < 2 {
+		return nil, usagef("eval-every %d, eval-samples %d: want eval-every >= 0 and at least 2 samples", cfg.EvalEvery, cfg.EvalSamples)
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return nil, usagef("log-format %q: want text or json", cfg.LogFormat)

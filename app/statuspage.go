@@ -7,7 +7,7 @@ const statusPage = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>gan-train</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:1.5em;background:#fafafa;color:#222}
-h1{font-size:1.3em;margin:0 0 .5em} .row{display:flex;gap:2em;flex-wrap:wrap;align-items:flex-start}
+h1{font-size:1.3em;margin:0 0 .5em} .row{display:flex;gap:1.5em;flex-wrap:wrap;align-items:flex-start}
 table{border-collapse:collapse} td{padding:.15em .8em .15em 0} td:first-child{color:#666}
 canvas{background:#fff;border:1px solid #ddd} img{image-rendering:pixelated;border:1px solid #ddd;background:#444}
 </style></head><body>

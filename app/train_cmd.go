@@ -6,10 +6,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"gan-train/data"
 	"gan-train/metrics"
+	"gan-train/report"
 	"gan-train/train"
 )
 
@@ -83,6 +85,11 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 			NonFinite:  m.NonFinite,
 		},
 	}
+	if cfg.EvalEvery > 0 {
+		ev := newEvaluator(ctx, cfg.Data, cfg.CacheDir, cfg.EvalSamples, m, log)
+		opts.EvalEvery, opts.EvalSamples, opts.Records = cfg.EvalEvery, cfg.EvalSamples, ev.records
+		opts.Hooks.Evaluate, opts.Hooks.Finishing = ev.submit, ev.wait
+	}
 	if env.IsTerminal && cfg.LogFormat == "text" {
 		opts.Progress = env.Stderr
 	}
@@ -114,6 +121,12 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 	}
 	if ctx.Err() != nil {
 		log.Info("stopped by signal; resume with the same command", "out", cfg.Out)
+		return nil
+	}
+	if err := report.WriteRunReport(cfg.Out); err != nil {
+		log.Warn("run report incomplete", "err", err)
+	} else {
+		log.Info("wrote the run report", "losses", filepath.Join(cfg.Out, report.LossesFile), "progress", filepath.Join(cfg.Out, report.ProgressFile))
 	}
 	return nil
 }

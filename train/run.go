@@ -28,6 +28,20 @@ type Hooks struct {
 	Checkpoint func(d time.Duration, at time.Time)
 	Sample     func(step int64, png []byte)
 	NonFinite  func(n int)
+	// Evaluate receives opts.EvalSamples fresh samples (n, ImageSize) in
+	// [0,1] every opts.EvalEvery steps; it must not block (hand the work
+	// to another goroutine and report back through opts.Records).
+	Evaluate func(step int64, samples []float32)
+	// Finishing is called once training has stopped, before the last
+	// records are drained: wait here for work that will send records.
+	Finishing func()
+}
+
+// Record is an extra line for metrics.jsonl, such as an evaluation result
+// computed off the training goroutine.
+type Record struct {
+	Step   int64
+	Fields map[string]any // written beside "step"
 }
 
 // RunOptions say where and how a run happens.
@@ -38,6 +52,10 @@ type RunOptions struct {
 	Logger   *slog.Logger
 	Progress io.Writer // a terminal for the progress bar, or nil
 	Hooks    Hooks
+
+	EvalEvery   int64         // steps between Hooks.Evaluate calls; 0 disables
+	EvalSamples int           // samples per evaluation
+	Records     <-chan Record // lines to add to metrics.jsonl as they arrive
 }
 
 // Paths inside a run directory.
@@ -111,6 +129,36 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 		}
 	}()
 	mw := bufio.NewWriter(mf)
+	writeRecord := func(r Record) {
+		fields := map[string]any{"step": r.Step}
+		for k, v := range r.Fields {
+			fields[k] = v
+		}
+		if line, err := json.Marshal(fields); err == nil {
+			mw.Write(append(line, '\n'))
+		} else {
+			log.Warn("dropping a metrics record", "step", r.Step, "err", err)
+		}
+	}
+	drain := func() {
+		for opts.Records != nil {
+			select {
+			case r := <-opts.Records:
+				writeRecord(r)
+			default:
+				return
+			}
+		}
+	}
+	defer func() {
+		if opts.Hooks.Finishing != nil {
+			opts.Hooks.Finishing()
+		}
+		drain()
+		if ferr := mw.Flush(); ferr != nil && err == nil {
+			err = fmt.Errorf("writing %s: %w", MetricsFile, ferr)
+		}
+	}()
 	if opts.Hooks.Started != nil {
 		opts.Hooks.Started(t, resumed)
 	}
@@ -223,6 +271,14 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 			}
 		} else if opts.Hooks.Step != nil {
 			opts.Hooks.Step(time.Since(st))
+		}
+		drain()
+		if opts.EvalEvery > 0 && opts.Hooks.Evaluate != nil && (step%opts.EvalEvery == 0 || step == cfg.Steps) {
+			imgs, err := t.Generate(opts.EvalSamples, cfg.Seed, uint32(step))
+			if err != nil {
+				return err
+			}
+			opts.Hooks.Evaluate(step, imgs)
 		}
 		if step%cfg.SampleEvery == 0 && step != cfg.Steps {
 			if err := sample(fmt.Sprintf("samples/step-%06d.png", step)); err != nil {

@@ -1,0 +1,112 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"gan-train/cpu"
+	"gan-train/eval"
+	"gan-train/metrics"
+	"gan-train/train"
+)
+
+// evaluator runs sample evaluations during training on its own goroutine
+// and CPU backend, so that training never waits for them. One evaluation
+// runs at a time; a request that arrives while one is running waits in a
+// single slot, where a newer request replaces it (the last step of a run is
+// always evaluated).
+type evaluator struct {
+	ctx      context.Context
+	dataSpec string
+	cacheDir string
+	n        int
+	m        *metrics.Metrics
+	log      *slog.Logger
+	records  chan train.Record
+
+	mu      sync.Mutex
+	busy    bool
+	pending *job
+	ref     *eval.Reference
+	wg      sync.WaitGroup
+}
+
+type job struct {
+	step    int64
+	samples []float32
+}
+
+func newEvaluator(ctx context.Context, dataSpec, cacheDir string, n int, m *metrics.Metrics, log *slog.Logger) *evaluator {
+	return &evaluator{ctx: ctx, dataSpec: dataSpec, cacheDir: cacheDir, n: n, m: m, log: log, records: make(chan train.Record, 64)}
+}
+
+// submit starts evaluating samples drawn at step, unless one is running.
+func (e *evaluator) submit(step int64, samples []float32) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.busy {
+		if e.pending != nil {
+			e.log.Info("skipping an evaluation: a newer one replaces it", "step", e.pending.step)
+		}
+		e.pending = &job{step, samples}
+		return
+	}
+	e.busy = true
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		j := &job{step, samples}
+		for j != nil {
+			e.run(j.step, j.samples)
+			e.mu.Lock()
+			j, e.pending = e.pending, nil
+			if j == nil {
+				e.busy = false
+			}
+			e.mu.Unlock()
+		}
+	}()
+}
+
+func (e *evaluator) run(step int64, samples []float32) {
+	be := cpu.New(cpu.Options{Workers: 1}) // one core for evaluation, the rest for training
+	if e.ref == nil {
+		ref, err := prepareReference(e.ctx, be, e.dataSpec, e.cacheDir, e.n, e.log)
+		if err != nil {
+			e.log.Error("evaluation disabled: cannot prepare the reference", "err", err)
+			return
+		}
+		e.ref = ref
+	}
+	start := time.Now()
+	rep, err := e.ref.Evaluate(e.ctx, be, eval.Images{Pix: samples, N: len(samples) / train.ImageSize, D: train.ImageSize})
+	if err != nil {
+		e.log.Error("evaluation failed", "step", step, "err", err)
+		return
+	}
+	for _, v := range []struct {
+		k metrics.Eval
+		v float64
+	}{
+		{metrics.EvalClassifierScore, rep.ClassifierScore},
+		{metrics.EvalFrechetDistance, rep.FrechetDistance},
+		{metrics.EvalModesCovered, float64(rep.ModesCovered)},
+		{metrics.EvalClassKLDivergence, rep.ClassKL},
+		{metrics.EvalParzenLogLikelihood, rep.ParzenLogLikelihood},
+	} {
+		e.m.SetEval(v.k, v.v)
+	}
+	e.log.Info("evaluation", "step", step, "classifier_score", rep.ClassifierScore, "frechet_distance", rep.FrechetDistance,
+		"modes_covered", rep.ModesCovered, "parzen_log_likelihood", rep.ParzenLogLikelihood, "seconds", time.Since(start).Seconds())
+	rep.Floor = nil // the real-data floor does not change during a run
+	select {
+	case e.records <- train.Record{Step: step, Fields: map[string]any{"eval": rep}}:
+	default:
+		e.log.Warn("metrics.jsonl record queue full; dropping an evaluation line", "step", step)
+	}
+}
+
+// wait blocks until the running evaluation, if any, has finished.
+func (e *evaluator) wait() { e.wg.Wait() }
