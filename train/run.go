@@ -49,6 +49,7 @@ type RunOptions struct {
 	Dir      string    // run directory
 	Fresh    bool      // ignore an existing checkpoint and start over
 	Images   []float32 // training images (n, ImageSize) in [0,1]
+	Labels   []uint8   // class of each image (n), for a conditional GAN; may be nil otherwise
 	Logger   *slog.Logger
 	Progress io.Writer // a terminal for the progress bar, or nil
 	Hooks    Hooks
@@ -103,7 +104,7 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 			}
 		}
 	}
-	t, err := NewTrainer(be, cfg, opts.Images)
+	t, err := NewLabeledTrainer(be, cfg, opts.Images, opts.Labels)
 	if err != nil {
 		return err
 	}
@@ -203,7 +204,7 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 		if err != nil {
 			return err
 		}
-		p, err := GridPNG(img, 8, 2)
+		p, err := GridPNG(img, t.GridCols(), 2)
 		if err != nil {
 			return err
 		}

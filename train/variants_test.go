@@ -3,25 +3,16 @@
 package train
 
 import (
+	"fmt"
+	"math"
 	"testing"
 
 	"gan-train/cpu"
-	"gan-train/data"
 )
 
 // The variants' learning tests train small networks for a few hundred
 // steps on the embedded digits and measure what each variant should
 // change. They print their figures (go test -v -run Learns ./train/).
-
-func labeledDigits(t testing.TB, n int) ([]float32, []uint8) {
-	t.Helper()
-	ds, err := data.Embedded("train")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := ds.Head(n)
-	return h.Floats(data.Scale01), h.Labels
-}
 
 // variantConfig is a small, quick configuration for the learning tests.
 func variantConfig(steps int64) Config {
@@ -181,6 +172,119 @@ func TestFGANLearns(t *testing.T) {
 			if !(r.errAfter < r.errBefore*factor) {
 				t.Errorf("%s: the mean generated image did not approach the data's: error %.5f -> %.5f, want at most %.1f times",
 					div, r.errBefore, r.errAfter, factor)
+			}
+		})
+	}
+}
+
+func corr(a, b []float64) float64 {
+	var ma, mb float64
+	for i := range a {
+		ma += a[i] / float64(len(a))
+		mb += b[i] / float64(len(b))
+	}
+	var sab, saa, sbb float64
+	for i := range a {
+		sab += (a[i] - ma) * (b[i] - mb)
+		saa += (a[i] - ma) * (a[i] - ma)
+		sbb += (b[i] - mb) * (b[i] - mb)
+	}
+	return sab / math.Sqrt(saa*sbb)
+}
+
+// A conditional GAN generates the digit it is asked for. Class means of
+// digits share one blob of ink, so the check correlates what is specific
+// to each class: the mean image of the samples for label l minus the mean
+// over all labels, against the real class mean minus the real overall
+// mean. For most labels the best match must be the label's own class
+// (chance is one in ten).
+func TestConditionalGANLearns(t *testing.T) {
+	imgs, labels := labeled(t, 4096)
+	c := variantConfig(2000)
+	c.Conditional = true
+	tr, r := trainFor(t, c, imgs, labels)
+	center := func(means [][]float64) {
+		all := make([]float64, ImageSize)
+		for _, m := range means {
+			for i, v := range m {
+				all[i] += v / float64(len(means))
+			}
+		}
+		for _, m := range means {
+			for i := range m {
+				m[i] -= all[i]
+			}
+		}
+	}
+	realMeans := make([][]float64, Classes)
+	for l := range realMeans {
+		var rows []float32
+		for i, y := range labels {
+			if int(y) == l {
+				rows = append(rows, imgs[i*ImageSize:(i+1)*ImageSize]...)
+			}
+		}
+		realMeans[l] = meanImage(rows)
+	}
+	genMeans := make([][]float64, Classes)
+	for l := range genMeans {
+		g, err := tr.GenerateLabel(256, 5, uint32(l), l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		genMeans[l] = meanImage(g)
+	}
+	center(realMeans)
+	center(genMeans)
+	matched := 0
+	var diag float64
+	for l := 0; l < Classes; l++ {
+		best, bestC := -1, math.Inf(-1)
+		line := ""
+		for k := 0; k < Classes; k++ {
+			cc := corr(genMeans[l], realMeans[k])
+			line += fmt.Sprintf(" %5.2f", cc)
+			if cc > bestC {
+				best, bestC = k, cc
+			}
+		}
+		diag += corr(genMeans[l], realMeans[l]) / Classes
+		if best == l {
+			matched++
+		}
+		t.Logf("label %d: correlations with the centred real class means%s -> best %d", l, line, best)
+	}
+	t.Logf("conditional: %d of %d labels best match their own class (mean own-class correlation %.3f); AUC %.3f, mean-image error %.5f -> %.5f",
+		matched, Classes, diag, r.auc, r.errBefore, r.errAfter)
+	if matched < 7 || diag < 0.4 {
+		t.Errorf("%d of %d labels generate images closest to their own class's mean (mean own-class correlation %.3f), want at least 7 (and 0.4; chance is about 1 and 0)",
+			matched, Classes, diag)
+	}
+}
+
+// Goodfellow et al. 2014's discriminator: maxout hidden units (5 pieces)
+// with dropout 0.5 in the hidden layers. It must still learn to separate
+// real from generated digits, and its generator must approach the data.
+func TestMaxoutDropoutLearns(t *testing.T) {
+	imgs := digits(t, 2048)
+	for _, v := range []struct {
+		name    string
+		pieces  int
+		dropout float32
+	}{{"maxout", 5, 0}, {"dropout", 0, 0.5}, {"maxout+dropout", 5, 0.5}} {
+		t.Run(v.name, func(t *testing.T) {
+			c := variantConfig(400)
+			c.DHidden = []int{64}
+			c.DMaxoutPieces, c.DDropout = v.pieces, v.dropout
+			_, r := trainFor(t, c, imgs, nil)
+			t.Logf("%s: AUC %.3f, mean D(real) %.3f, D(fake) %.3f; mean-image error %.5f -> %.5f",
+				v.name, r.auc, r.dReal, r.dFake, r.errBefore, r.errAfter)
+			if !(r.auc > 0.6) {
+				t.Errorf("%s: D does not separate real from fake: AUC %.3f, want above 0.6", v.name, r.auc)
+			}
+			if !(r.errAfter < r.errBefore/2) {
+				t.Errorf("%s: the mean generated image did not approach the data's: error %.5f -> %.5f, want half or less",
+					v.name, r.errBefore, r.errAfter)
 			}
 		})
 	}
