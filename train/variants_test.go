@@ -289,3 +289,40 @@ func TestMaxoutDropoutLearns(t *testing.T) {
 		})
 	}
 }
+
+// One-sided label smoothing (Salimans et al. 2016) caps what D claims
+// about real data: with real targets 1-alpha = 0.8 the mean D(x) on real
+// batches stays at or below about 0.8 (the optimum of BCE against 0.8),
+// where without smoothing it climbs well above (0.865 here).
+func TestLabelSmoothingLearns(t *testing.T) {
+	imgs := digits(t, 2048)
+	var got [2]float64
+	for i, alpha := range []float32{0, 0.2} {
+		c := variantConfig(400)
+		c.LabelSmoothing = alpha
+		_, r := trainFor(t, c, imgs, nil)
+		got[i] = r.dReal
+		t.Logf("label smoothing %.1f: mean D(real) %.3f, D(fake) %.3f over the last quarter; AUC %.3f", alpha, r.dReal, r.dFake, r.auc)
+	}
+	if !(got[1] < 0.82 && got[0] > got[1]+0.08) {
+		t.Errorf("mean D(real): %.3f without smoothing, %.3f with alpha 0.2; want below 0.82 with it and 0.08 higher without", got[0], got[1])
+	}
+}
+
+// k discriminator steps per generator step strengthen D: after the same
+// number of iterations, k=5's D separates real from generated digits
+// further (mean D(real) - D(fake)) than k=1's.
+func TestKStepsLearns(t *testing.T) {
+	imgs := digits(t, 4096)
+	var gap [2]float64
+	for i, k := range []int{1, 5} {
+		c := variantConfig(200)
+		c.K = k
+		_, r := trainFor(t, c, imgs, nil)
+		gap[i] = r.dReal - r.dFake
+		t.Logf("k=%d: mean D(real) %.3f, D(fake) %.3f (gap %.3f) over the last quarter; AUC %.3f", k, r.dReal, r.dFake, gap[i], r.auc)
+	}
+	if !(gap[1] > gap[0]+0.05) {
+		t.Errorf("D(real) - D(fake): %.3f with k=1, %.3f with k=5; want k=5's larger by 0.05", gap[0], gap[1])
+	}
+}
