@@ -23,6 +23,7 @@ func cmdSample(ctx context.Context, args []string, env Env) error {
 	out := fs.String("out", "", "output: a .png grid, or an .idx / .idx.gz / -ubyte file of MNIST-format images")
 	seed := fs.Uint64("seed", 0, "noise seed (0: the run's own seed)")
 	cols := fs.Int("cols", 0, "grid columns for PNG output (default: square-ish)")
+	label := fs.Int("label", -1, "for a conditional run: the digit class to generate (-1: every class in turn)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return err
@@ -46,7 +47,15 @@ func cmdSample(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	imgs, err := train.SampleCheckpoint(cpu.New(cpu.Options{}), ck, *n, *seed)
+	if *label < -1 || *label > 9 {
+		return usagef("label %d: want a class 0-9, or -1 for every class in turn", *label)
+	}
+	if ckCfg, err := train.ConfigOf(ck); err != nil {
+		return err
+	} else if *label >= 0 && !ckCfg.Conditional {
+		return usagef("--label %d: %s is not a conditional GAN (train with --conditional)", *label, *ckPath)
+	}
+	imgs, err := train.SampleCheckpointLabel(cpu.New(cpu.Options{}), ck, *n, *seed, *label)
 	if err != nil {
 		return fmt.Errorf("sampling %s: %w", *ckPath, err)
 	}

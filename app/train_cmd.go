@@ -39,6 +39,10 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 		return usagef("batch %d (times k=%d) is larger than the dataset %s (%d images)", cfg.Batch, cfg.K, cfg.Data, n)
 	}
 
+	if cfg.Conditional && !ds.HasLabels() {
+		return usagef("--conditional needs labelled data, and %s has no labels", cfg.Data)
+	}
+
 	runID := newRunID()
 	info := metrics.Info{Device: device, Preset: cfg.Preset, RunID: runID, Version: Version}
 	reg, err := metrics.NewRegistry()
@@ -64,7 +68,7 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 		"data", cfg.Data, "images", len(ds.Pixels)/train.ImageSize, "out", cfg.Out, "run_id", runID)
 
 	opts := train.RunOptions{
-		Dir: cfg.Out, Fresh: cfg.Fresh, Images: ds.Floats(data.Scale01), Logger: log,
+		Dir: cfg.Out, Fresh: cfg.Fresh, Images: ds.Floats(data.Scale01), Labels: ds.Labels, Logger: log,
 		Hooks: train.Hooks{
 			Started: func(t *train.Trainer, resumed int64) {
 				m.Resume(resumed, resumed*int64(cfg.K*cfg.Batch))
