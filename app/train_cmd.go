@@ -106,7 +106,7 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 	st.mu.Unlock()
 	if cfg.PushGateway != "" {
 		pctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		if err := metrics.Push(pctx, cfg.PushGateway, "gan-train", reg, map[string]string{"run_id": runID}); err != nil {
+		if err := metrics.Push(pctx, cfg.PushGateway, "gan-train", reg, map[string]string{"instance": runID}); err != nil {
 			log.Error("pushing final metrics", "gateway", cfg.PushGateway, "err", err)
 			if runErr == nil {
 				runErr = err
