@@ -1,0 +1,181 @@
+package lapgan
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gan-train/model"
+)
+
+// Levels is the number of pyramid levels: 28×28 (level 0), 14×14 (level 1)
+// and 7×7 (level 2).
+const Levels = 3
+
+// ImageSide is the side of the full-resolution images (28×28 digits).
+const ImageSide = 28
+
+// ImageSize is the width of one flattened full-resolution image.
+const ImageSize = ImageSide * ImageSide
+
+// Side is the image side of level l: 28, 14, 7.
+func Side(l int) int { return ImageSide >> l }
+
+// LevelConfig describes the GAN of one pyramid level.
+type LevelConfig struct {
+	// Latent is the width of the noise vector z, drawn from U[-1,1).
+	Latent int `yaml:"latent" json:"latent"`
+	// GHidden and DHidden are the hidden layer widths of the generator and
+	// the discriminator (either may be empty: a single dense layer).
+	GHidden []int `yaml:"g_hidden" json:"g_hidden"`
+	DHidden []int `yaml:"d_hidden" json:"d_hidden"`
+	// Steps is the number of training iterations (one discriminator and one
+	// generator update each); 0 leaves the level at its initialisation.
+	Steps int `yaml:"steps" json:"steps"`
+}
+
+// Config is a LAPGAN run: one GAN per pyramid level, trained one after the
+// other with the same batch size and optimiser settings. Levels[0] is the
+// finest level (28×28), Levels[2] the coarsest (7×7).
+type Config struct {
+	Levels []LevelConfig `yaml:"levels" json:"levels"`
+	Batch  int           `yaml:"batch" json:"batch"`
+	// HiddenAct is the activation of every hidden layer of both networks.
+	HiddenAct string `yaml:"hidden_act" json:"hidden_act"`
+	// Init is the weight initialisation: glorot or he.
+	Init  string     `yaml:"init" json:"init"`
+	GAdam model.Adam `yaml:"g_adam" json:"g_adam"`
+	DAdam model.Adam `yaml:"d_adam" json:"d_adam"`
+	// LabelSmoothing is one-sided label smoothing (Salimans et al. 2016):
+	// real rows get the target 1-LabelSmoothing.
+	LabelSmoothing float32 `yaml:"label_smoothing" json:"label_smoothing"`
+	Seed           uint64  `yaml:"seed" json:"seed"`
+	// LogEvery is the number of iterations between progress logs; 0 logs
+	// only the end of each level.
+	LogEvery int `yaml:"log_every" json:"log_every"`
+}
+
+// DefaultConfig is a LAPGAN of MLP levels sized for a CPU: the coarse
+// levels are small and cheap, the 28×28 level carries most of the cost.
+// Adam follows Radford et al. 2015 (lr 2e-4, beta1 0.5), hidden units are
+// leaky ReLUs, and real labels are smoothed to 0.9.
+func DefaultConfig() Config {
+	adam := model.Adam{LR: 2e-4, Beta1: 0.5, Beta2: 0.999, Eps: 1e-8}
+	return Config{
+		Levels: []LevelConfig{
+			{Latent: 64, GHidden: []int{512}, DHidden: []int{512}, Steps: 4000},
+			{Latent: 32, GHidden: []int{256, 256}, DHidden: []int{256}, Steps: 4000},
+			{Latent: 32, GHidden: []int{256, 256}, DHidden: []int{256}, Steps: 6000},
+		},
+		Batch: 64, HiddenAct: "leaky_relu", Init: string(model.Glorot),
+		GAdam: adam, DAdam: adam, LabelSmoothing: 0.1, Seed: 1, LogEvery: 500,
+	}
+}
+
+// Validate reports the first problem with c, naming the field.
+func (c *Config) Validate() error {
+	if len(c.Levels) != Levels {
+		return fmt.Errorf("levels: %d given, want %d (28x28, 14x14, 7x7)", len(c.Levels), Levels)
+	}
+	for l, lc := range c.Levels {
+		if lc.Latent <= 0 {
+			return fmt.Errorf("levels[%d].latent %d: must be positive", l, lc.Latent)
+		}
+		if lc.Steps < 0 {
+			return fmt.Errorf("levels[%d].steps %d: must not be negative", l, lc.Steps)
+		}
+		for i, w := range lc.GHidden {
+			if w <= 0 {
+				return fmt.Errorf("levels[%d].g_hidden[%d] %d: must be positive", l, i, w)
+			}
+		}
+		for i, w := range lc.DHidden {
+			if w <= 0 {
+				return fmt.Errorf("levels[%d].d_hidden[%d] %d: must be positive", l, i, w)
+			}
+		}
+	}
+	if c.Batch <= 0 {
+		return fmt.Errorf("batch %d: must be positive", c.Batch)
+	}
+	if _, err := model.ParseActivation(c.HiddenAct); err != nil {
+		return fmt.Errorf("hidden_act: %w", err)
+	}
+	switch model.Init(c.Init) {
+	case model.Glorot, model.He:
+	default:
+		return fmt.Errorf("init %q: want glorot or he", c.Init)
+	}
+	for _, a := range []struct {
+		name string
+		hp   model.Adam
+	}{{"g_adam", c.GAdam}, {"d_adam", c.DAdam}} {
+		if err := checkAdam(a.hp); err != nil {
+			return fmt.Errorf("%s: %w", a.name, err)
+		}
+	}
+	if !(c.LabelSmoothing >= 0 && c.LabelSmoothing < 0.5) {
+		return fmt.Errorf("label_smoothing %v: want a value in [0, 0.5)", c.LabelSmoothing)
+	}
+	if c.LogEvery < 0 {
+		return fmt.Errorf("log_every %d: must not be negative", c.LogEvery)
+	}
+	return nil
+}
+
+func checkAdam(hp model.Adam) error {
+	switch {
+	case !(hp.LR > 0) || math.IsInf(float64(hp.LR), 0):
+		return fmt.Errorf("lr %v: must be positive and finite", hp.LR)
+	case !(hp.Beta1 >= 0 && hp.Beta1 < 1):
+		return fmt.Errorf("beta1 %v: want a value in [0, 1)", hp.Beta1)
+	case !(hp.Beta2 >= 0 && hp.Beta2 < 1):
+		return fmt.Errorf("beta2 %v: want a value in [0, 1)", hp.Beta2)
+	case !(hp.Eps > 0):
+		return errors.New("eps: must be positive")
+	}
+	return nil
+}
+
+// conditional reports whether level l generates a residual conditioned on
+// the coarser level (every level but the coarsest).
+func conditional(l int) bool { return l < Levels-1 }
+
+// Specs returns the generator and discriminator of level l. With P the
+// level's pixel count: the coarsest generator maps z (Latent) to a P-pixel
+// image through a sigmoid, its discriminator sees the image (P); the
+// conditional generators map [z, up(coarse)] (Latent+P) to a residual
+// through tanh, their discriminators see [up(coarse)+residual,
+// up(coarse)] (2P). Discriminators end in one logit.
+func (c *Config) Specs(l int) (g, d model.MLPSpec, err error) {
+	if l < 0 || l >= len(c.Levels) {
+		return g, d, fmt.Errorf("level %d: no such level (have %d)", l, len(c.Levels))
+	}
+	act, err := model.ParseActivation(c.HiddenAct)
+	if err != nil {
+		return g, d, fmt.Errorf("hidden_act: %w", err)
+	}
+	lc := c.Levels[l]
+	p := Side(l) * Side(l)
+	gIn, dIn, out := lc.Latent, p, model.Sigmoid
+	if conditional(l) {
+		gIn, dIn, out = lc.Latent+p, 2*p, model.Tanh
+	}
+	g = model.MLPSpec{In: gIn, Init: model.Init(c.Init)}
+	for _, w := range lc.GHidden {
+		g.Layers = append(g.Layers, model.Layer{Out: w, Act: act})
+	}
+	g.Layers = append(g.Layers, model.Layer{Out: p, Act: out})
+	d = model.MLPSpec{In: dIn, Init: model.Init(c.Init)}
+	for _, w := range lc.DHidden {
+		d.Layers = append(d.Layers, model.Layer{Out: w, Act: act})
+	}
+	d.Layers = append(d.Layers, model.Layer{Out: 1, Act: model.Identity})
+	if err := g.Validate(); err != nil {
+		return g, d, fmt.Errorf("level %d generator: %w", l, err)
+	}
+	if err := d.Validate(); err != nil {
+		return g, d, fmt.Errorf("level %d discriminator: %w", l, err)
+	}
+	return g, d, nil
+}

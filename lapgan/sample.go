@@ -1,0 +1,223 @@
+package lapgan
+
+import (
+	"fmt"
+	"slices"
+
+	"gan-train/model"
+)
+
+// Sampler generates images with the trained generators of a LAPGAN
+// checkpoint. It holds host copies of the parameters and builds the
+// networks on whichever backend Sample is given.
+type Sampler struct {
+	Config Config
+	gen    [Levels]model.MLPSpec
+	params [Levels][]float32
+}
+
+// Load reads a LAPGAN checkpoint written by Train; every level must be
+// trained.
+func Load(path string) (*Sampler, error) {
+	ck, m, err := readCheckpoint(path)
+	if err != nil {
+		return nil, fmt.Errorf("lapgan: %w", err)
+	}
+	s := &Sampler{Config: m.Config}
+	for l := 0; l < Levels; l++ {
+		if !slices.Contains(m.Trained, l) {
+			return nil, fmt.Errorf("lapgan: checkpoint %s holds levels %v only; level %d (%dx%d) is not trained yet", path, m.Trained, l, Side(l), Side(l))
+		}
+		g, _, err := m.Config.Specs(l)
+		if err != nil {
+			return nil, fmt.Errorf("lapgan: checkpoint %s: %w", path, err)
+		}
+		s.gen[l], s.params[l] = g, ck.Arrays[arrayName(l, "g", "params")]
+	}
+	return s, nil
+}
+
+// sampleChunk is the number of images generated per pass through the chain.
+const sampleChunk = 256
+
+// MaxSamples bounds n in Sample.
+const MaxSamples = 1 << 22
+
+// Sample runs the coarse-to-fine chain n times and returns the 28×28
+// images (n, ImageSize) with values in [0,1]. The result depends only on
+// the checkpoint, n's chunking (256 images per chunk, so image i is the
+// same whatever n > i) and seed.
+func (s *Sampler) Sample(be model.Backend, n int, seed uint64) ([]float32, error) {
+	lv, err := s.SampleLevels(be, n, seed)
+	if err != nil {
+		return nil, err
+	}
+	return lv[0], nil
+}
+
+// SampleLevels is Sample returning every level of the chain: lv[l] is
+// (n, Side(l)²), the 7×7 image generated from noise at lv[2] and the
+// images refined from it at lv[1] (14×14) and lv[0] (28×28).
+//
+// Per chunk of rows r, with z_l drawn from U[-1,1) on Philox stream
+// (seed, level l's sample stream, chunk number):
+//
+//	I_2 = G_2(z_2)
+//	I_l = clamp(up(I_{l+1}) + G_l([z_l, up(I_{l+1})]), 0, 1)   for l = 1, 0
+//
+// Clamping happens on the host between levels: the generators were trained
+// on conditions in [0,1], and sampling is not a hot path.
+func (s *Sampler) SampleLevels(be model.Backend, n int, seed uint64) ([Levels][]float32, error) {
+	return s.chain(be, n, seed, Levels-1, 0, nil)
+}
+
+// Refine runs level l's generator alone (l = 0 or 1) on given coarser
+// images: coarse is (n, Side(l+1)²) with values in [0,1] (real images
+// reduced with 2×2 means, say), and the result is (n, Side(l)²),
+// clamp(up(coarse) + G_l([z_l, up(coarse)]), 0, 1) with z_l drawn as in
+// SampleLevels.
+func (s *Sampler) Refine(be model.Backend, l int, coarse []float32, seed uint64) ([]float32, error) {
+	if !conditional(l) || l < 0 {
+		return nil, fmt.Errorf("lapgan: refine level %d: want 0 or 1 (level %d has no coarser level)", l, Levels-1)
+	}
+	q := Side(l+1) * Side(l+1)
+	if len(coarse) == 0 || len(coarse)%q != 0 {
+		return nil, fmt.Errorf("lapgan: refine level %d: %d values are not a whole, non-zero number of %dx%d images", l, len(coarse), Side(l+1), Side(l+1))
+	}
+	for i, v := range coarse {
+		if !(v >= 0 && v <= 1) {
+			return nil, fmt.Errorf("lapgan: refine level %d: value %v at image %d pixel %d is outside [0,1]", l, v, i/q, i%q)
+		}
+	}
+	out, err := s.chain(be, len(coarse)/q, seed, l, l, coarse)
+	return out[l], err
+}
+
+// chain generates levels top down to bottom for n images, chunk by chunk.
+// With coarse nil, top is the coarsest level, generated from noise; else
+// coarse holds the images of level top+1 that the chain starts from.
+func (s *Sampler) chain(be model.Backend, n int, seed uint64, top, bottom int, coarse []float32) ([Levels][]float32, error) {
+	var out [Levels][]float32
+	if n <= 0 || n > MaxSamples {
+		return out, fmt.Errorf("lapgan: sample count %d: want 1 to %d", n, MaxSamples)
+	}
+	for l := bottom; l <= top; l++ {
+		if len(s.params[l]) != s.gen[l].NumParams() || s.gen[l].NumParams() == 0 {
+			return out, fmt.Errorf("lapgan: level %d generator has no parameters (use Load)", l)
+		}
+	}
+	lb, err := asBackend(be)
+	if err != nil {
+		return out, err
+	}
+	rows := min(n, sampleChunk)
+	var owned []model.Buf
+	var nets []*model.MLP
+	defer func() {
+		for _, m := range nets {
+			m.Free()
+		}
+		for _, b := range owned {
+			be.Free(b)
+		}
+	}()
+	alloc := func(k int) (model.Buf, error) {
+		b, err := be.Alloc(k)
+		if err != nil {
+			return nil, fmt.Errorf("lapgan: allocating %d floats on %s: %w", k, be.Name(), err)
+		}
+		owned = append(owned, b)
+		return b, nil
+	}
+	var g [Levels]*model.MLP
+	var z, gin [Levels]model.Buf
+	var img [Levels + 1]model.Buf
+	for l := bottom; l <= top; l++ {
+		if g[l], err = model.NewMLP(be, s.gen[l], rows); err != nil {
+			return out, fmt.Errorf("lapgan: level %d generator: %w", l, err)
+		}
+		nets = append(nets, g[l])
+		if err := g[l].SetState(s.params[l], make([]float32, len(s.params[l])), make([]float32, len(s.params[l]))); err != nil {
+			return out, fmt.Errorf("lapgan: level %d generator: %w", l, err)
+		}
+		p := Side(l) * Side(l)
+		if z[l], err = alloc(rows * s.Config.Levels[l].Latent); err != nil {
+			return out, err
+		}
+		if img[l], err = alloc(rows * p); err != nil {
+			return out, err
+		}
+		if conditional(l) {
+			if gin[l], err = alloc(rows * (s.Config.Levels[l].Latent + p)); err != nil {
+				return out, err
+			}
+		}
+		out[l] = make([]float32, n*p)
+	}
+	q := Side(top+1) * Side(top+1)
+	if coarse != nil {
+		if img[top+1], err = alloc(rows * q); err != nil {
+			return out, err
+		}
+	}
+	up, err := alloc(rows * Side(bottom) * Side(bottom)) // up(I_{l+1}), as large as the finest level
+	if err != nil {
+		return out, err
+	}
+	counter, err := alloc(1)
+	if err != nil {
+		return out, err
+	}
+	for c, first := 0, 0; first < n; c, first = c+1, first+rows {
+		r := min(rows, n-first)
+		lb.SetCounter(counter, uint32(c))
+		if coarse != nil {
+			if err := be.Upload(be.View(img[top+1], 0, r*q), coarse[first*q:(first+r)*q]); err != nil {
+				return out, fmt.Errorf("lapgan: uploading the coarse images: %w", err)
+			}
+		}
+		for l := top; l >= bottom; l-- {
+			L, side := s.Config.Levels[l].Latent, Side(l)
+			p := side * side
+			zl, il := be.View(z[l], 0, r*L), be.View(img[l], 0, r*p)
+			be.Noise(zl, model.UniformPM1, seed, stream(l, streamSample), counter)
+			if !conditional(l) {
+				be.Copy(il, g[l].Forward(zl, r))
+			} else {
+				coarse, u := be.View(img[l+1], 0, r*p/4), be.View(up, 0, r*p)
+				in := be.View(gin[l], 0, r*(L+p))
+				lb.Upsample2x(u, coarse, r, side/2, side/2, 1, 0)
+				lb.CopyCols(in, zl, r, L+p, 0, L, 0, L)
+				lb.CopyCols(in, u, r, L+p, L, p, 0, p)
+				be.Copy(il, g[l].Forward(in, r))
+				lb.Upsample2x(il, coarse, r, side/2, side/2, 1, 1)
+			}
+			host := out[l][first*p : (first+r)*p]
+			if err := be.Download(host, il); err != nil {
+				return out, fmt.Errorf("lapgan: level %d samples: %w", l, err)
+			}
+			clamp01(host)
+			if l > bottom {
+				if err := be.Upload(il, host); err != nil {
+					return out, fmt.Errorf("lapgan: level %d samples: %w", l, err)
+				}
+			}
+		}
+	}
+	if err := be.Sync(); err != nil {
+		return out, fmt.Errorf("lapgan: sampling: %w", err)
+	}
+	return out, nil
+}
+
+// clamp01 clamps x to [0,1] in place, mapping NaN to 0.
+func clamp01(x []float32) {
+	for i, v := range x {
+		switch {
+		case !(v > 0):
+			x[i] = 0
+		case v > 1:
+			x[i] = 1
+		}
+	}
+}

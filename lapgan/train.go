@@ -1,0 +1,273 @@
+package lapgan
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gan-train/model"
+)
+
+// CheckpointName is the file Train writes in its directory.
+const CheckpointName = "lapgan.ckpt"
+
+// checkpointKind marks a LAPGAN checkpoint's metadata, so that Load
+// rejects a checkpoint of the standard trainer with a clear message.
+const checkpointKind = "lapgan"
+
+// meta is the JSON a LAPGAN checkpoint keeps in its header's Config.
+type meta struct {
+	Kind     string      `json:"kind"`
+	Config   Config      `json:"config"`
+	Pyramid  string      `json:"pyramid"`
+	Trained  []int       `json:"trained"` // levels whose networks the checkpoint holds, in training order
+	Networks []levelSpec `json:"networks"`
+}
+
+type levelSpec struct {
+	Level         int           `json:"level"`
+	Side          int           `json:"side"`
+	Generator     model.MLPSpec `json:"generator"`
+	Discriminator model.MLPSpec `json:"discriminator"`
+}
+
+const pyramidDesc = "down: 2x2 average pooling; up: bilinear, half-pixel aligned, edge-clamped"
+
+func arrayName(l int, net, what string) string { return fmt.Sprintf("level%d/%s/%s", l, net, what) }
+
+// checkImages verifies that images is a whole number of 28×28 images with
+// finite values in [0,1], enough for one batch.
+func checkImages(images []float32, batch int) error {
+	if len(images) == 0 || len(images)%ImageSize != 0 {
+		return fmt.Errorf("images: %d values are not a whole, non-zero number of %d-pixel images", len(images), ImageSize)
+	}
+	if n := len(images) / ImageSize; n < batch {
+		return fmt.Errorf("images: %d images, fewer than one batch of %d", n, batch)
+	}
+	for i, v := range images {
+		if !(v >= 0 && v <= 1) {
+			return fmt.Errorf("images: value %v at image %d pixel %d is outside [0,1]", v, i/ImageSize, i%ImageSize)
+		}
+	}
+	return nil
+}
+
+// Train trains the LAPGAN of cfg on images (n, ImageSize) with values in
+// [0,1], one level after the other, coarsest first; each level's GAN
+// trains on the Laplacian pyramid of the real images alone (Denton et al.
+// 2015), never on another level's output. After each level, dir/lapgan.ckpt
+// is rewritten atomically with every level trained so far. If dir already
+// holds a checkpoint of the same configuration, the levels it holds are
+// kept and not trained again; a checkpoint of another configuration is an
+// error. A cancelled ctx stops training between iterations (the levels
+// already written stay valid). log may be nil.
+func Train(ctx context.Context, be model.Backend, cfg Config, images []float32, dir string, log *slog.Logger) error {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("lapgan config: %w", err)
+	}
+	lb, err := asBackend(be)
+	if err != nil {
+		return err
+	}
+	if err := checkImages(images, cfg.Batch); err != nil {
+		return fmt.Errorf("lapgan: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("lapgan: creating run directory: %w", err)
+	}
+	path := filepath.Join(dir, CheckpointName)
+	ck, m, err := resume(path, &cfg)
+	if err != nil {
+		return err
+	}
+	done := map[int]bool{}
+	for _, l := range m.Trained {
+		done[l] = true
+	}
+	for l := Levels - 1; l >= 0; l-- {
+		if done[l] {
+			log.Info("lapgan level already trained", "level", l, "side", Side(l), "checkpoint", path)
+			continue
+		}
+		if err := trainLevel(ctx, lb, &cfg, l, images, ck, log); err != nil {
+			return err
+		}
+		m.Trained = append(m.Trained, l)
+		ck.Header.Step += int64(cfg.Levels[l].Steps)
+		if err := writeCheckpoint(path, ck, m); err != nil {
+			return err
+		}
+		log.Info("lapgan checkpoint written", "level", l, "path", path)
+	}
+	return nil
+}
+
+// resume returns the checkpoint to extend: the one at path if it exists
+// (it must hold the same configuration), else an empty one.
+func resume(path string, cfg *Config) (*model.Checkpoint, *meta, error) {
+	m := &meta{Kind: checkpointKind, Config: *cfg, Pyramid: pyramidDesc}
+	for l := 0; l < Levels; l++ {
+		g, d, err := cfg.Specs(l)
+		if err != nil {
+			return nil, nil, err
+		}
+		m.Networks = append(m.Networks, levelSpec{Level: l, Side: Side(l), Generator: g, Discriminator: d})
+	}
+	fresh := &model.Checkpoint{Arrays: map[string][]float32{}, Header: model.CheckpointHeader{Counters: map[string]uint32{}}}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return fresh, m, nil
+	}
+	ck, old, err := readCheckpoint(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("lapgan: resuming: %w", err)
+	}
+	a, _ := json.Marshal(old.Config)
+	b, _ := json.Marshal(cfg)
+	if !bytes.Equal(a, b) {
+		return nil, nil, fmt.Errorf("lapgan: %s holds a LAPGAN of another configuration (%s); train into a new directory", path, a)
+	}
+	m.Trained = old.Trained
+	if ck.Header.Counters == nil {
+		ck.Header.Counters = map[string]uint32{}
+	}
+	return ck, m, nil
+}
+
+// trainLevel trains level l and stores its networks and Adam state in ck.
+func trainLevel(ctx context.Context, be Backend, cfg *Config, l int, images []float32, ck *model.Checkpoint, log *slog.Logger) error {
+	t, err := newLevelTrainer(be, cfg, l, images)
+	if err != nil {
+		return err
+	}
+	defer t.close()
+	steps := cfg.Levels[l].Steps
+	log.Info("lapgan level training", "level", l, "side", Side(l), "steps", steps,
+		"generator_params", t.G.Spec.NumParams(), "discriminator_params", t.D.Spec.NumParams())
+	start := time.Now()
+	report := func() error {
+		s, err := t.Stats()
+		if err != nil {
+			return err
+		}
+		if s.nonFinite {
+			return fmt.Errorf("lapgan level %d step %d: the losses are not finite (d_loss %v, g_loss %v)", l, s.Step, s.DLoss, s.GLoss)
+		}
+		el := time.Since(start).Seconds()
+		log.Info("lapgan step", "level", l, "step", s.Step, "epoch", s.Epoch, "d_loss", s.DLoss, "g_loss", s.GLoss,
+			"d_real", s.DReal, "d_fake", s.DFake, "steps_per_sec", float64(s.Step)/max(el, 1e-9))
+		return nil
+	}
+	for i := 0; i < steps; i++ {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("lapgan level %d stopped after %d of %d steps: %w", l, i, steps, err)
+		}
+		if err := t.Iterate(); err != nil {
+			return err
+		}
+		if cfg.LogEvery > 0 && (i+1)%cfg.LogEvery == 0 && i+1 < steps {
+			if err := report(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := be.Sync(); err != nil {
+		return fmt.Errorf("lapgan level %d: %w", l, err)
+	}
+	if steps > 0 {
+		if err := report(); err != nil {
+			return err
+		}
+	}
+	for _, n := range []struct {
+		name string
+		net  *model.MLP
+	}{{"g", t.G}, {"d", t.D}} {
+		p, m1, m2, err := n.net.State()
+		if err != nil {
+			return fmt.Errorf("lapgan level %d: %w", l, err)
+		}
+		ck.Arrays[arrayName(l, n.name, "params")] = p
+		ck.Arrays[arrayName(l, n.name, "adam_m")] = m1
+		ck.Arrays[arrayName(l, n.name, "adam_v")] = m2
+	}
+	ck.Header.Counters[fmt.Sprintf("level%d/adam_d", l)] = uint32(t.step)
+	ck.Header.Counters[fmt.Sprintf("level%d/adam_g", l)] = uint32(t.step)
+	ck.Header.Counters[fmt.Sprintf("level%d/noise", l)] = uint32(t.step)
+	return nil
+}
+
+func writeCheckpoint(path string, ck *model.Checkpoint, m *meta) error {
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("lapgan: encoding checkpoint metadata: %w", err)
+	}
+	ck.Header.Config = raw
+	ck.Header.Generator = m.Networks[0].Generator
+	ck.Header.Discrim = m.Networks[0].Discriminator
+	ck.Header.Arrays = nil // Encode lists them, sorted by name
+	ck.Header.Created = time.Now().UTC().Format(time.RFC3339)
+	if err := ck.WriteFile(path); err != nil {
+		return fmt.Errorf("lapgan: writing checkpoint %s: %w", path, err)
+	}
+	return nil
+}
+
+// readCheckpoint reads a LAPGAN checkpoint and checks its metadata and
+// the lengths of the arrays of its trained levels.
+func readCheckpoint(path string) (*model.Checkpoint, *meta, error) {
+	ck, err := model.ReadCheckpointFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	var m meta
+	dec := json.NewDecoder(bytes.NewReader(ck.Header.Config))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return nil, nil, fmt.Errorf("checkpoint %s: not a LAPGAN checkpoint (metadata: %v)", path, err)
+	}
+	if m.Kind != checkpointKind {
+		return nil, nil, fmt.Errorf("checkpoint %s: kind %q, not a LAPGAN checkpoint", path, m.Kind)
+	}
+	if err := m.Config.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("checkpoint %s: config: %w", path, err)
+	}
+	seen := map[int]bool{}
+	for _, l := range m.Trained {
+		if l < 0 || l >= Levels || seen[l] {
+			return nil, nil, fmt.Errorf("checkpoint %s: trained levels %v: want distinct levels in [0, %d)", path, m.Trained, Levels)
+		}
+		seen[l] = true
+		g, d, err := m.Config.Specs(l)
+		if err != nil {
+			return nil, nil, fmt.Errorf("checkpoint %s: %w", path, err)
+		}
+		for _, n := range []struct {
+			name string
+			np   int
+		}{{"g", g.NumParams()}, {"d", d.NumParams()}} {
+			for _, what := range []string{"params", "adam_m", "adam_v"} {
+				a := arrayName(l, n.name, what)
+				if got := len(ck.Arrays[a]); got != n.np {
+					return nil, nil, fmt.Errorf("checkpoint %s: array %s has %d values, the configuration needs %d", path, a, got, n.np)
+				}
+			}
+		}
+		for _, v := range ck.Arrays[arrayName(l, "g", "params")] {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return nil, nil, fmt.Errorf("checkpoint %s: level %d generator holds a non-finite parameter", path, l)
+			}
+		}
+	}
+	return ck, &m, nil
+}
