@@ -347,7 +347,9 @@ func upsample(t *testing.T, c []float32, rows, h int) []float32 {
 	return cpu.Slice(dst)
 }
 
-// TestResidualLevelUsesCondition trains the 14x14 level alone and refines
+// TestResidualLevelUsesCondition trains the 14x14 level alone (4000
+// small steps: the conditional levels learn far more slowly than the 7x7
+// one; at 1000 and 2000 steps the correlation was 0.06 and 0.10) and refines
 // the 7x7 reductions of held-out digits with it: the residuals it adds
 // must correlate with the digits' true residuals, which only a generator
 // that reads its condition can achieve (an untrained one stays near 0).
@@ -388,9 +390,9 @@ func TestResidualLevelUsesCondition(t *testing.T) {
 		}
 		return correlation(res, realRes)
 	}
-	trained, untrained := corr(1000), corr(0)
+	trained, untrained := corr(4000), corr(0)
 	t.Logf("correlation of generated with true 14x14 residuals: trained %.3f, untrained %.3f", trained, untrained)
-	if !(trained > 0.1 && trained > untrained+0.08) {
-		t.Errorf("trained level's residual correlation %.3f, want > 0.1 and at least 0.08 above the untrained level's %.3f", trained, untrained)
+	if !(trained > 0.15 && trained > untrained+0.1) {
+		t.Errorf("trained level's residual correlation %.3f, want > 0.15 and at least 0.1 above the untrained level's %.3f", trained, untrained)
 	}
 }
