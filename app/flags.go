@@ -38,7 +38,7 @@ type fileConfig struct {
 const DefaultListen = "127.0.0.1:2112"
 
 // DefaultPreset is what `gan-train train` trains without --preset.
-const DefaultPreset = "edward"
+const DefaultPreset = "quality"
 
 type option struct {
 	name, usage string
