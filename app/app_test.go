@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"gan-train/data"
+	"gan-train/internal/testtools"
 	"gan-train/metrics"
 	"gan-train/train"
 )
@@ -313,6 +314,22 @@ func TestPeriodicEvaluation(t *testing.T) {
 	for _, f := range []string{"losses.png", "progress.gif"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("run report: %v", err)
+		}
+	}
+}
+
+// A finished run pushes its final metrics to a real Pushgateway.
+func TestPushGatewayAtEnd(t *testing.T) {
+	base := testtools.StartPushgateway(t)
+	dir := filepath.Join(t.TempDir(), "run")
+	code, _, stderr := runMain(t, "train", "--preset", "tiny", "--steps", "7", "--out", dir, "--listen", "", "--device", "cpu", "--push-gateway", base)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	got := testtools.GatewayMetrics(t, base)
+	for _, want := range []string{`gan_train_last_step{`, `job="gan-train"`, `gan_train_discriminator_loss{`, `preset="tiny"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("gateway metrics lack %s", want)
 		}
 	}
 }

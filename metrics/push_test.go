@@ -3,110 +3,15 @@ package metrics
 import (
 	"context"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"gan-train/internal/testtools"
 )
 
-// requireTool finds a program on PATH. Without it the test is skipped,
-// unless GAN_TRAIN_REQUIRE_TOOLS=1 (as in CI), where it fails.
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	msg := fmt.Sprintf("%s not found (%v); install it with scripts/install-deploy-tools.sh", name, err)
-	if os.Getenv("GAN_TRAIN_REQUIRE_TOOLS") == "1" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("finding a free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// startPushgateway runs Debian's prometheus-pushgateway on a loopback port
-// with its persistence file in a temporary directory, waits until it is
-// ready, and stops it (by its process) when the test ends.
-func startPushgateway(t *testing.T) string {
-	t.Helper()
-	bin := requireTool(t, "prometheus-pushgateway")
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	dir := t.TempDir()
-	cmd := exec.Command(bin,
-		"--web.listen-address="+addr,
-		"--persistence.file="+filepath.Join(dir, "pushgateway.db"),
-	)
-	logf, err := os.Create(filepath.Join(dir, "pushgateway.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", bin, err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-done
-		logf.Close()
-	})
-	base := "http://" + addr
-	// Ready within 10 s or fail; 50 polls of 200 ms, not a timing assertion.
-	for i := 0; i < 50; i++ {
-		select {
-		case err := <-done:
-			b, _ := os.ReadFile(logf.Name())
-			t.Fatalf("pushgateway exited early: %v\n%s", err, b)
-		default:
-		}
-		resp, err := http.Get(base + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return base
-			}
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	b, _ := os.ReadFile(logf.Name())
-	t.Fatalf("pushgateway at %s not ready after 10 s; log:\n%s", base, b)
-	return ""
-}
-
-func gatewayMetrics(t *testing.T, base string) string {
-	t.Helper()
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatalf("reading gateway metrics: %v", err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("reading gateway metrics: %v", err)
-	}
-	return string(b)
-}
-
 func TestPushToRealPushgateway(t *testing.T) {
-	base := startPushgateway(t)
+	base := testtools.StartPushgateway(t)
 	// The full registry, runtime collectors included: Push must leave
 	// those out, or the gateway would refuse families that clash with its
 	// own go_* metrics.
@@ -126,7 +31,7 @@ func TestPushToRealPushgateway(t *testing.T) {
 	if err := Push(ctx, base, "gan-train", reg, grouping); err != nil {
 		t.Fatalf("first Push: %v", err)
 	}
-	got := gatewayMetrics(t, base)
+	got := testtools.GatewayMetrics(t, base)
 	for _, want := range []string{
 		`gan_train_steps_total{instance="run-1",job="gan-train"} 150`,
 		`gan_train_generator_loss{instance="run-1",job="gan-train"} 1.25`,
@@ -147,7 +52,7 @@ func TestPushToRealPushgateway(t *testing.T) {
 	if err := Push(ctx, base, "gan-train", reg, grouping); err != nil {
 		t.Fatalf("second Push: %v", err)
 	}
-	got = gatewayMetrics(t, base)
+	got = testtools.GatewayMetrics(t, base)
 	for _, want := range []string{
 		`gan_train_steps_total{instance="run-1",job="gan-train"} 200`,
 		`gan_train_generator_loss{instance="run-1",job="gan-train"} 2`,
@@ -162,7 +67,7 @@ func TestPushErrors(t *testing.T) {
 	reg, _ := newTest(t)
 	ctx := context.Background()
 	// A port that was just free: nothing listens there.
-	closed := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
+	closed := fmt.Sprintf("http://127.0.0.1:%d", testtools.FreePort(t))
 	cases := []struct {
 		name, url, job string
 		want           string
