@@ -29,7 +29,11 @@
 // residual values are. D sees the residual added to its low-pass image, as
 // Denton et al. add it before D's first layer, beside the condition u
 // itself; the gradient reaching G is the image columns' gradient, since
-// the sum's derivative in h is the identity.
+// the sum's derivative in h is the identity. The residual generators'
+// output-layer weights start at a tenth of their Glorot draw, so that an
+// untrained level passes its coarse image through nearly unchanged
+// (residual standard deviation about 0.04 instead of 0.4; the real
+// residuals' is 0.16 at 14×14 and 0.12 at 28×28).
 //
 // # Training
 //
