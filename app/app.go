@@ -62,6 +62,7 @@ Usage:
   gan-train train   [flags]   train a GAN (see gan-train train -h)
   gan-train sample  [flags]   draw samples from a trained run
   gan-train eval    [flags]   judge samples: classifier score, Frechet distance, modes, Parzen
+  gan-train lapgan  train|sample   a Laplacian pyramid of GANs
   gan-train version           print the build, its devices and versions
   gan-train help              this text
 `
@@ -77,6 +78,8 @@ func Main(ctx context.Context, args []string, env Env) int {
 	switch args[0] {
 	case "train":
 		err = cmdTrain(ctx, args[1:], env)
+	case "lapgan":
+		err = cmdLapgan(ctx, args[1:], env)
 	case "eval":
 		err = cmdEval(ctx, args[1:], env)
 	case "sample":

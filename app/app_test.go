@@ -333,3 +333,24 @@ func TestPushGatewayAtEnd(t *testing.T) {
 		}
 	}
 }
+
+func TestLapganTrainThenSample(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "lap")
+	if code, _, stderr := runMain(t, "lapgan", "train", "--steps", "10", "--out", dir); code != 0 {
+		t.Fatalf("lapgan train exited %d: %s", code, stderr)
+	}
+	idx := filepath.Join(t.TempDir(), "s.idx")
+	if code, _, stderr := runMain(t, "lapgan", "sample", "--run", dir, "--n", "12", "--out", idx); code != 0 {
+		t.Fatalf("lapgan sample exited %d: %s", code, stderr)
+	}
+	ds, err := data.ReadImagesFile(idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds.N != 12 || ds.H != 28 {
+		t.Errorf("%d images of %dx%d, want 12 of 28x28", ds.N, ds.H, ds.W)
+	}
+	if code, _, stderr := runMain(t, "lapgan", "sample", "--run", filepath.Join(t.TempDir(), "none"), "--out", idx); code != 1 || !strings.Contains(stderr, "none") {
+		t.Errorf("sampling a missing run: exit %d, %s", code, stderr)
+	}
+}

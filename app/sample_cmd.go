@@ -59,19 +59,29 @@ func cmdSample(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return fmt.Errorf("sampling %s: %w", *ckPath, err)
 	}
-	lower := strings.ToLower(*out)
+	if err := writeSamples(imgs, *n, *cols, *out); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "wrote %d samples from step %d to %s\n", *n, ck.Header.Step, *out)
+	return nil
+}
+
+// writeSamples writes n images (n, ImageSize) in [0,1] to out: a PNG grid
+// of cols columns (0: square-ish) when out ends in .png, else an IDX file.
+func writeSamples(imgs []float32, n, cols int, out string) error {
+	lower := strings.ToLower(out)
 	switch {
 	case strings.HasSuffix(lower, ".png"):
-		c := *cols
+		c := cols
 		if c <= 0 {
-			for c = 1; c*c < *n; c++ {
+			for c = 1; c*c < n; c++ {
 			}
 		}
 		png, err := train.GridPNG(imgs, c, 2)
 		if err != nil {
 			return err
 		}
-		if err := atomicfile.WriteBytes(*out, 0o644, png); err != nil {
+		if err := atomicfile.WriteBytes(out, 0o644, png); err != nil {
 			return err
 		}
 	default:
@@ -79,14 +89,13 @@ func cmdSample(ctx context.Context, args []string, env Env) error {
 		for i, v := range imgs {
 			pix[i] = train.ToByte(v)
 		}
-		ds, err := data.New("samples", *n, 28, 28, pix, nil)
+		ds, err := data.New("samples", n, 28, 28, pix, nil)
 		if err != nil {
 			return err
 		}
-		if err := ds.Save(*out, ""); err != nil {
+		if err := ds.Save(out, ""); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(env.Stderr, "wrote %d samples from step %d to %s\n", *n, ck.Header.Step, *out)
 	return nil
 }

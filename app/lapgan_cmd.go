@@ -1,0 +1,146 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"gopkg.in/yaml.v3"
+
+	"gan-train/cpu"
+	"gan-train/data"
+	"gan-train/internal/atomicfile"
+	"gan-train/lapgan"
+	"gan-train/train"
+)
+
+const lapganUsage = `gan-train lapgan trains and samples a Laplacian pyramid of GANs (Denton et al. 2015):
+
+  gan-train lapgan train  [--config FILE] [--out DIR] [--data SPEC] [--steps N]
+  gan-train lapgan sample --run DIR --n N --out FILE.png|FILE.idx [--seed S]
+`
+
+func cmdLapgan(ctx context.Context, args []string, env Env) error {
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, lapganUsage)
+		return usagef("lapgan needs a command: train or sample")
+	}
+	switch args[0] {
+	case "train":
+		return lapganTrain(ctx, args[1:], env)
+	case "sample":
+		return lapganSample(args[1:], env)
+	}
+	fmt.Fprint(env.Stderr, lapganUsage)
+	return usagef("unknown lapgan command %q", args[0])
+}
+
+func lapganTrain(ctx context.Context, args []string, env Env) error {
+	fs := flag.NewFlagSet("gan-train lapgan train", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	cfgPath := fs.String("config", "", "YAML config (keys of lapgan.Config; unknown keys are an error)")
+	out := fs.String("out", "runs/lapgan", "run directory")
+	dataSpec := fs.String("data", "digits", "training data (as for gan-train train)")
+	steps := fs.Int("steps", 0, "steps per level (0: the config's)")
+	cacheDir := fs.String("cache-dir", "", "where downloaded datasets are kept")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return &UsageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	cfg := lapgan.DefaultConfig()
+	if *cfgPath != "" {
+		raw, err := os.ReadFile(*cfgPath)
+		if err != nil {
+			return fmt.Errorf("config file: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(raw))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil {
+			return usagef("config file %s: %v", *cfgPath, err)
+		}
+	}
+	if *steps < 0 {
+		return usagef("steps %d: must not be negative", *steps)
+	}
+	if *steps > 0 {
+		for l := range cfg.Levels {
+			cfg.Levels[l].Steps = *steps
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return &UsageError{err}
+	}
+	log := newLogger(env.Stderr, "text")
+	ds, err := data.Open(ctx, *dataSpec, *cacheDir, data.WithLogger(log))
+	if err != nil {
+		return err
+	}
+	if ds.H*ds.W != lapgan.ImageSize {
+		return fmt.Errorf("data %s: images are %dx%d; the pyramid takes 28x28 images", *dataSpec, ds.H, ds.W)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fmt.Errorf("run directory: %w", err)
+	}
+	be := cpu.New(cpu.Options{})
+	defer be.Close()
+	if err := lapgan.Train(ctx, be, cfg, ds.Floats(data.Scale01), *out, log); err != nil {
+		return fmt.Errorf("training %s: %w", *out, err)
+	}
+	if ctx.Err() != nil {
+		log.Info("stopped by signal; the levels already trained are kept", "out", *out)
+		return nil
+	}
+	s, err := lapgan.Load(filepath.Join(*out, lapgan.CheckpointName))
+	if err != nil {
+		return err
+	}
+	imgs, err := s.Sample(be, 64, 1)
+	if err != nil {
+		return err
+	}
+	png, err := train.GridPNG(imgs, 8, 2)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteBytes(filepath.Join(*out, "samples.png"), 0o644, png)
+}
+
+func lapganSample(args []string, env Env) error {
+	fs := flag.NewFlagSet("gan-train lapgan sample", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	run := fs.String("run", "", "LAPGAN run directory")
+	n := fs.Int("n", 64, "number of samples")
+	out := fs.String("out", "", "output: a .png grid or an IDX images file")
+	seed := fs.Uint64("seed", 1, "noise seed")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return &UsageError{err}
+	}
+	switch {
+	case *run == "":
+		return usagef("--run is required")
+	case *out == "":
+		return usagef("--out is required")
+	case *n <= 0:
+		return usagef("n %d: must be positive", *n)
+	}
+	s, err := lapgan.Load(filepath.Join(*run, lapgan.CheckpointName))
+	if err != nil {
+		return err
+	}
+	imgs, err := s.Sample(cpu.New(cpu.Options{}), *n, *seed)
+	if err != nil {
+		return fmt.Errorf("sampling %s: %w", *run, err)
+	}
+	return writeSamples(imgs, *n, 0, *out)
+}
