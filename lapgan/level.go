@@ -95,7 +95,7 @@ type levelTrainer struct {
 	cBatch   model.Buf
 	cAdamD   model.Buf
 	cAdamG   model.Buf
-	owned    []model.Buf
+	mem      *model.Arena
 	replay   model.Replay
 	step     int
 	epoch    int
@@ -112,7 +112,7 @@ func newLevelTrainer(be Backend, cfg *Config, l int, images []float32) (*levelTr
 	B := cfg.Batch
 	t := &levelTrainer{
 		be: be, cfg: cfg, l: l, side: Side(l), cond: conditional(l),
-		latent: cfg.Levels[l].Latent, n: len(images) / ImageSize,
+		latent: cfg.Levels[l].Latent, n: len(images) / ImageSize, mem: model.NewArena(be),
 	}
 	t.p = t.side * t.side
 	t.w = ds.In
@@ -128,32 +128,18 @@ func newLevelTrainer(be Backend, cfg *Config, l int, images []float32) (*levelTr
 		top = l + 1
 	}
 	t.pyr = make([]model.Buf, top+1)
-	bufs := []struct {
-		p *model.Buf
-		n int
-	}{
-		{&t.data, len(images)}, {&t.perm, t.n}, {&t.z, B * t.latent}, {&t.xd, 2 * B * t.w},
-		{&t.stats, nStats}, {&t.cNoise, 1}, {&t.cBatch, 1}, {&t.cAdamD, 1}, {&t.cAdamG, 1},
+	bufs := []model.Request{
+		{Dst: &t.data, N: len(images)}, {Dst: &t.perm, N: t.n}, {Dst: &t.z, N: B * t.latent}, {Dst: &t.xd, N: 2 * B * t.w},
+		{Dst: &t.stats, N: nStats}, {Dst: &t.cNoise, N: 1}, {Dst: &t.cBatch, N: 1}, {Dst: &t.cAdamD, N: 1}, {Dst: &t.cAdamG, N: 1},
 	}
 	for k := range t.pyr {
-		bufs = append(bufs, struct {
-			p *model.Buf
-			n int
-		}{&t.pyr[k], B * Side(k) * Side(k)})
+		bufs = append(bufs, model.Request{Dst: &t.pyr[k], N: B * Side(k) * Side(k)})
 	}
 	if t.cond {
-		bufs = append(bufs, []struct {
-			p *model.Buf
-			n int
-		}{{&t.up, B * t.p}, {&t.fake, B * t.p}, {&t.gin, B * (t.latent + t.p)}, {&t.xg, B * t.w}}...)
+		bufs = append(bufs, []model.Request{{Dst: &t.up, N: B * t.p}, {Dst: &t.fake, N: B * t.p}, {Dst: &t.gin, N: B * (t.latent + t.p)}, {Dst: &t.xg, N: B * t.w}}...)
 	}
-	for _, a := range bufs {
-		b, err := be.Alloc(a.n)
-		if err != nil {
-			return fail(fmt.Errorf("allocating %d floats on %s: %w", a.n, be.Name(), err))
-		}
-		*a.p = b
-		t.owned = append(t.owned, b)
+	if err := t.mem.AllocAll(bufs...); err != nil {
+		return fail(err)
 	}
 	if err := be.Upload(t.data, images); err != nil {
 		return fail(fmt.Errorf("uploading the dataset: %w", err))
@@ -186,10 +172,7 @@ func (t *levelTrainer) close() {
 	if t.D != nil {
 		t.D.Free()
 	}
-	for _, b := range t.owned {
-		t.be.Free(b)
-	}
-	t.owned = nil
+	t.mem.Free()
 }
 
 func (t *levelTrainer) startEpoch(e int) error {

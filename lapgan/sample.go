@@ -111,24 +111,15 @@ func (s *Sampler) chain(be model.Backend, n int, seed uint64, top, bottom int, c
 		return out, err
 	}
 	rows := min(n, sampleChunk)
-	var owned []model.Buf
+	mem := model.NewArena(be)
 	var nets []*model.MLP
 	defer func() {
 		for _, m := range nets {
 			m.Free()
 		}
-		for _, b := range owned {
-			be.Free(b)
-		}
+		mem.Free()
 	}()
-	alloc := func(k int) (model.Buf, error) {
-		b, err := be.Alloc(k)
-		if err != nil {
-			return nil, fmt.Errorf("lapgan: allocating %d floats on %s: %w", k, be.Name(), err)
-		}
-		owned = append(owned, b)
-		return b, nil
-	}
+	alloc := mem.Alloc
 	var g [Levels]*model.MLP
 	var z, gin [Levels]model.Buf
 	var img [Levels + 1]model.Buf

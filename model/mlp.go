@@ -94,7 +94,7 @@ type MLP struct {
 	outs  []Buf // outs[l] is (MaxBatch, Layers[l].Out): activations of the last Forward
 	douts []Buf // gradient of the loss with respect to outs[l]
 	dx    Buf   // (MaxBatch, In): gradient with respect to the input
-	owned []Buf
+	mem   *Arena
 }
 
 // NewMLP allocates a network for batches of up to maxBatch rows. The
@@ -106,15 +106,8 @@ func NewMLP(be Backend, spec MLPSpec, maxBatch int) (*MLP, error) {
 	if maxBatch <= 0 {
 		return nil, fmt.Errorf("batch size %d: must be positive", maxBatch)
 	}
-	m := &MLP{Spec: spec, MaxBatch: maxBatch, be: be}
-	alloc := func(n int) (Buf, error) {
-		b, err := be.Alloc(n)
-		if err != nil {
-			return nil, fmt.Errorf("allocating %d floats on %s: %w", n, be.Name(), err)
-		}
-		m.owned = append(m.owned, b)
-		return b, nil
-	}
+	m := &MLP{Spec: spec, MaxBatch: maxBatch, be: be, mem: NewArena(be)}
+	alloc := m.mem.Alloc
 	np := spec.NumParams()
 	var err error
 	for _, p := range []*Buf{&m.Params, &m.Grads, &m.M, &m.V} {
@@ -153,12 +146,7 @@ func NewMLP(be Backend, spec MLPSpec, maxBatch int) (*MLP, error) {
 }
 
 // Free releases the network's memory.
-func (m *MLP) Free() {
-	for _, b := range m.owned {
-		m.be.Free(b)
-	}
-	m.owned = nil
-}
+func (m *MLP) Free() { m.mem.Free() }
 
 // InitParams draws initial weights on the host from Philox (seed, stream)
 // and uploads them; biases and Adam moments start at zero.

@@ -47,7 +47,7 @@ type discNet struct {
 	// gradients, aliased the same way.
 	z, h, o, dz, dh, do []model.Buf
 	dx                  model.Buf
-	owned               []model.Buf
+	mem                 *model.Arena
 
 	// dropout key of the last Forward, reused by Backward
 	seed   uint64
@@ -84,14 +84,8 @@ func newDiscNet(be model.Backend, in int, hidden []int, act model.Activation, pi
 		}
 		d.vb = vb
 	}
-	alloc := func(n int) (model.Buf, error) {
-		b, err := be.Alloc(n)
-		if err != nil {
-			return nil, fmt.Errorf("allocating %d floats on %s: %w", n, be.Name(), err)
-		}
-		d.owned = append(d.owned, b)
-		return b, nil
-	}
+	d.mem = model.NewArena(be)
+	alloc := d.mem.Alloc
 	for _, l := range d.layers {
 		d.nparams += l.in*l.dense() + l.dense()
 	}
@@ -133,12 +127,7 @@ func newDiscNet(be model.Backend, in int, hidden []int, act model.Activation, pi
 }
 
 // Free releases the network's memory.
-func (d *discNet) Free() {
-	for _, b := range d.owned {
-		d.be.Free(b)
-	}
-	d.owned = nil
-}
+func (d *discNet) Free() { d.mem.Free() }
 
 func (d *discNet) numParams() int { return d.nparams }
 

@@ -96,7 +96,7 @@ type Trainer struct {
 	cBatch  model.Buf // batch number within the epoch
 	cAdamD  model.Buf
 	cAdamG  model.Buf
-	owned   []model.Buf
+	mem     *model.Arena
 
 	step, epoch, batchInEpoch int64
 	replay                    model.Replay
@@ -137,7 +137,7 @@ func NewLabeledTrainer(be model.Backend, cfg Config, images []float32, labels []
 	if err != nil {
 		return nil, err
 	}
-	t := &Trainer{Cfg: cfg, be: be, n: n}
+	t := &Trainer{Cfg: cfg, be: be, n: n, mem: model.NewArena(be)}
 	if t.fdiv, err = model.ParseFDivergence(cfg.Divergence); err != nil {
 		return nil, err
 	}
@@ -181,31 +181,20 @@ func NewLabeledTrainer(be model.Backend, cfg Config, images []float32, labels []
 	if t.D, err = newDiscNet(be, ImageSize+lw, cfg.DHidden, dAct, cfg.DMaxoutPieces, cfg.DDropout, model.Init(cfg.Init), 2*cfg.Batch); err != nil {
 		return fail(fmt.Errorf("discriminator: %w", err))
 	}
-	bufs := []struct {
-		p *model.Buf
-		n int
-	}{
-		{&t.data, len(images)}, {&t.perm, n}, {&t.xd, 2 * cfg.Batch * (ImageSize + lw)},
-		{&t.z, cfg.Batch * cfg.Latent}, {&t.zFixed, SampleRows * cfg.Latent}, {&t.stats, nStats},
-		{&t.cNoise, 1}, {&t.cBatch, 1}, {&t.cAdamD, 1}, {&t.cAdamG, 1},
+	bufs := []model.Request{
+		{Dst: &t.data, N: len(images)}, {Dst: &t.perm, N: n}, {Dst: &t.xd, N: 2 * cfg.Batch * (ImageSize + lw)},
+		{Dst: &t.z, N: cfg.Batch * cfg.Latent}, {Dst: &t.zFixed, N: SampleRows * cfg.Latent}, {Dst: &t.stats, N: nStats},
+		{Dst: &t.cNoise, N: 1}, {Dst: &t.cBatch, N: 1}, {Dst: &t.cAdamD, N: 1}, {Dst: &t.cAdamG, N: 1},
 	}
 	if cfg.Conditional {
-		bufs = append(bufs, []struct {
-			p *model.Buf
-			n int
-		}{
-			{&t.labels, n}, {&t.yb, cfg.Batch}, {&t.realImg, cfg.Batch * ImageSize},
-			{&t.zc, max(cfg.Batch, SampleRows) * (cfg.Latent + lw)}, {&t.xg, cfg.Batch * (ImageSize + lw)},
-			{&t.yFixed, SampleRows},
+		bufs = append(bufs, []model.Request{
+			{Dst: &t.labels, N: n}, {Dst: &t.yb, N: cfg.Batch}, {Dst: &t.realImg, N: cfg.Batch * ImageSize},
+			{Dst: &t.zc, N: max(cfg.Batch, SampleRows) * (cfg.Latent + lw)}, {Dst: &t.xg, N: cfg.Batch * (ImageSize + lw)},
+			{Dst: &t.yFixed, N: SampleRows},
 		}...)
 	}
-	for _, a := range bufs {
-		b, err := be.Alloc(a.n)
-		if err != nil {
-			return fail(fmt.Errorf("allocating %d floats on %s: %w", a.n, be.Name(), err))
-		}
-		*a.p = b
-		t.owned = append(t.owned, b)
+	if err := t.mem.AllocAll(bufs...); err != nil {
+		return fail(err)
 	}
 	if err := be.Upload(t.data, images); err != nil {
 		return fail(fmt.Errorf("uploading the dataset: %w", err))
@@ -243,10 +232,7 @@ func (t *Trainer) Close() {
 	if t.D != nil {
 		t.D.Free()
 	}
-	for _, b := range t.owned {
-		t.be.Free(b)
-	}
-	t.owned = nil
+	t.mem.Free()
 }
 
 // Step is the number of completed iterations.
@@ -504,36 +490,15 @@ func generateLabeled(be model.Backend, g *model.MLP, c *Config, rows int, seed u
 	}
 	out := make([]float32, rows*ImageSize)
 	chunk := g.MaxBatch
-	var owned []model.Buf
-	defer func() {
-		for _, b := range owned {
-			be.Free(b)
-		}
-	}()
-	alloc := func(n int, what string) (model.Buf, error) {
-		b, err := be.Alloc(n)
-		if err != nil {
-			return nil, fmt.Errorf("allocating %s: %w", what, err)
-		}
-		owned = append(owned, b)
-		return b, nil
-	}
-	z, err := alloc(chunk*c.Latent, "sample noise")
-	if err != nil {
-		return nil, err
-	}
-	ctr, err := alloc(1, "a counter")
-	if err != nil {
-		return nil, err
-	}
-	var zc, yb model.Buf
+	mem := model.NewArena(be)
+	defer mem.Free()
+	var z, ctr, zc, yb model.Buf
+	reqs := []model.Request{{Dst: &z, N: chunk * c.Latent}, {Dst: &ctr, N: 1}}
 	if c.Conditional {
-		if zc, err = alloc(chunk*(c.Latent+lw), "generator input"); err != nil {
-			return nil, err
-		}
-		if yb, err = alloc(chunk, "sample labels"); err != nil {
-			return nil, err
-		}
+		reqs = append(reqs, model.Request{Dst: &zc, N: chunk * (c.Latent + lw)}, model.Request{Dst: &yb, N: chunk})
+	}
+	if err := mem.AllocAll(reqs...); err != nil {
+		return nil, fmt.Errorf("sampling: %w", err)
 	}
 	for r, i := 0, uint32(0); r < rows; r, i = r+chunk, i+1 {
 		m := min(chunk, rows-r)
