@@ -98,8 +98,8 @@ func Presets() map[string]Config {
 	// scaled to [-1,1], Adam with lr 2e-4 and beta1 0.5 (Radford et al.
 	// 2016), one-sided label smoothing 0.2 (Salimans et al. 2016), dropout
 	// 0.3 in D (Goodfellow et al. 2014 used dropout in D), continuous
-	// (not binarized) data, batch 64. 15,000 steps take about 10 minutes on
-	// the 2-core development machines (bench/RESULTS.md).
+	// (not binarized) data, batch 64. 15,000 steps took 14.6 core-minutes of
+	// CPU (14:23 wall clock on the shared 2-core machine; bench/RESULTS.md).
 	quality := edward
 	quality.Preset, quality.Steps, quality.Batch = "quality", 15000, 64
 	quality.GHidden, quality.GHiddenAct, quality.GOutAct = []int{256, 512}, "leaky_relu", "tanh"
