@@ -49,6 +49,10 @@ func (e *UsageError) Unwrap() error { return e.Err }
 
 func usagef(format string, a ...any) error { return &UsageError{fmt.Errorf(format, a...)} }
 
+// MaxSamples bounds --n of the sample and eval commands (about 3 GB of
+// float32 images).
+const MaxSamples = 1 << 20
+
 // Exit codes.
 const (
 	ExitOK      = 0

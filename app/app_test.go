@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -12,9 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"gan-train/cpu"
 	"gan-train/data"
 	"gan-train/internal/testtools"
 	"gan-train/metrics"
+	"gan-train/model"
 	"gan-train/train"
 )
 
@@ -61,8 +64,6 @@ func TestBadInput(t *testing.T) {
 	if err := d.Save(small, ""); err != nil {
 		t.Fatal(err)
 	}
-	roDir := filepath.Join(tmp, "ro")
-	os.Mkdir(roDir, 0o555)
 	notDir := writeFile(t, filepath.Join(tmp, "file"), []byte("x"))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -97,7 +98,7 @@ func TestBadInput(t *testing.T) {
 		{"truncated IDX", tr("--out", out(), "--data", truncated), 1, "truncated"},
 		{"wrong magic", tr("--out", out(), "--data", badMagic), 1, "magic"},
 		{"billions of images", tr("--out", out(), "--data", billions), 1, "huge-images"},
-		{"unwritable run directory", tr("--out", filepath.Join(roDir, "run")), 1, "ro"},
+		{"unwritable run directory", tr("--out", "/proc/gan-train-test/run"), 1, "run directory"},
 		{"run directory is a file", tr("--out", filepath.Join(notDir, "run")), 1, "file"},
 		{"port in use", []string{"train", "--preset", "tiny", "--steps", "2", "--device", "cpu", "--out", out(), "--listen", busy}, 1, busy},
 		{"bad device", tr("--out", out(), "--device", "tpu"), 2, "tpu"},
@@ -106,6 +107,7 @@ func TestBadInput(t *testing.T) {
 		{"missing checkpoint", []string{"sample", "--run", filepath.Join(tmp, "norun"), "--out", filepath.Join(tmp, "g.png")}, 1, "norun"},
 		{"sample without source", []string{"sample", "--out", filepath.Join(tmp, "g.png")}, 2, "--run"},
 		{"sample zero", []string{"sample", "--run", good, "--n", "0", "--out", filepath.Join(tmp, "g.png")}, 2, "n 0"},
+		{"sample billions", []string{"sample", "--run", good, "--n", "2000000000", "--out", filepath.Join(tmp, "g.png")}, 2, "n 2000000000"},
 		{"eval without source", []string{"eval"}, 2, "--samples"},
 		{"eval two sources", []string{"eval", "--run", good, "--samples", small}, 2, "exactly one"},
 		{"eval too few samples", []string{"eval", "--samples", small, "--cache-dir", tmp}, 1, "5 images"},
@@ -116,9 +118,6 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if c.name == "unwritable run directory" && os.Geteuid() == 0 {
-				t.Skip("root writes into read-only directories; the file-as-directory case covers the error path")
-			}
 			code, _, stderr := runMain(t, c.args...)
 			if code != c.code || !strings.Contains(stderr, c.want) {
 				t.Errorf("gan-train %s\nexit %d, stderr:\n%s\nwant exit %d and stderr containing %q", strings.Join(c.args, " "), code, stderr, c.code, c.want)
@@ -272,7 +271,7 @@ func TestDeviceDispatchWithFailingProbe(t *testing.T) {
 	}
 	var e1 bytes.Buffer
 	code := Main(context.Background(), []string{"train", "--preset", "tiny", "--steps", "1", "--out", filepath.Join(dir, "a"), "--listen", ""}, env(&e1))
-	if code != 0 || !strings.Contains(e1.String(), "no usable GPU, training on the CPU") || strings.Contains(e1.String(), "docs.nvidia.com") || execd {
+	if code != 0 || !strings.Contains(e1.String(), "no usable GPU, training on the CPU") || !strings.Contains(e1.String(), "device="+DeviceCPUFallback) || strings.Contains(e1.String(), "docs.nvidia.com") || execd {
 		t.Errorf("auto: exit %d, exec %v, stderr:\n%s\nwant 0, no exec, a fallback warning and no driver text", code, execd, e1.String())
 	}
 	var e2 bytes.Buffer
@@ -357,5 +356,32 @@ func TestLapganTrainThenSample(t *testing.T) {
 	}
 	if code, _, stderr := runMain(t, "lapgan", "sample", "--run", filepath.Join(t.TempDir(), "none"), "--out", idx); code != 1 || !strings.Contains(stderr, "none") {
 		t.Errorf("sampling a missing run: exit %d, %s", code, stderr)
+	}
+}
+
+// In the CUDA build a failed probe means no GPU, whatever Open would do.
+func TestCUDABuildProbesFirst(t *testing.T) {
+	opened := false
+	cuda := &CUDA{
+		Probe: func() (string, error) { return "", errors.New("device 0 is in an unusable state") },
+		Open:  func(int) (model.Backend, error) { opened = true; return cpu.New(cpu.Options{}), nil },
+	}
+	var e bytes.Buffer
+	env := Env{Stdout: io.Discard, Stderr: &e, Getenv: func(string) string { return "" }, CUDA: cuda}
+	dir := t.TempDir()
+	code := Main(context.Background(), []string{"train", "--preset", "tiny", "--steps", "1", "--out", filepath.Join(dir, "a"), "--listen", ""}, env)
+	if code != 0 || opened || !strings.Contains(e.String(), "device="+DeviceCPUFallback) {
+		t.Errorf("auto: exit %d, opened %v, stderr:\n%s\nwant 0, no Open, and the fallback device", code, opened, e.String())
+	}
+	e.Reset()
+	code = Main(context.Background(), []string{"train", "--preset", "tiny", "--steps", "1", "--device", "cuda", "--out", filepath.Join(dir, "b"), "--listen", ""}, env)
+	if code != 1 || !strings.Contains(e.String(), "unusable state") {
+		t.Errorf("cuda: exit %d, stderr:\n%s\nwant 1 and the probe's reason", code, e.String())
+	}
+	cuda.Probe = func() (string, error) { return "NVIDIA test GPU", nil }
+	e.Reset()
+	code = Main(context.Background(), []string{"train", "--preset", "tiny", "--steps", "1", "--out", filepath.Join(dir, "c"), "--listen", ""}, env)
+	if code != 0 || !opened || !strings.Contains(e.String(), "device="+DeviceCUDA0) {
+		t.Errorf("working probe: exit %d, opened %v, stderr:\n%s\nwant 0, Open called, device %s", code, opened, e.String(), DeviceCUDA0)
 	}
 }

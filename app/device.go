@@ -19,6 +19,14 @@ import (
 // CUDABinary is the name of the CUDA build, installed beside gan-train.
 const CUDABinary = "gan-train-cuda"
 
+// The device label of gan_train_info: the CPU by choice, the CPU because no
+// GPU was usable (--device auto), or the first GPU.
+const (
+	DeviceCPU         = "cpu"
+	DeviceCPUFallback = "cpu-fallback"
+	DeviceCUDA0       = "cuda:0"
+)
+
 // probeTimeout bounds how long the GPU probe may take.
 const probeTimeout = 20 * time.Second
 
@@ -37,19 +45,23 @@ var errDispatched = errors.New("dispatched to the CUDA build")
 // over to it. It returns the backend and the device description.
 func openBackend(ctx context.Context, device string, args []string, env Env, log *slog.Logger) (model.Backend, string, error) {
 	if device == "cpu" {
-		return cpu.New(cpu.Options{}), "cpu", nil
+		return cpu.New(cpu.Options{}), DeviceCPU, nil
 	}
 	if env.CUDA != nil {
-		be, err := env.CUDA.Open(0)
+		desc, err := env.CUDA.Probe()
+		var be model.Backend
 		if err == nil {
-			desc, _ := env.CUDA.Probe()
-			return be, "cuda " + desc, nil
+			be, err = env.CUDA.Open(0)
+		}
+		if err == nil {
+			log.Info("training on the GPU", "device", desc)
+			return be, DeviceCUDA0, nil
 		}
 		if device == "cuda" {
 			return nil, "", fmt.Errorf(noGPUHelp, err)
 		}
 		log.Warn("no usable GPU, training on the CPU", "reason", err.Error())
-		return cpu.New(cpu.Options{}), "cpu", nil
+		return cpu.New(cpu.Options{}), DeviceCPUFallback, nil
 	}
 	reason := probeCUDABuild(ctx, env)
 	if reason == "" {
@@ -62,7 +74,7 @@ func openBackend(ctx context.Context, device string, args []string, env Env, log
 		return nil, "", fmt.Errorf(noGPUHelp, reason)
 	}
 	log.Warn("no usable GPU, training on the CPU", "reason", reason)
-	return cpu.New(cpu.Options{}), "cpu", nil
+	return cpu.New(cpu.Options{}), DeviceCPUFallback, nil
 }
 
 func cudaBinaryPath(env Env) string {

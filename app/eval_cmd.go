@@ -46,8 +46,8 @@ func cmdEval(ctx context.Context, args []string, env Env) error {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	case sources != 1:
 		return usagef("give exactly one of --run DIR, --checkpoint FILE or --samples FILE.idx")
-	case *n < 2:
-		return usagef("n %d: must be at least 2", *n)
+	case *n < 2 || *n > MaxSamples:
+		return usagef("n %d: must be between 2 and %d", *n, MaxSamples)
 	}
 	log := newLogger(env.Stderr, "text")
 	be := cpu.New(cpu.Options{})

@@ -131,8 +131,8 @@ func lapganSample(args []string, env Env) error {
 		return usagef("--run is required")
 	case *out == "":
 		return usagef("--out is required")
-	case *n <= 0:
-		return usagef("n %d: must be positive", *n)
+	case *n <= 0 || *n > MaxSamples:
+		return usagef("n %d: must be between 1 and %d", *n, MaxSamples)
 	}
 	s, err := lapgan.Load(filepath.Join(*run, lapgan.CheckpointName))
 	if err != nil {

@@ -35,8 +35,8 @@ func cmdSample(ctx context.Context, args []string, env Env) error {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	case (*run == "") == (*ckPath == ""):
 		return usagef("give exactly one of --run DIR or --checkpoint FILE")
-	case *n <= 0:
-		return usagef("n %d: must be positive", *n)
+	case *n <= 0 || *n > MaxSamples:
+		return usagef("n %d: must be between 1 and %d", *n, MaxSamples)
 	case *out == "":
 		return usagef("--out is required (a .png or .idx file)")
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -107,7 +108,7 @@ func newServer(addr string, reg *prometheus.Registry, st *status, log *slog.Logg
 		body := map[string]any{
 			"run_id": st.info.RunID, "preset": st.info.Preset, "device": st.info.Device, "version": st.info.Version,
 			"started": st.started.UTC().Format(time.RFC3339), "target_steps": st.target,
-			"last": st.last, "history": st.history, "sample_step": st.sampleAt, "finished": st.done,
+			"last": st.last, "history": slices.Clone(st.history), "sample_step": st.sampleAt, "finished": st.done,
 		}
 		st.mu.Unlock()
 		writeJSON(w, http.StatusOK, body)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"gan-train/model"
@@ -74,9 +75,8 @@ func (t *Trainer) Restore(ck *model.Checkpoint) error {
 	if err != nil {
 		return err
 	}
-	if old.Batch != t.Cfg.Batch || old.K != t.Cfg.K || old.Seed != t.Cfg.Seed {
-		return fmt.Errorf("checkpoint was trained with batch %d, k %d, seed %d; this run has batch %d, k %d, seed %d",
-			old.Batch, old.K, old.Seed, t.Cfg.Batch, t.Cfg.K, t.Cfg.Seed)
+	if diff := resumeConflicts(old, t.Cfg); diff != "" {
+		return fmt.Errorf("the checkpoint was trained with other settings (%s); resume with the same ones or start over with --fresh", diff)
 	}
 	if h.Step < 0 || h.Step > math.MaxUint32/4 || h.Epoch < 0 || h.BatchInEpoch < 0 || h.BatchInEpoch > t.StepsPerEpoch() {
 		return fmt.Errorf("checkpoint position (step %d, epoch %d, batch %d) is out of range", h.Step, h.Epoch, h.BatchInEpoch)
@@ -112,4 +112,29 @@ func (t *Trainer) Restore(ck *model.Checkpoint) error {
 // conditional generator's samples cycle through the classes.
 func SampleCheckpoint(be model.Backend, ck *model.Checkpoint, n int, seed uint64) ([]float32, error) {
 	return SampleCheckpointLabel(be, ck, n, seed, -1)
+}
+
+// resumeConflicts names the settings of a resumed run that differ from the
+// checkpoint's and would change what the run computes. The step count,
+// the logging, sampling and checkpoint intervals and the Adam settings may
+// change on resume (a longer run, a lower learning rate for the end of one);
+// the architecture is checked separately, against the stored specs.
+func resumeConflicts(old, cur Config) string {
+	var diffs []string
+	add := func(name string, a, b any) {
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			diffs = append(diffs, fmt.Sprintf("%s %v, now %v", name, a, b))
+		}
+	}
+	add("seed", old.Seed, cur.Seed)
+	add("batch", old.Batch, cur.Batch)
+	add("k", old.K, cur.K)
+	add("data", old.Data, cur.Data)
+	add("prior", old.Prior, cur.Prior)
+	add("binarize", old.Binarize, cur.Binarize)
+	add("g-loss", old.GLoss, cur.GLoss)
+	add("divergence", old.Divergence, cur.Divergence)
+	add("label-smoothing", old.LabelSmoothing, cur.LabelSmoothing)
+	add("d-dropout", old.DDropout, cur.DDropout)
+	return strings.Join(diffs, "; ")
 }

@@ -64,6 +64,10 @@ const (
 	Minimax       = "minimax"        // minimise log(1 - D(G(z))), the saturating original
 )
 
+// MaxK bounds the discriminator steps per iteration: the noise streams of
+// the j-th discriminator step are numbered from j (see trainer.go).
+const MaxK = 32
+
 // ImageSize is the width of one flattened image: 28x28 digits.
 const ImageSize = 28 * 28
 
@@ -142,6 +146,11 @@ func (c *Config) Validate() error {
 	pos("batch", int64(c.Batch))
 	pos("latent", int64(c.Latent))
 	pos("k", int64(c.K))
+	if c.K > MaxK {
+		errs = append(errs, fmt.Errorf("k %d: at most %d (each discriminator step of an iteration draws from its own noise streams)", c.K, MaxK))
+	} else if c.K > 0 && c.Steps > math.MaxUint32/int64(c.K) {
+		errs = append(errs, fmt.Errorf("steps %d times k %d: at most %d discriminator steps in a run", c.Steps, c.K, uint32(math.MaxUint32)))
+	}
 	pos("log-every", c.LogEvery)
 	pos("sample-every", c.SampleEvery)
 	pos("checkpoint-every", c.CheckpointEvery)

@@ -109,6 +109,13 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 		return err
 	}
 	defer t.Close()
+	if opts.Fresh {
+		// Only now that the new run is set up: a crash before its first
+		// checkpoint must not resume the old run.
+		if err := os.Remove(ckPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("starting over: %w", err)
+		}
+	}
 	var resumed int64
 	if ck != nil {
 		if err := t.Restore(ck); err != nil {
@@ -226,13 +233,16 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 
 	bar := newProgress(opts.Progress, cfg.Steps)
 	lastLog, lastStep := time.Now(), t.Step()
+	// Step durations are observed where the host waits for the backend
+	// (every step on the CPU, every LogEvery steps on an asynchronous
+	// backend), as the mean over the steps since the previous wait.
+	lastSync, lastSyncStep := time.Now(), t.Step()
 	for t.Step() < cfg.Steps {
 		if ctx.Err() != nil {
 			bar.done()
 			log.Info("interrupted: writing a checkpoint", "step", t.Step())
 			return save()
 		}
-		st := time.Now()
 		if err := t.Iterate(); err != nil {
 			return err
 		}
@@ -242,9 +252,11 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 			if err != nil {
 				return err
 			}
-			if opts.Hooks.Step != nil {
-				opts.Hooks.Step(time.Since(st))
+			now := time.Now()
+			if opts.Hooks.Step != nil && step > lastSyncStep {
+				opts.Hooks.Step(now.Sub(lastSync) / time.Duration(step-lastSyncStep))
 			}
+			lastSync, lastSyncStep = now, step
 			if ok, n := s.Finite(); !ok {
 				bar.done()
 				if opts.Hooks.NonFinite != nil {
@@ -270,8 +282,6 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 						"d_real", s.DReal, "d_fake", s.DFake, "steps_per_sec", s.StepsPerSec, "epoch", s.Epoch)
 				}
 			}
-		} else if opts.Hooks.Step != nil {
-			opts.Hooks.Step(time.Since(st))
 		}
 		drain()
 		if opts.EvalEvery > 0 && opts.Hooks.Evaluate != nil && (step%opts.EvalEvery == 0 || step == cfg.Steps) {

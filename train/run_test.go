@@ -209,3 +209,44 @@ func TestValidateNamesSetting(t *testing.T) {
 		t.Errorf("unknown preset error %v, want one naming it", err)
 	}
 }
+
+func TestResumeRefusesChangedSettings(t *testing.T) {
+	imgs := digits(t, 200)
+	dir := t.TempDir()
+	if err := Run(context.Background(), cpu.New(cpu.Options{}), tinyConfig(3), RunOptions{Dir: dir, Images: imgs}); err != nil {
+		t.Fatal(err)
+	}
+	c := tinyConfig(6)
+	c.Binarize, c.LabelSmoothing = false, 0.1
+	err := Run(context.Background(), cpu.New(cpu.Options{}), c, RunOptions{Dir: dir, Images: imgs})
+	if err == nil || !strings.Contains(err.Error(), "binarize true, now false") || !strings.Contains(err.Error(), "label-smoothing") {
+		t.Fatalf("error %v, want one naming binarize and label-smoothing", err)
+	}
+	// A longer run with a lower learning rate is a legitimate resume.
+	c = tinyConfig(6)
+	c.GAdam.LR /= 10
+	if err := Run(context.Background(), cpu.New(cpu.Options{}), c, RunOptions{Dir: dir, Images: imgs}); err != nil {
+		t.Fatalf("resuming with more steps and a lower learning rate: %v", err)
+	}
+}
+
+// --fresh drops the old checkpoint as soon as the new run is set up, so a
+// crash before its first checkpoint cannot resume the old run.
+func TestFreshRemovesOldCheckpoint(t *testing.T) {
+	imgs := digits(t, 200)
+	dir := t.TempDir()
+	if err := Run(context.Background(), cpu.New(cpu.Options{}), tinyConfig(3), RunOptions{Dir: dir, Images: imgs}); err != nil {
+		t.Fatal(err)
+	}
+	stillThere := true
+	hooks := Hooks{Started: func(*Trainer, int64) {
+		_, err := os.Stat(filepath.Join(dir, CheckpointFile))
+		stillThere = err == nil
+	}}
+	if err := Run(context.Background(), cpu.New(cpu.Options{}), tinyConfig(3), RunOptions{Dir: dir, Images: imgs, Fresh: true, Hooks: hooks}); err != nil {
+		t.Fatal(err)
+	}
+	if stillThere {
+		t.Error("the old checkpoint was still there when the fresh run started training")
+	}
+}

@@ -502,9 +502,9 @@ func generateLabeled(be model.Backend, g *model.MLP, c *Config, rows int, seed u
 	}
 	for r, i := 0, uint32(0); r < rows; r, i = r+chunk, i+1 {
 		m := min(chunk, rows-r)
-		be.SetCounter(ctr, call*65536+i)
+		be.SetCounter(ctr, i)
 		zz := be.View(z, 0, m*c.Latent)
-		be.Noise(zz, c.Dist(), seed, streamSample, ctr)
+		be.Noise(zz, c.Dist(), sampleKey(seed, call), streamSample, ctr)
 		in := zz
 		if c.Conditional {
 			y := spreadLabels(m, r)
@@ -559,4 +559,11 @@ func SampleCheckpointLabel(be model.Backend, ck *model.Checkpoint, n int, seed u
 		return nil, fmt.Errorf("checkpoint generator: %w", err)
 	}
 	return generateLabeled(be, g, &cfg, n, seed, 0, label)
+}
+
+// sampleKey gives each call of a sampling function (an evaluation at a
+// given step, say) its own Philox key, so that no two calls share noise
+// however long the run; the chunk number is the counter.
+func sampleKey(seed uint64, call uint32) uint64 {
+	return seed + uint64(call)*0x9E3779B97F4A7C15 // 2^64 / golden ratio
 }

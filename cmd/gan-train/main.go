@@ -38,6 +38,10 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal kills the process the default way
+	}()
 	exe, _ := os.Executable()
 	env := app.Env{
 		Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin,
