@@ -8,7 +8,7 @@ LDFLAGS := -X gan-train/app.Version=$(VERSION)
 .PHONY: help build cuda run test test-long fuzz bench bench-torch crash-test vet fmt-check check-deploy prom-integration docker ci
 
 help:
-	@echo "make run           train the quick preset on the embedded digits (CPU, about a minute)"
+	@echo "make run           train the quick preset on the embedded digits (CPU, one to two minutes)"
 	@echo "make test          the default test suite (go test ./...)"
 	@echo "make build         build bin/gan-train (pure Go)"
 	@echo "make cuda          build bin/gan-train-cuda and bin/gpu.test (needs cuda.h; links the libcuda stub)"
