@@ -150,7 +150,7 @@ func (s *edwardStep) step() {
 	be.LogitBCE(be.View(dl, half, half), s.loss, be.View(logits, half, half), 0, 1.0/half)
 	d.Backward(s.dIn, n, true, false)
 	be.IncCounter(s.tD)
-	d.Step(model.DefaultAdam, s.tD)
+	d.Step(model.DefaultAdam(), s.tD)
 
 	// Generator: fake rows labelled 1 through the updated D.
 	fakeRows := be.View(s.dIn, half*edwardPixels, half*edwardPixels)
@@ -160,7 +160,7 @@ func (s *edwardStep) step() {
 	be.Copy(g.OutputGrad(half), dfake)
 	g.Backward(s.z, half, true, false)
 	be.IncCounter(s.tG)
-	g.Step(model.DefaultAdam, s.tG)
+	g.Step(model.DefaultAdam(), s.tG)
 }
 
 // edwardStepFLOPs counts the multiply-adds (times two) of step.

@@ -14,7 +14,7 @@ func TestConformance(t *testing.T) {
 	for _, g := range gemms {
 		for _, w := range workerCounts {
 			t.Run(fmt.Sprintf("%s/workers=%d", g.name, w), func(t *testing.T) {
-				backendtest.Run(t, New(Options{Workers: w, GEMM: g.gemm}), backendtest.DefaultTolerance)
+				backendtest.Run(t, New(Options{Workers: w, GEMM: g.gemm}), backendtest.DefaultTolerance())
 			})
 		}
 	}

@@ -10,7 +10,7 @@ import (
 func TestPyramidConformance(t *testing.T) {
 	for _, w := range []int{1, 3} {
 		t.Run(fmt.Sprintf("workers=%d", w), func(t *testing.T) {
-			backendtest.RunPyramid(t, New(Options{Workers: w}), backendtest.DefaultTolerance)
+			backendtest.RunPyramid(t, New(Options{Workers: w}), backendtest.DefaultTolerance())
 		})
 	}
 }

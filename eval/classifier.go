@@ -202,7 +202,7 @@ func TrainClassifier(ctx context.Context, be model.Backend, train, test Images, 
 	hx := make([]float32, batch*train.D)
 	hl := make([]float32, batch)
 	loss := make([]float32, 1)
-	hp := model.DefaultAdam
+	hp := model.DefaultAdam()
 	for ep := 0; ep < cfg.Epochs; ep++ {
 		hp.LR = cfg.LR * float32(0.5*(1+math.Cos(math.Pi*float64(ep)/float64(cfg.Epochs))))
 		perm := data.Permutation(n, cfg.Seed, uint32(ep))

@@ -35,7 +35,7 @@ func open(t testing.TB) *Backend {
 }
 
 func TestConformance(t *testing.T) {
-	backendtest.Run(t, open(t), backendtest.DefaultTolerance)
+	backendtest.Run(t, open(t), backendtest.DefaultTolerance())
 }
 
 func TestDeterminism(t *testing.T) {
@@ -198,7 +198,7 @@ func edwardSpecs(latent, hidden, width int) (g, d model.MLPSpec) {
 func newGANStep(t testing.TB, be model.Backend, batch, latent, hidden, width int) *ganStep {
 	t.Helper()
 	gs, ds := edwardSpecs(latent, hidden, width)
-	s := &ganStep{be: be, batch: batch, latent: latent, width: width, hp: model.DefaultAdam}
+	s := &ganStep{be: be, batch: batch, latent: latent, width: width, hp: model.DefaultAdam()}
 	var err error
 	if s.g, err = model.NewMLP(be, gs, batch); err != nil {
 		t.Fatal(err)
@@ -289,7 +289,7 @@ func TestCPUAgreement(t *testing.T) {
 	const batch, latent, hidden, width = 64, 100, 128, 784
 	sg := newGANStep(t, gpuBE, batch, latent, hidden, width)
 	sc := newGANStep(t, cpuBE, batch, latent, hidden, width)
-	lr := float64(model.DefaultAdam.LR)
+	lr := float64(model.DefaultAdam().LR)
 	for step := 1; step <= 5; step++ {
 		sg.run()
 		sc.run()
@@ -400,7 +400,7 @@ func TestKernelErrors(t *testing.T) {
 	m, _ := be.Alloc(3)
 	v, _ := be.Alloc(3)
 	tc, _ := be.Alloc(1) // step 0
-	be.Adam(p, g, m, v, model.DefaultAdam, tc)
+	be.Adam(p, g, m, v, model.DefaultAdam(), tc)
 	err := be.Sync()
 	if err == nil || !strings.Contains(err.Error(), "Adam") {
 		t.Errorf("Adam with step 0: Sync = %v, want an error naming Adam", err)
@@ -455,7 +455,7 @@ func TestLaunchAllocs(t *testing.T) {
 		be.DenseForward(y, x, w, b, batch, in, out, model.ReLU)
 		be.LogitBCE(dy, loss, y, 1, 0.5)
 		be.DenseBackward(dx, dw, db, dy, x, w, y, batch, in, out, model.ReLU)
-		be.Adam(w, dw, m, v, model.DefaultAdam, c)
+		be.Adam(w, dw, m, v, model.DefaultAdam(), c)
 		be.IncCounter(c)
 	})
 	if err := be.Sync(); err != nil {

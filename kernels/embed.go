@@ -9,15 +9,15 @@ import (
 // file of the same name.
 var (
 	//go:embed dense.ptx
-	DensePTX string
+	densePTX string
 	//go:embed loss.ptx
-	LossPTX string
+	lossPTX string
 	//go:embed adam.ptx
-	AdamPTX string
+	adamPTX string
 	//go:embed rng.ptx
-	RNGPTX string
+	rngPTX string
 	//go:embed misc.ptx
-	MiscPTX string
+	miscPTX string
 )
 
 // Module is one kernel family: the name of its source file (without .cu)
@@ -30,11 +30,11 @@ type Module struct {
 // Modules lists every kernel family, in a fixed order.
 func Modules() []Module {
 	return []Module{
-		{"dense", DensePTX},
-		{"loss", LossPTX},
-		{"adam", AdamPTX},
-		{"rng", RNGPTX},
-		{"misc", MiscPTX},
+		{"dense", densePTX},
+		{"loss", lossPTX},
+		{"adam", adamPTX},
+		{"rng", rngPTX},
+		{"misc", miscPTX},
 	}
 }
 
@@ -42,7 +42,7 @@ func Modules() []Module {
 // "release 11.8, V11.8.89", or "unknown".
 func Compiler() string {
 	const prefix = "// Cuda compilation tools, "
-	for _, line := range strings.SplitN(DensePTX, "\n", 16) {
+	for _, line := range strings.SplitN(densePTX, "\n", 16) {
 		if v, ok := strings.CutPrefix(line, prefix); ok {
 			return strings.TrimSpace(v)
 		}

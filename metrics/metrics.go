@@ -33,10 +33,10 @@ const (
 	networkGenerator     = "generator"
 )
 
-// StepBuckets are the upper bounds, in seconds, of the step-duration
+// stepBuckets are the upper bounds, in seconds, of the step-duration
 // histogram: 50 µs (a fused GPU step) to 5 s (a large CPU step), in a
 // 1-2.5-5 progression.
-var StepBuckets = []float64{
+var stepBuckets = []float64{
 	50e-6, 100e-6, 250e-6, 500e-6,
 	1e-3, 2.5e-3, 5e-3,
 	10e-3, 25e-3, 50e-3,
@@ -44,10 +44,10 @@ var StepBuckets = []float64{
 	1, 2.5, 5,
 }
 
-// CheckpointBuckets are the upper bounds, in seconds, of the checkpoint
+// checkpointBuckets are the upper bounds, in seconds, of the checkpoint
 // duration histogram: a few milliseconds for a small model on a local disk
 // to a minute for a slow network volume.
-var CheckpointBuckets = []float64{
+var checkpointBuckets = []float64{
 	1e-3, 5e-3, 10e-3, 50e-3, 100e-3, 500e-3, 1, 5, 10, 30, 60,
 }
 
@@ -153,7 +153,7 @@ func New(reg prometheus.Registerer, info Info) (*Metrics, error) {
 		lastStepTime: gauge("last_step_timestamp_seconds", "Unix time at which the last reported step completed."),
 		checkpointTime: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: namespace, Name: "checkpoint_duration_seconds", Help: "Time taken to write a checkpoint.",
-			Buckets: CheckpointBuckets,
+			Buckets: checkpointBuckets,
 		}),
 		checkpoints:    counter("checkpoints_total", "Checkpoints written by this process."),
 		lastCheckpoint: gauge("last_checkpoint_timestamp_seconds", "Unix time at which the last checkpoint was written."),
@@ -167,7 +167,7 @@ func New(reg prometheus.Registerer, info Info) (*Metrics, error) {
 	stepDuration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: namespace, Name: "step_duration_seconds",
 		Help:    "Wall time of a training step (phase=step) and of its discriminator and generator parts.",
-		Buckets: StepBuckets,
+		Buckets: stepBuckets,
 	}, []string{"phase"})
 	m.stepDuration = make(map[Phase]prometheus.Observer, 3)
 	for _, p := range []Phase{PhaseStep, PhaseDiscriminator, PhaseGenerator} {

@@ -84,7 +84,7 @@ type Adam struct {
 
 // DefaultAdam is the paper's default setting (and TensorFlow's, which the
 // Edward tutorial uses): lr 0.001, beta1 0.9, beta2 0.999, eps 1e-8.
-var DefaultAdam = Adam{LR: 0.001, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+func DefaultAdam() Adam { return Adam{LR: 0.001, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8} }
 
 // Backend is the small set of fused operations that a GAN step needs. The
 // CPU backend (package cpu) is the readable reference; the CUDA backend

@@ -78,7 +78,7 @@ func Presets() map[string]Config {
 		Latent: 100, Prior: "uniform",
 		GHidden: []int{128}, GHiddenAct: "relu", GOutAct: "sigmoid",
 		DHidden: []int{128}, DHiddenAct: "relu", Init: string(model.Glorot),
-		DAdam: model.DefaultAdam, GAdam: model.DefaultAdam,
+		DAdam: model.DefaultAdam(), GAdam: model.DefaultAdam(),
 		K: 1, GLoss: NonSaturating, Binarize: true, Data: "digits",
 		LogEvery: 100, SampleEvery: 1000, CheckpointEvery: 1000,
 	}

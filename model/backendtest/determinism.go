@@ -61,7 +61,7 @@ func program(t *testing.T, be model.Backend) map[string][]float32 {
 	be.SoftmaxXent(xentdx, xent, e.buf(e.uniform(rows*classes, -5, 5)), e.buf(labels), rows, classes, 1.0/rows)
 
 	p, m, v := e.buf(e.uniform(in*out, -1, 1)), e.filled(in*out, 0), e.filled(in*out, 0)
-	be.Adam(p, dw, m, v, model.DefaultAdam, e.counter(3))
+	be.Adam(p, dw, m, v, model.DefaultAdam(), e.counter(3))
 
 	noise := e.filled(100_003, 0)
 	be.Noise(noise, model.Normal, 5, 1, e.counter(9))

@@ -4,7 +4,7 @@
 // run the same checks.
 //
 //	func TestConformance(t *testing.T) {
-//		backendtest.Run(t, myBackend, backendtest.DefaultTolerance)
+//		backendtest.Run(t, myBackend, backendtest.DefaultTolerance())
 //	}
 //
 // Run checks every operation against float64 reference implementations

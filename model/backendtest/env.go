@@ -17,7 +17,7 @@ type Tolerance struct {
 
 // DefaultTolerance suits float32 backends whose sums run in float32 and
 // whose transcendental functions are accurate to a few ulps.
-var DefaultTolerance = Tolerance{Atol: 2e-5, Rtol: 2e-4}
+func DefaultTolerance() Tolerance { return Tolerance{Atol: 2e-5, Rtol: 2e-4} }
 
 // margin is the number of guard elements on each side of every Buf the suite
 // gives to an operation. It is odd so that views start at unaligned offsets.

@@ -22,7 +22,7 @@ type PyramidBackend interface {
 // pixels in [0,1].
 //
 //	func TestPyramid(t *testing.T) {
-//		backendtest.RunPyramid(t, myBackend, backendtest.DefaultTolerance)
+//		backendtest.RunPyramid(t, myBackend, backendtest.DefaultTolerance())
 //	}
 func RunPyramid(t *testing.T, be PyramidBackend, tol Tolerance) {
 	t.Run("Downsample2x", func(t *testing.T) { testDownsample(t, be, tol) })

@@ -335,7 +335,7 @@ func testSoftmaxXent(t *testing.T, be model.Backend, tol Tolerance) {
 }
 
 func testAdam(t *testing.T, be model.Backend, tol Tolerance) {
-	hps := []model.Adam{model.DefaultAdam, {LR: 0.0002, Beta1: 0.5, Beta2: 0.999, Eps: 1e-8}, {LR: 0.01, Beta1: 0, Beta2: 0.9, Eps: 1e-3}}
+	hps := []model.Adam{model.DefaultAdam(), {LR: 0.0002, Beta1: 0.5, Beta2: 0.999, Eps: 1e-8}, {LR: 0.01, Beta1: 0, Beta2: 0.9, Eps: 1e-3}}
 	for _, n := range sizes {
 		for hi, hp := range hps {
 			for _, step := range []uint32{1, 2, 10, 1000, 100000} {

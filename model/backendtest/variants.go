@@ -15,7 +15,7 @@ import (
 // documentation of package model alone.
 //
 //	func TestVariants(t *testing.T) {
-//		backendtest.RunVariants(t, myBackend, backendtest.DefaultTolerance)
+//		backendtest.RunVariants(t, myBackend, backendtest.DefaultTolerance())
 //	}
 func RunVariants(t *testing.T, be model.VariantBackend, tol Tolerance) {
 	t.Run("FDivLoss", func(t *testing.T) { testFDivLoss(t, be, tol) })
