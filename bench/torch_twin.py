@@ -107,8 +107,10 @@ def main():
     args = ap.parse_args()
     p = dict(PRESETS[args.preset])
     if args.steps is not None:
+        if args.steps <= 0:
+            ap.error(f"--steps {args.steps}: must be positive")
         p["steps"] = args.steps
-    for name in ("steps", "threads", "n", "log_every"):
+    for name in ("threads", "n", "log_every"):
         if getattr(args, name) <= 0:
             ap.error(f"--{name.replace('_', '-')} {getattr(args, name)}: must be positive")
 

@@ -32,6 +32,9 @@
 #   STEPS          override every preset's step count (for a quick smoke test
 #                  of this script, e.g. STEPS=200; the table is then meaningless)
 #   N              samples per run (default 10000)
+#   REUSE          when set, a run whose eval.json and train-seconds exist
+#                  in OUT is not trained again (to resume an interrupted
+#                  comparison, or to split it over several invocations)
 #   GAN_TRAIN      default bin/gan-train
 #   PYTHON         default /usr/bin/python3 (Debian's python3-torch)
 #   TORCH_THREADS  default 1
@@ -95,6 +98,11 @@ evaluate() {
 # returns 3 when gan-train does not know the preset.
 train_gan() {
     local preset=$1 seed=$2 dir=$OUT/gan-train-$1-seed$2 t0 t1
+    if [[ -n ${REUSE:-} && -s $dir/eval.json && -s $dir/train-seconds ]]; then
+        log "gan-train $preset seed $seed: reusing $dir"
+        printf '%s\tgan-train\t%s\t%s\t%s\n' "$preset" "$seed" "$(cat "$dir/train-seconds")" "$dir/eval.json" >>"$manifest"
+        return 0
+    fi
     rm -rf "$dir"
     log "gan-train $preset seed $seed: training"
     t0=$(date +%s.%N)
@@ -110,7 +118,8 @@ train_gan() {
     t1=$(date +%s.%N)
     "$GAN_TRAIN" sample --run "$dir" --n "$N" --out "$dir/samples.idx" >>"$OUT/gan-train-$preset-seed$seed.log" 2>&1
     evaluate "$dir/samples.idx" "$dir/eval.json"
-    printf '%s\tgan-train\t%s\t%s\t%s\n' "$preset" "$seed" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')" \
+    awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}' >"$dir/train-seconds"
+    printf '%s\tgan-train\t%s\t%s\t%s\n' "$preset" "$seed" "$(cat "$dir/train-seconds")" \
         "$dir/eval.json" >>"$manifest"
 }
 
