@@ -385,3 +385,19 @@ func TestCUDABuildProbesFirst(t *testing.T) {
 		t.Errorf("working probe: exit %d, opened %v, stderr:\n%s\nwant 0, Open called, device %s", code, opened, e.String(), DeviceCUDA0)
 	}
 }
+
+// The CPU build's version shows what the CUDA build says of its devices.
+func TestVersionAsksTheCUDABuild(t *testing.T) {
+	dir := t.TempDir()
+	fake := filepath.Join(dir, CUDABinary)
+	script := "#!/bin/sh\nif [ \"$1\" = version ]; then echo 'build: cuda'; echo 'device 0: Test GPU, 80 GiB, compute capability 9.0'; fi\nexit 0\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var o bytes.Buffer
+	env := Env{Stdout: &o, Stderr: io.Discard, Getenv: func(string) string { return "" }, Executable: filepath.Join(dir, "gan-train"),
+		Exec: func(string, []string, []string) error { return nil }}
+	if code := Main(context.Background(), []string{"version"}, env); code != 0 || !strings.Contains(o.String(), "compute capability 9.0") {
+		t.Errorf("exit %d, output:\n%s\nwant the CUDA build's device line", code, o.String())
+	}
+}

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"os/exec"
+	"strings"
 	"fmt"
 	"runtime"
 )
@@ -25,7 +27,18 @@ func cmdVersion(args []string, env Env) error {
 		return nil
 	}
 	if reason := probeCUDABuild(context.Background(), env); reason == "" {
-		fmt.Fprintf(env.Stdout, "cuda: available through %s (run it with `version` for device details)\n", CUDABinary)
+		// the CUDA build describes the driver and the devices itself
+		ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, cudaBinaryPath(env), "version").Output()
+		if err != nil {
+			fmt.Fprintf(env.Stdout, "cuda: available through %s, which did not describe its devices\n", CUDABinary)
+			return nil
+		}
+		fmt.Fprintf(env.Stdout, "cuda: available through %s:\n", CUDABinary)
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			fmt.Fprintf(env.Stdout, "  %s\n", line)
+		}
 	} else {
 		fmt.Fprintf(env.Stdout, "cuda: not available: %s\n", reason)
 	}
