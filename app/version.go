@@ -2,10 +2,10 @@ package app
 
 import (
 	"context"
-	"os/exec"
-	"strings"
 	"fmt"
+	"os/exec"
 	"runtime"
+	"strings"
 )
 
 func cmdVersion(args []string, env Env) error {
