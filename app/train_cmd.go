@@ -40,7 +40,7 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 	}
 
 	if cfg.Conditional && !ds.HasLabels() {
-		return usagef("--conditional needs labelled data, and %s has no labels", cfg.Data)
+		return usagef("--conditional needs labelled data, and %s has no labels (the %s preset is conditional: add --conditional=false)", cfg.Data, cfg.Preset)
 	}
 
 	runID := newRunID()

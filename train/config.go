@@ -102,8 +102,11 @@ func Presets() map[string]Config {
 	// scaled to [-1,1], Adam with lr 2e-4 and beta1 0.5 (Radford et al.
 	// 2016), one-sided label smoothing 0.2 (Salimans et al. 2016), dropout
 	// 0.3 in D (Goodfellow et al. 2014 used dropout in D), continuous
-	// (not binarized) data, batch 64. 15,000 steps took 14.6 core-minutes of
-	// CPU (14:23 wall clock on the shared 2-core machine; bench/RESULTS.md).
+	// (not binarized) data, batch 64, and a conditional GAN (Mirza and
+	// Osindero 2014: the one-hot label joins G's noise and D's image; its
+	// unconditional samples cycle through the ten labels). 15,000 steps of
+	// the unconditional variant took 14.6 core-minutes of CPU (14:23 wall
+	// clock on the shared 2-core machine); bench/RESULTS.md compares both.
 	quality := edward
 	quality.Preset, quality.Steps, quality.Batch = "quality", 15000, 64
 	quality.GHidden, quality.GHiddenAct, quality.GOutAct = []int{256, 512}, "leaky_relu", "tanh"
@@ -111,6 +114,7 @@ func Presets() map[string]Config {
 	quality.DAdam = model.Adam{LR: 0.0002, Beta1: 0.5, Beta2: 0.999, Eps: 1e-8}
 	quality.GAdam = quality.DAdam
 	quality.LabelSmoothing, quality.DDropout, quality.Binarize = 0.2, 0.3, false
+	quality.Conditional = true
 
 	return map[string]Config{"edward": edward, "tf-tutorial": tf, "quick": quick, "tiny": tiny, "quality": quality}
 }
