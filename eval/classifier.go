@@ -162,18 +162,13 @@ func TrainClassifier(ctx context.Context, be model.Backend, train, test Images, 
 	if err := m.InitParams(cfg.Seed, clfInitStream); err != nil {
 		return nil, fmt.Errorf("classifier network: %w", err)
 	}
-	var bufs []model.Buf
-	defer func() {
-		for _, b := range bufs {
-			be.Free(b)
-		}
-	}()
+	mem := model.NewArena(be)
+	defer mem.Free()
 	alloc := func(k int) (model.Buf, error) {
-		b, err := be.Alloc(k)
+		b, err := mem.Alloc(k)
 		if err != nil {
-			return nil, fmt.Errorf("classifier training: allocating %d floats: %w", k, err)
+			return nil, fmt.Errorf("classifier training: %w", err)
 		}
-		bufs = append(bufs, b)
 		return b, nil
 	}
 	xb, err := alloc(batch * train.D)
@@ -324,18 +319,13 @@ func (c *Classifier) Predict(ctx context.Context, be model.Backend, im Images, f
 	if len(c.Params) != c.Spec.NumParams() {
 		return Prediction{}, fmt.Errorf("classifier has %d parameters, its network needs %d", len(c.Params), c.Spec.NumParams())
 	}
-	var bufs []model.Buf
-	defer func() {
-		for _, b := range bufs {
-			be.Free(b)
-		}
-	}()
+	mem := model.NewArena(be)
+	defer mem.Free()
 	alloc := func(k int) (model.Buf, error) {
-		b, err := be.Alloc(k)
+		b, err := mem.Alloc(k)
 		if err != nil {
-			return nil, fmt.Errorf("classifying: allocating %d floats: %w", k, err)
+			return nil, fmt.Errorf("classifying: %w", err)
 		}
-		bufs = append(bufs, b)
 		return b, nil
 	}
 	params, err := alloc(len(c.Params))
