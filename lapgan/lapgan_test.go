@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"gan-train/internal/testtools"
+
 	"gan-train/cpu"
 	"gan-train/data"
 	"gan-train/model"
@@ -52,21 +54,6 @@ func meanImage(x []float32, p int) []float64 {
 		m[i%p] += float64(v) / float64(n)
 	}
 	return m
-}
-
-func correlation(a, b []float64) float64 {
-	var ma, mb float64
-	for i := range a {
-		ma += a[i] / float64(len(a))
-		mb += b[i] / float64(len(b))
-	}
-	var sab, saa, sbb float64
-	for i := range a {
-		sab += (a[i] - ma) * (b[i] - mb)
-		saa += (a[i] - ma) * (a[i] - ma)
-		sbb += (b[i] - mb) * (b[i] - mb)
-	}
-	return sab / math.Sqrt(saa*sbb)
 }
 
 // histogram is the normalised 10-bin histogram of values in [0,1].
@@ -137,10 +124,10 @@ func TestLevelsLearn(t *testing.T) {
 	}
 
 	real7 := meanImage(pyramidOf(images, 2), 49)
-	if r := correlation(meanImage(got[2], 49), real7); r < 0.8 {
+	if r := testtools.Correlation(meanImage(got[2], 49), real7); r < 0.8 {
 		t.Errorf("7x7 level: correlation of the samples' mean image with the real mean image %.3f, want > 0.8", r)
 	} else {
-		t.Logf("7x7 level: mean-image correlation %.3f (untrained %.3f)", r, correlation(meanImage(base[2], 49), real7))
+		t.Logf("7x7 level: mean-image correlation %.3f (untrained %.3f)", r, testtools.Correlation(meanImage(base[2], 49), real7))
 	}
 	for l := 1; l >= 0; l-- {
 		hr := histogram(pyramidOf(images, l))
@@ -152,10 +139,10 @@ func TestLevelsLearn(t *testing.T) {
 	}
 	for l := 1; l >= 0; l-- {
 		p := Side(l) * Side(l)
-		t.Logf("level %d: mean-image correlation %.3f, mean pixel %.3f (real %.3f)", l, correlation(meanImage(got[l], p), meanImage(pyramidOf(images, l), p)),
+		t.Logf("level %d: mean-image correlation %.3f, mean pixel %.3f (real %.3f)", l, testtools.Correlation(meanImage(got[l], p), meanImage(pyramidOf(images, l), p)),
 			mean(got[l]), mean(pyramidOf(images, l)))
 	}
-	r28 := correlation(meanImage(got[0], 784), meanImage(images, 784))
+	r28 := testtools.Correlation(meanImage(got[0], 784), meanImage(images, 784))
 	t.Logf("28x28: mean-image correlation %.3f", r28)
 }
 
@@ -388,7 +375,7 @@ func TestResidualLevelUsesCondition(t *testing.T) {
 		for i := range y {
 			res[i] = float64(y[i] - u[i])
 		}
-		return correlation(res, realRes)
+		return testtools.Correlation(res, realRes)
 	}
 	trained, untrained := corr(4000), corr(0)
 	t.Logf("correlation of generated with true 14x14 residuals: trained %.3f, untrained %.3f", trained, untrained)

@@ -12,6 +12,7 @@ import (
 
 	"gan-train/cpu"
 	"gan-train/data"
+	"gan-train/internal/testtools"
 	"gan-train/train"
 )
 
@@ -49,7 +50,7 @@ func TestLongDefault(t *testing.T) {
 		real := pyramidOf(images, l)
 		t.Logf("level %d (%dx%d): pixel histogram L1 distance to real %.3f, mean-image correlation %.3f, mean pixel %.3f (real %.3f)",
 			l, Side(l), Side(l), l1(histogram(lv[l]), histogram(real)),
-			correlation(meanImage(lv[l], p), meanImage(real, p)), mean(lv[l]), mean(real))
+			testtools.Correlation(meanImage(lv[l], p), meanImage(real, p)), mean(lv[l]), mean(real))
 	}
 	// the conditional levels on held-out digits' true coarse images
 	test, err := data.Embedded("test")
@@ -70,7 +71,7 @@ func TestLongDefault(t *testing.T) {
 			gen[i], want[i] = float64(y[i]-u[i]), float64(fine[i]-u[i])
 		}
 		t.Logf("level %d refining held-out digits: residual correlation %.3f, histogram distance %.3f (upsampling alone %.3f)",
-			l, correlation(gen, want), l1(histogram(y), histogram(fine)), l1(histogram(u), histogram(fine)))
+			l, testtools.Correlation(gen, want), l1(histogram(y), histogram(fine)), l1(histogram(u), histogram(fine)))
 	}
 
 	out := filepath.Join("..", "bench", "artifacts")

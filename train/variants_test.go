@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"gan-train/cpu"
+	"gan-train/internal/testtools"
 )
 
 // The variants' learning tests train small networks for a few hundred
@@ -177,21 +178,6 @@ func TestFGANLearns(t *testing.T) {
 	}
 }
 
-func corr(a, b []float64) float64 {
-	var ma, mb float64
-	for i := range a {
-		ma += a[i] / float64(len(a))
-		mb += b[i] / float64(len(b))
-	}
-	var sab, saa, sbb float64
-	for i := range a {
-		sab += (a[i] - ma) * (b[i] - mb)
-		saa += (a[i] - ma) * (a[i] - ma)
-		sbb += (b[i] - mb) * (b[i] - mb)
-	}
-	return sab / math.Sqrt(saa*sbb)
-}
-
 // A conditional GAN generates the digit it is asked for. Class means of
 // digits share one blob of ink, so the check correlates what is specific
 // to each class: the mean image of the samples for label l minus the mean
@@ -242,13 +228,13 @@ func TestConditionalGANLearns(t *testing.T) {
 		best, bestC := -1, math.Inf(-1)
 		line := ""
 		for k := 0; k < Classes; k++ {
-			cc := corr(genMeans[l], realMeans[k])
+			cc := testtools.Correlation(genMeans[l], realMeans[k])
 			line += fmt.Sprintf(" %5.2f", cc)
 			if cc > bestC {
 				best, bestC = k, cc
 			}
 		}
-		diag += corr(genMeans[l], realMeans[l]) / Classes
+		diag += testtools.Correlation(genMeans[l], realMeans[l]) / Classes
 		if best == l {
 			matched++
 		}

@@ -6,6 +6,7 @@ package testtools
 import (
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -105,4 +106,21 @@ func GatewayMetrics(t *testing.T, base string) string {
 		t.Fatalf("reading gateway metrics: %v", err)
 	}
 	return string(b)
+}
+
+// Correlation is Pearson's correlation coefficient of two equally long
+// series (NaN when either is constant); tests use it to compare mean images.
+func Correlation(a, b []float64) float64 {
+	var ma, mb float64
+	for i := range a {
+		ma += a[i] / float64(len(a))
+		mb += b[i] / float64(len(b))
+	}
+	var sab, saa, sbb float64
+	for i := range a {
+		sab += (a[i] - ma) * (b[i] - mb)
+		saa += (a[i] - ma) * (a[i] - ma)
+		sbb += (b[i] - mb) * (b[i] - mb)
+	}
+	return sab / math.Sqrt(saa*sbb)
 }
