@@ -29,6 +29,7 @@ func cmdEval(ctx context.Context, args []string, env Env) error {
 	dataSpec := fs.String("data", "digits", "the real data to compare with: digits (embedded train and held-out test splits), mnist, or a directory with train and t10k files")
 	cacheDir := fs.String("cache-dir", "", "where the evaluation classifier and downloads are cached (default: the user cache directory)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	raw := fs.Bool("raw-weights", false, "for a run with --g-ema: evaluate the generator's last weights instead of their moving average")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return err
@@ -48,6 +49,8 @@ func cmdEval(ctx context.Context, args []string, env Env) error {
 		return usagef("give exactly one of --run DIR, --checkpoint FILE or --samples FILE.idx")
 	case *n < 2 || *n > MaxSamples:
 		return usagef("n %d: must be between 2 and %d", *n, MaxSamples)
+	case *raw && *samples != "":
+		return usagef("--raw-weights picks a checkpoint's weights; --samples has none")
 	}
 	log := newLogger(env.Stderr, "text")
 	be := cpu.New(cpu.Options{})
@@ -74,11 +77,16 @@ func cmdEval(ctx context.Context, args []string, env Env) error {
 		if err != nil {
 			return err
 		}
-		pix, err := train.SampleCheckpoint(be, ck, *n, *seed)
+		pix, err := train.SampleCheckpointWeights(be, ck, *n, *seed, -1, *raw)
 		if err != nil {
 			return fmt.Errorf("sampling %s: %w", *ckPath, err)
 		}
 		gen = eval.Images{Pix: pix, N: *n, D: train.ImageSize}
+		weights := "weights"
+		if train.HasAverage(ck) && !*raw {
+			weights = "moving average of the weights"
+		}
+		log.Info("sampled the generator", "checkpoint", *ckPath, "step", ck.Header.Step, "generator", weights)
 	}
 	ref, err := prepareReference(ctx, be, *dataSpec, *cacheDir, *n, log)
 	if err != nil {

@@ -24,6 +24,7 @@ func cmdSample(ctx context.Context, args []string, env Env) error {
 	seed := fs.Uint64("seed", 0, "noise seed (0: the run's own seed)")
 	cols := fs.Int("cols", 0, "grid columns for PNG output (default: square-ish)")
 	label := fs.Int("label", -1, "for a conditional run: the digit class to generate (-1: every class in turn)")
+	raw := fs.Bool("raw-weights", false, "for a run with --g-ema: sample the generator's last weights instead of their moving average")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return err
@@ -55,7 +56,7 @@ func cmdSample(ctx context.Context, args []string, env Env) error {
 	} else if *label >= 0 && !ckCfg.Conditional {
 		return usagef("--label %d: %s is not a conditional GAN (train with --conditional)", *label, *ckPath)
 	}
-	imgs, err := train.SampleCheckpointLabel(cpu.New(cpu.Options{}), ck, *n, *seed, *label)
+	imgs, err := train.SampleCheckpointWeights(cpu.New(cpu.Options{}), ck, *n, *seed, *label, *raw)
 	if err != nil {
 		return fmt.Errorf("sampling %s: %w", *ckPath, err)
 	}

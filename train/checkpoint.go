@@ -10,6 +10,9 @@ import (
 	"gan-train/model"
 )
 
+// avgParams names the averaged generator's weights in a checkpoint.
+const avgParams = "g.avg_params"
+
 // Checkpoint captures the whole training state: both networks with their
 // Adam moments, the step, the data position, the counters behind every
 // random draw, the fixed sample noise and the configuration.
@@ -42,6 +45,13 @@ func (t *Trainer) Checkpoint() (*model.Checkpoint, error) {
 			return nil, err
 		}
 		ck.Arrays[n.prefix+".params"], ck.Arrays[n.prefix+".adam_m"], ck.Arrays[n.prefix+".adam_v"] = p, m, v
+	}
+	if t.gAvg != nil {
+		a := make([]float32, t.gAvg.Params.Len())
+		if err := t.be.Download(a, t.gAvg.Params); err != nil {
+			return nil, fmt.Errorf("reading the averaged generator: %w", err)
+		}
+		ck.Arrays[avgParams] = a
 	}
 	z := make([]float32, t.zFixed.Len())
 	if err := t.be.Download(z, t.zFixed); err != nil {
@@ -87,6 +97,19 @@ func (t *Trainer) Restore(ck *model.Checkpoint) error {
 	}{{"g", t.G}, {"d", t.D}} {
 		if err := n.net.SetState(ck.Arrays[n.prefix+".params"], ck.Arrays[n.prefix+".adam_m"], ck.Arrays[n.prefix+".adam_v"]); err != nil {
 			return fmt.Errorf("checkpoint %s network: %w", n.prefix, err)
+		}
+	}
+	if t.gAvg != nil {
+		// A run that starts averaging on resume starts from the weights.
+		a, ok := ck.Arrays[avgParams]
+		if !ok {
+			a = ck.Arrays["g.params"]
+		}
+		if len(a) != t.gAvg.Params.Len() {
+			return fmt.Errorf("checkpoint averaged generator has %d values, want %d", len(a), t.gAvg.Params.Len())
+		}
+		if err := t.be.Upload(t.gAvg.Params, a); err != nil {
+			return fmt.Errorf("uploading the averaged generator: %w", err)
 		}
 	}
 	z := ck.Arrays["sample_noise"]

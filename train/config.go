@@ -50,6 +50,12 @@ type Config struct {
 	// DDropout is the dropout rate of D's hidden layers, in the D steps and
 	// in the G step's pass through D; 0 is off.
 	DDropout float32 `yaml:"d_dropout" json:"d_dropout,omitempty"`
+	// GEMA is the decay of an exponential moving average of G's weights
+	// (Yazıcı et al. 2019), ramped up over the first steps (see
+	// model.AveragingBackend); sample grids, evaluations, `sample` and
+	// `eval` use the averaged generator. 0 is off. Training never reads
+	// the average, so it does not change what the run computes.
+	GEMA float32 `yaml:"g_ema" json:"g_ema,omitempty"`
 
 	Data string `yaml:"data" json:"data"`
 
@@ -208,6 +214,9 @@ func (c *Config) Validate() error {
 	}
 	if !(c.DDropout >= 0 && c.DDropout < 1) {
 		errs = append(errs, fmt.Errorf("d-dropout %v: must be in [0,1)", c.DDropout))
+	}
+	if !(c.GEMA >= 0 && c.GEMA < 1) {
+		errs = append(errs, fmt.Errorf("g-ema %v: must be in [0,1) (0 disables averaging)", c.GEMA))
 	}
 	if c.Init != string(model.Glorot) && c.Init != string(model.He) {
 		errs = append(errs, fmt.Errorf("init %q: want glorot or he", c.Init))

@@ -78,6 +78,11 @@ type Trainer struct {
 	fb   model.FGANBackend        // nil unless Cfg.Divergence is set
 	cb   model.ConditionalBackend // nil unless Cfg.Conditional
 
+	// the averaged generator (Cfg.GEMA > 0): its Params hold the moving
+	// average of G's, which samples and evaluations use; nil when off.
+	gAvg *model.MLP
+	ab   model.AveragingBackend
+
 	n          int // dataset rows
 	data, perm model.Buf
 	xd         model.Buf // (2*batch, ImageSize+lw): real rows then fake rows (with their one-hot labels when conditional)
@@ -174,6 +179,16 @@ func NewLabeledTrainer(be model.Backend, cfg Config, images []float32, labels []
 	if t.G, err = model.NewMLP(be, gs, max(cfg.Batch, SampleRows)); err != nil {
 		return fail(fmt.Errorf("generator: %w", err))
 	}
+	if cfg.GEMA > 0 {
+		ab, ok := be.(model.AveragingBackend)
+		if !ok {
+			return fail(fmt.Errorf("g-ema: generator weight averaging is not implemented on the %s backend yet", be.Name()))
+		}
+		t.ab = ab
+		if t.gAvg, err = model.NewMLP(be, gs, max(cfg.Batch, SampleRows)); err != nil {
+			return fail(fmt.Errorf("averaged generator: %w", err))
+		}
+	}
 	dAct, err := model.ParseActivation(cfg.DHiddenAct)
 	if err != nil {
 		return fail(fmt.Errorf("d-hidden-act: %w", err))
@@ -213,6 +228,9 @@ func NewLabeledTrainer(be model.Backend, cfg Config, images []float32, labels []
 	if err := t.D.InitParams(cfg.Seed, streamInitD); err != nil {
 		return fail(err)
 	}
+	if t.gAvg != nil {
+		be.Copy(t.gAvg.Params, t.G.Params)
+	}
 	be.Noise(t.zFixed, cfg.Dist(), cfg.Seed, streamFixedZ, t.cNoise) // counter is 0 here
 	if err := t.startEpoch(0); err != nil {
 		return fail(err)
@@ -228,6 +246,9 @@ func (t *Trainer) Close() {
 	}
 	if t.G != nil {
 		t.G.Free()
+	}
+	if t.gAvg != nil {
+		t.gAvg.Free()
 	}
 	if t.D != nil {
 		t.D.Free()
@@ -345,6 +366,9 @@ func (t *Trainer) iterate() {
 	be.SumSquares(stat(sNormG), t.G.Grads)
 	be.IncCounter(t.cAdamG)
 	t.G.Step(c.GAdam, t.cAdamG)
+	if t.gAvg != nil {
+		t.ab.Average(t.gAvg.Params, t.G.Params, c.GEMA, t.cAdamG)
+	}
 	be.IncCounter(t.cNoise)
 }
 
@@ -428,22 +452,32 @@ func (t *Trainer) Stats() (Stats, error) {
 	return s, nil
 }
 
-// Generate runs the generator on rows of fresh noise drawn from
-// (seed, streamSample, call) and returns (rows, ImageSize) in [0,1].
+// sampler is the generator that samples come from: the averaged one when
+// the run keeps an average, else G.
+func (t *Trainer) sampler() *model.MLP {
+	if t.gAvg != nil {
+		return t.gAvg
+	}
+	return t.G
+}
+
+// Generate runs the generator (the averaged one when the run keeps an
+// average) on rows of fresh noise drawn from (seed, streamSample, call)
+// and returns (rows, ImageSize) in [0,1].
 func (t *Trainer) Generate(rows int, seed uint64, call uint32) ([]float32, error) {
-	return generate(t.be, t.G, &t.Cfg, rows, seed, call)
+	return generate(t.be, t.sampler(), &t.Cfg, rows, seed, call)
 }
 
 // GenerateLabel is Generate for a conditional GAN's class label (in
 // [0, Classes), or -1 to cycle through the classes).
 func (t *Trainer) GenerateLabel(rows int, seed uint64, call uint32, label int) ([]float32, error) {
-	return generateLabeled(t.be, t.G, &t.Cfg, rows, seed, call, label)
+	return generateLabeled(t.be, t.sampler(), &t.Cfg, rows, seed, call, label)
 }
 
 // FixedSamples runs the generator on the fixed sample noise.
 func (t *Trainer) FixedSamples() ([]float32, error) {
 	out := make([]float32, SampleRows*ImageSize)
-	if err := t.be.Download(out, t.G.Forward(t.genInput(t.zFixed, t.yFixed, SampleRows), SampleRows)); err != nil {
+	if err := t.be.Download(out, t.sampler().Forward(t.genInput(t.zFixed, t.yFixed, SampleRows), SampleRows)); err != nil {
 		return nil, fmt.Errorf("reading samples: %w", err)
 	}
 	toUnit(out, t.Cfg.GOutAct)
@@ -535,6 +569,20 @@ func generateLabeled(be model.Backend, g *model.MLP, c *Config, rows int, seed u
 // spreads them evenly (sample i has class i%Classes); an unconditional
 // generator takes label -1 only.
 func SampleCheckpointLabel(be model.Backend, ck *model.Checkpoint, n int, seed uint64, label int) ([]float32, error) {
+	return SampleCheckpointWeights(be, ck, n, seed, label, false)
+}
+
+// HasAverage reports whether ck holds an averaged generator (a run with
+// g-ema), which the sampling functions use unless asked for the raw weights.
+func HasAverage(ck *model.Checkpoint) bool {
+	_, ok := ck.Arrays[avgParams]
+	return ok
+}
+
+// SampleCheckpointWeights is SampleCheckpointLabel with the choice of
+// weights: the averaged generator when ck holds one and raw is false, else
+// the last iterate of G's weights.
+func SampleCheckpointWeights(be model.Backend, ck *model.Checkpoint, n int, seed uint64, label int, raw bool) ([]float32, error) {
 	cfg, err := ConfigOf(ck)
 	if err != nil {
 		return nil, err
@@ -555,6 +603,9 @@ func SampleCheckpointLabel(be model.Backend, ck *model.Checkpoint, n int, seed u
 	}
 	defer g.Free()
 	p := ck.Arrays["g.params"]
+	if a, ok := ck.Arrays[avgParams]; ok && !raw {
+		p = a
+	}
 	if err := g.SetState(p, make([]float32, len(p)), make([]float32, len(p))); err != nil {
 		return nil, fmt.Errorf("checkpoint generator: %w", err)
 	}
