@@ -3,6 +3,7 @@ package eval
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -84,6 +85,27 @@ func TestEvaluateRealVersusCollapsedVersusNoise(t *testing.T) {
 	}
 	if !(re.ParzenLogLikelihood > co.ParzenLogLikelihood && co.ParzenLogLikelihood > no.ParzenLogLikelihood) {
 		t.Errorf("Parzen: real %.1f, collapsed %.1f, noise %.1f; want them in that order", re.ParzenLogLikelihood, co.ParzenLogLikelihood, no.ParzenLogLikelihood)
+	}
+	// The Frechet distance on as many samples as the floor judges (500):
+	// the same figure a 500-sample evaluation gives, and larger than the
+	// 1,000-sample one (the estimate's bias falls with the sample count).
+	if re.FrechetFloorN != 500 {
+		t.Errorf("Frechet floor sample count %d, want 500 (the reference's test digits)", re.FrechetFloorN)
+	}
+	r500, err := NewReference(ctx, be, r.clf, r.train, r.test, Options{Samples: 500, ParzenValidation: 200, ParzenTest: 300, NoFloor: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	half, err := r500.Evaluate(ctx, be, real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(half.FrechetDistance-re.FrechetDistanceFloorN) > 1e-9*half.FrechetDistance || half.FrechetFloorN != 0 {
+		t.Errorf("Frechet distance of the first 500 samples %v (floor n %d) in the 1,000-sample report, %v in a 500-sample evaluation (floor n %d, want 0)",
+			re.FrechetDistanceFloorN, re.FrechetFloorN, half.FrechetDistance, half.FrechetFloorN)
+	}
+	if !(re.FrechetDistanceFloorN > re.FrechetDistance) {
+		t.Errorf("Frechet distance of real digits: %.3f on 500, %.3f on 1,000; want the smaller sample further away", re.FrechetDistanceFloorN, re.FrechetDistance)
 	}
 	if re.ParzenStdError <= 0 {
 		t.Errorf("Parzen standard error %v, want positive", re.ParzenStdError)
