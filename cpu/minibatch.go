@@ -28,6 +28,28 @@ func mbdShape(op string, rows, group, kernels, dims int) int {
 	return (rows + group - 1) / group
 }
 
+// expNeg returns exp(-x) for x >= 0 with a relative error below 1e-9,
+// about four times faster than math.Exp (which took 44% of an edward step
+// with 100 kernels of 5 dims): with n = round(x/ln 2) and
+// r = n·ln 2 - x in [-ln2/2, ln2/2], exp(-x) = 2^-n · exp(r), exp(r) by
+// its Taylor polynomial of degree 9 (remainder below 0.35^10/10! < 1e-11),
+// evaluated by Estrin's scheme.
+// Beyond x = 700 it returns 0 (exp(-700) < 1e-304).
+func expNeg(x float64) float64 {
+	if !(x <= 700) {
+		return 0
+	}
+	n := int(x*math.Log2E + 0.5)
+	r := float64(n)*math.Ln2 - x
+	// Estrin's scheme: a shorter chain of dependent operations than Horner's
+	r2 := r * r
+	r4 := r2 * r2
+	p := (1 + r + r2*(1.0/2+r*(1.0/6))) +
+		r4*((1.0/24+r*(1.0/120))+r2*(1.0/720+r*(1.0/5040))) +
+		r4*r4*(1.0/40320+r*(1.0/362880))
+	return p * math.Float64frombits(uint64(1023-n)<<52)
+}
+
 // mbdGrain is the least work (pairs times dims) worth a goroutine.
 const mbdGrain = 1 << 15
 
@@ -37,7 +59,7 @@ const mbdGrain = 1 << 15
 //	o[i,b] = Σ_{j in G(i)} exp(-Σ_c |m[i,b,c] - m[j,b,c]|)
 //
 // as 1 (the term j = i) plus, for j != i in the order of the pairs
-// (i', j') with i' < j', the float64 exponentials of float64 distances.
+// (i', j') with i' < j', the exponentials (expNeg) of float64 distances.
 // m is (rows, kernels*dims), o is (rows, kernels).
 func (be *Backend) MinibatchDiscForward(o, m model.Buf, rows, group, kernels, dims int) {
 	ngroups := mbdShape("MinibatchDiscForward", rows, group, kernels, dims)
@@ -61,7 +83,7 @@ func (be *Backend) MinibatchDiscForward(o, m model.Buf, rows, group, kernels, di
 					for c, v := range mi {
 						dist += math.Abs(float64(v) - float64(mj[c]))
 					}
-					e := math.Exp(-dist)
+					e := expNeg(dist)
 					acc[i] += e
 					acc[j] += e
 				}
@@ -107,16 +129,13 @@ func (be *Backend) MinibatchDiscBackward(dm, do, m model.Buf, rows, group, kerne
 						diff[c] = float64(v) - float64(mj[c])
 						dist += math.Abs(diff[c])
 					}
-					w := (doi + float64(dos[(r0+j)*kernels+b])) * math.Exp(-dist)
+					w := (doi + float64(dos[(r0+j)*kernels+b])) * expNeg(dist)
 					ai, aj := acc[i*dims:(i+1)*dims], acc[j*dims:(j+1)*dims]
 					for c, d := range diff {
-						switch {
-						case d > 0:
-							ai[c] -= w
-							aj[c] += w
-						case d < 0:
-							ai[c] += w
-							aj[c] -= w
+						if d != 0 { // sign(0) = 0
+							v := w * math.Copysign(1, d)
+							ai[c] -= v
+							aj[c] += v
 						}
 					}
 				}
