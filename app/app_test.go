@@ -401,3 +401,28 @@ func TestVersionAsksTheCUDABuild(t *testing.T) {
 		t.Errorf("exit %d, output:\n%s\nwant the CUDA build's device line", code, o.String())
 	}
 }
+
+// Minibatch discrimination's settings come from flags and from the YAML
+// keys of their Config tags, and an incomplete setting is a usage error
+// naming it.
+func TestMinibatchFlags(t *testing.T) {
+	var e bytes.Buffer
+	cfg, err := parseTrainArgs([]string{"--preset", "tiny", "--d-minibatch-kernels", "10", "--d-minibatch-dims", "3"}, Env{Stderr: &e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DMinibatchKernels != 10 || cfg.DMinibatchDims != 3 {
+		t.Errorf("flags gave %d kernels of %d dims, want 10 of 3", cfg.DMinibatchKernels, cfg.DMinibatchDims)
+	}
+	cfgPath := writeFile(t, filepath.Join(t.TempDir(), "run.yaml"), []byte("preset: tiny\nd_minibatch_kernels: 100\nd_minibatch_dims: 5\n"))
+	if cfg, err = parseTrainArgs([]string{"--config", cfgPath}, Env{Stderr: &e}); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DMinibatchKernels != 100 || cfg.DMinibatchDims != 5 {
+		t.Errorf("YAML gave %d kernels of %d dims, want 100 of 5", cfg.DMinibatchKernels, cfg.DMinibatchDims)
+	}
+	_, err = parseTrainArgs([]string{"--preset", "tiny", "--d-minibatch-dims", "5"}, Env{Stderr: &e})
+	if err == nil || !strings.Contains(err.Error(), "d-minibatch-dims") {
+		t.Errorf("dims without kernels: error %v, want one naming d-minibatch-dims", err)
+	}
+}

@@ -207,6 +207,10 @@ func SameArchitecture(what string, got, want MLPSpec) error {
 				want.Layers[i].Out, want.Layers[i].Act, got.Layers[i].Out, got.Layers[i].Act)
 		}
 	}
+	if got.MinibatchKernels != want.MinibatchKernels || got.MinibatchDims != want.MinibatchDims {
+		return fmt.Errorf("%s has minibatch discrimination of %d kernels of %d dims, checkpoint has %d of %d (0: none)", what,
+			want.MinibatchKernels, want.MinibatchDims, got.MinibatchKernels, got.MinibatchDims)
+	}
 	return nil
 }
 

@@ -31,6 +31,15 @@ type MLPSpec struct {
 	In     int     `yaml:"in" json:"in"`
 	Layers []Layer `yaml:"layers" json:"layers"`
 	Init   Init    `yaml:"init" json:"init"`
+
+	// MinibatchKernels and MinibatchDims describe a discriminator's
+	// minibatch discrimination (Salimans et al. 2016; see
+	// MinibatchBackend): a dense map without bias of the last hidden
+	// layer's output onto kernels*dims values, whose kernels features join
+	// that output at the input of the last layer. Both zero (and absent
+	// from older checkpoints): none. MLP does not run it.
+	MinibatchKernels int `yaml:"minibatch_kernels,omitempty" json:"minibatch_kernels,omitempty"`
+	MinibatchDims    int `yaml:"minibatch_dims,omitempty" json:"minibatch_dims,omitempty"`
 }
 
 // Validate reports the first problem with s, naming the field.
@@ -48,6 +57,9 @@ func (s MLPSpec) Validate() error {
 		if l.Act > Tanh {
 			return fmt.Errorf("layer %d: %v is not a known activation", i, l.Act)
 		}
+	}
+	if s.MinibatchKernels < 0 || s.MinibatchDims < 0 || (s.MinibatchKernels == 0) != (s.MinibatchDims == 0) {
+		return fmt.Errorf("minibatch discrimination of %d kernels of %d dims: want both positive or both 0", s.MinibatchKernels, s.MinibatchDims)
 	}
 	switch s.Init {
 	case Glorot, He:
@@ -105,6 +117,9 @@ func NewMLP(be Backend, spec MLPSpec, maxBatch int) (*MLP, error) {
 	}
 	if maxBatch <= 0 {
 		return nil, fmt.Errorf("batch size %d: must be positive", maxBatch)
+	}
+	if spec.MinibatchKernels != 0 {
+		return nil, errors.New("minibatch discrimination is a discriminator layer that MLP does not run")
 	}
 	m := &MLP{Spec: spec, MaxBatch: maxBatch, be: be, mem: NewArena(be)}
 	alloc := m.mem.Alloc

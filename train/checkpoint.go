@@ -159,5 +159,7 @@ func resumeConflicts(old, cur Config) string {
 	add("divergence", old.Divergence, cur.Divergence)
 	add("label-smoothing", old.LabelSmoothing, cur.LabelSmoothing)
 	add("d-dropout", old.DDropout, cur.DDropout)
+	add("d-minibatch-kernels", old.DMinibatchKernels, cur.DMinibatchKernels)
+	add("d-minibatch-dims", old.DMinibatchDims, cur.DMinibatchDims)
 	return strings.Join(diffs, "; ")
 }

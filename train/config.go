@@ -56,6 +56,17 @@ type Config struct {
 	// `eval` use the averaged generator. 0 is off. Training never reads
 	// the average, so it does not change what the run computes.
 	GEMA float32 `yaml:"g_ema" json:"g_ema,omitempty"`
+	// DMinibatchKernels and DMinibatchDims turn on minibatch
+	// discrimination (Salimans et al. 2016, section 3.2) in D: the last
+	// hidden layer's output is mapped onto DMinibatchKernels vectors of
+	// DMinibatchDims values, and for each kernel the sum over the batch
+	// of exp(-L1 distance) to the other rows joins D's output layer's
+	// input. Real and fake rows are compared within their own batch of
+	// Batch rows. The authors' code uses 100 kernels of 5 dims
+	// (openai/improved-gan, mnist_svhn_cifar10/nn.py, MinibatchLayer).
+	// 0 is off.
+	DMinibatchKernels int `yaml:"d_minibatch_kernels" json:"d_minibatch_kernels,omitempty"`
+	DMinibatchDims    int `yaml:"d_minibatch_dims" json:"d_minibatch_dims,omitempty"`
 
 	Data string `yaml:"data" json:"data"`
 
@@ -73,6 +84,13 @@ const (
 // MaxK bounds the discriminator steps per iteration: the noise streams of
 // the j-th discriminator step are numbered from j (see trainer.go).
 const MaxK = 32
+
+// MaxMinibatchKernels and MaxMinibatchDims bound D's minibatch
+// discrimination (the paper's experiments used 100 kernels of 5 dims).
+const (
+	MaxMinibatchKernels = 1024
+	MaxMinibatchDims    = 64
+)
 
 // ImageSize is the width of one flattened image: 28x28 digits.
 const ImageSize = 28 * 28
@@ -212,6 +230,16 @@ func (c *Config) Validate() error {
 	if c.DMaxoutPieces < 0 || c.DMaxoutPieces > 64 {
 		errs = append(errs, fmt.Errorf("d-maxout-pieces %d: want 0 (off) to 64", c.DMaxoutPieces))
 	}
+	switch {
+	case c.DMinibatchKernels < 0 || c.DMinibatchKernels > MaxMinibatchKernels:
+		errs = append(errs, fmt.Errorf("d-minibatch-kernels %d: want 0 (off) to %d", c.DMinibatchKernels, MaxMinibatchKernels))
+	case c.DMinibatchDims < 0 || c.DMinibatchDims > MaxMinibatchDims:
+		errs = append(errs, fmt.Errorf("d-minibatch-dims %d: want 0 (with d-minibatch-kernels 0) to %d", c.DMinibatchDims, MaxMinibatchDims))
+	case c.DMinibatchKernels == 0 && c.DMinibatchDims != 0:
+		errs = append(errs, fmt.Errorf("d-minibatch-dims %d: needs d-minibatch-kernels (0: minibatch discrimination is off)", c.DMinibatchDims))
+	case c.DMinibatchKernels > 0 && c.DMinibatchDims == 0:
+		errs = append(errs, fmt.Errorf("d-minibatch-dims 0: must be positive with d-minibatch-kernels %d (Salimans et al. used 5)", c.DMinibatchKernels))
+	}
 	if !(c.DDropout >= 0 && c.DDropout < 1) {
 		errs = append(errs, fmt.Errorf("d-dropout %v: must be in [0,1)", c.DDropout))
 	}
@@ -254,6 +282,7 @@ func (c *Config) Specs() (g, d model.MLPSpec, err error) {
 		}
 	}
 	d.Layers = append(d.Layers, model.Layer{Out: 1, Act: model.Identity})
+	d.MinibatchKernels, d.MinibatchDims = c.DMinibatchKernels, c.DMinibatchDims
 	return g, d, nil
 }
 

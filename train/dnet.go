@@ -19,6 +19,12 @@ type dlayer struct {
 
 func (l dlayer) dense() int { return l.units * l.pieces }
 
+// minibatchDisc configures the discriminator's minibatch discrimination
+// (Salimans et al. 2016, section 3.2; model.MinibatchBackend): kernels
+// features of dims values each, every row compared with the rows of its
+// group of group consecutive rows. kernels == 0: off.
+type minibatchDisc struct{ kernels, dims, group int }
+
 // discNet is the discriminator: an MLP whose hidden layers may be maxout
 // layers (Goodfellow et al. 2013) and may apply dropout, as in Goodfellow
 // et al. 2014's discriminator. With neither it runs exactly the operations
@@ -30,6 +36,14 @@ func (l dlayer) dense() int { return l.units * l.pieces }
 // appears there as u*k identity units, and the next layer takes u inputs,
 // so Spec.NumParams does not count a maxout network's parameters: use
 // numParams.
+//
+// With minibatch discrimination, the last hidden layer's output h
+// (rows, H) also goes through a dense map without bias (a bias cancels in
+// the differences of rows), M = h·T with T (H, kernels*dims), then
+// o = MBD(M) (rows, kernels), and the output layer takes [h, o]
+// (H+kernels inputs). T's weights sit after the output layer's in Params;
+// Spec records kernels and dims, so a checkpoint of another architecture
+// is refused.
 type discNet struct {
 	Spec     model.MLPSpec
 	MaxBatch int
@@ -53,12 +67,26 @@ type discNet struct {
 	seed   uint64
 	stream uint32
 	ctr    model.Buf
+
+	// minibatch discrimination (nil backends and buffers when off)
+	mb        minibatchDisc
+	mbb       model.MinibatchBackend
+	cb        model.ConditionalBackend // CopyCols joins [h, o] and splits its gradient
+	mbW, mbDW model.Buf                // (H, kernels*dims) views of Params and Grads
+	mbZero    model.Buf                // (kernels*dims) zeros: T's missing bias
+	mbM, mbDM model.Buf                // (MaxBatch, kernels*dims): M = h·T and its gradient
+	mbO, mbDO model.Buf                // (MaxBatch, kernels): the features and their gradient
+	cat, dcat model.Buf                // (MaxBatch, H+kernels): the output layer's input [h, o] and its gradient
+	mbDX      model.Buf                // (MaxBatch, H): the gradient of h through T
 }
 
 // newDiscNet builds the discriminator of widths hidden (then one logit)
-// over inputs of width in.
-func newDiscNet(be model.Backend, in int, hidden []int, act model.Activation, pieces int, dropout float32, init model.Init, maxBatch int) (*discNet, error) {
-	d := &discNet{MaxBatch: maxBatch, be: be, Spec: model.MLPSpec{In: in, Init: init}}
+// over inputs of width in, with minibatch discrimination as mb says.
+func newDiscNet(be model.Backend, in int, hidden []int, act model.Activation, pieces int, dropout float32, init model.Init, maxBatch int, mb minibatchDisc) (*discNet, error) {
+	d := &discNet{MaxBatch: maxBatch, be: be, Spec: model.MLPSpec{In: in, Init: init}, mb: mb}
+	if mb.kernels > 0 && (mb.dims < 1 || mb.group < 1) {
+		return nil, fmt.Errorf("minibatch discrimination of %d kernels of %d dims in groups of %d rows: want all positive", mb.kernels, mb.dims, mb.group)
+	}
 	if pieces < 1 {
 		pieces = 1
 	}
@@ -72,10 +100,23 @@ func newDiscNet(be model.Backend, in int, hidden []int, act model.Activation, pi
 		d.Spec.Layers = append(d.Spec.Layers, model.Layer{Out: l.dense(), Act: l.act})
 		w = u
 	}
+	H := w // the width of h, the last hidden layer's output
+	if mb.kernels > 0 {
+		w += mb.kernels
+		d.Spec.MinibatchKernels, d.Spec.MinibatchDims = mb.kernels, mb.dims
+	}
 	d.layers = append(d.layers, dlayer{in: w, units: 1, pieces: 1, act: model.Identity})
 	d.Spec.Layers = append(d.Spec.Layers, model.Layer{Out: 1, Act: model.Identity})
 	if err := d.Spec.Validate(); err != nil {
 		return nil, err
+	}
+	if mb.kernels > 0 {
+		mbb, ok1 := be.(model.MinibatchBackend)
+		cb, ok2 := be.(model.ConditionalBackend)
+		if !ok1 || !ok2 {
+			return nil, fmt.Errorf("d-minibatch-kernels %d: minibatch discrimination is not implemented on the %s backend yet", mb.kernels, be.Name())
+		}
+		d.mbb, d.cb = mbb, cb
 	}
 	if pieces > 1 || dropout > 0 {
 		vb, ok := be.(model.MaxoutBackend)
@@ -89,6 +130,8 @@ func newDiscNet(be model.Backend, in int, hidden []int, act model.Activation, pi
 	for _, l := range d.layers {
 		d.nparams += l.in*l.dense() + l.dense()
 	}
+	kd := mb.kernels * mb.dims
+	d.nparams += H * kd
 	var err error
 	for _, p := range []*model.Buf{&d.Params, &d.Grads, &d.M, &d.V} {
 		if *p, err = alloc(d.nparams); err != nil {
@@ -123,6 +166,20 @@ func newDiscNet(be model.Backend, in int, hidden []int, act model.Activation, pi
 		d.Free()
 		return nil, err
 	}
+	if mb.kernels > 0 {
+		d.mbW, d.mbDW = be.View(d.Params, off, H*kd), be.View(d.Grads, off, H*kd)
+		K := mb.kernels
+		if err := d.mem.AllocAll(
+			model.Request{Dst: &d.mbZero, N: kd},
+			model.Request{Dst: &d.mbM, N: maxBatch * kd}, model.Request{Dst: &d.mbDM, N: maxBatch * kd},
+			model.Request{Dst: &d.mbO, N: maxBatch * K}, model.Request{Dst: &d.mbDO, N: maxBatch * K},
+			model.Request{Dst: &d.cat, N: maxBatch * (H + K)}, model.Request{Dst: &d.dcat, N: maxBatch * (H + K)},
+			model.Request{Dst: &d.mbDX, N: maxBatch * H},
+		); err != nil {
+			d.Free()
+			return nil, err
+		}
+	}
 	return d, nil
 }
 
@@ -155,6 +212,18 @@ func (d *discNet) InitParams(seed uint64, stream uint32) error {
 		}
 		off += l.in*l.dense() + l.dense()
 	}
+	if d.mb.kernels > 0 {
+		// T: normal columns of expected norm 1. The authors' code
+		// (openai/improved-gan, mnist_svhn_cifar10/nn.py, MinibatchLayer)
+		// weight-normalises T's columns to norm exp(0) = 1 at the start.
+		H := d.layers[len(d.layers)-1].in - d.mb.kernels
+		w := host[off:]
+		rng.FillNormal(w, seed, stream, uint32(len(d.layers)))
+		s := float32(1 / math.Sqrt(float64(H)))
+		for i := range w {
+			w[i] *= s
+		}
+	}
 	if err := d.be.Upload(d.Params, host); err != nil {
 		return fmt.Errorf("uploading initial discriminator parameters: %w", err)
 	}
@@ -170,6 +239,9 @@ func (d *discNet) Forward(x model.Buf, batch int, seed uint64, stream uint32, ct
 	d.seed, d.stream, d.ctr = seed, stream, ctr
 	be := d.be
 	for li, l := range d.layers {
+		if li == len(d.layers)-1 && d.mb.kernels > 0 {
+			x = d.minibatchForward(x, batch)
+		}
 		z := be.View(d.z[li], 0, batch*l.dense())
 		be.DenseForward(z, x, d.W[li], d.B[li], batch, l.in, l.dense(), l.act)
 		h := z
@@ -185,6 +257,50 @@ func (d *discNet) Forward(x model.Buf, batch int, seed uint64, stream uint32, ct
 		x = o
 	}
 	return x
+}
+
+// minibatchForward computes M = h·T and o = MBD(M) for the rows of h
+// (batch, H), and returns the output layer's input [h, o] (batch, H+kernels).
+func (d *discNet) minibatchForward(h model.Buf, batch int) model.Buf {
+	be, K, D := d.be, d.mb.kernels, d.mb.dims
+	H := d.layers[len(d.layers)-1].in - K
+	m := be.View(d.mbM, 0, batch*K*D)
+	be.DenseForward(m, h, d.mbW, d.mbZero, batch, H, K*D, model.Identity)
+	o := be.View(d.mbO, 0, batch*K)
+	d.mbb.MinibatchDiscForward(o, m, batch, d.mb.group, K, D)
+	cat := be.View(d.cat, 0, batch*(H+K))
+	d.cb.CopyCols(cat, h, batch, H+K, 0, H, 0, H)
+	d.cb.CopyCols(cat, o, batch, H+K, H, K, 0, K)
+	return cat
+}
+
+// minibatchBackward back-propagates the gradient dcat of the output
+// layer's input [h, o]: through MBD and T into T's gradient (when params)
+// and, when dh is not nil, into dh = dcat's h columns + (the gradient
+// through T).
+func (d *discNet) minibatchBackward(h, dh model.Buf, batch int, params bool) {
+	be, K, D := d.be, d.mb.kernels, d.mb.dims
+	H := d.layers[len(d.layers)-1].in - K
+	dcat := be.View(d.dcat, 0, batch*(H+K))
+	do := be.View(d.mbDO, 0, batch*K)
+	d.cb.CopyCols(do, dcat, batch, K, 0, H+K, H, K)
+	m, dm := be.View(d.mbM, 0, batch*K*D), be.View(d.mbDM, 0, batch*K*D)
+	d.mbb.MinibatchDiscBackward(dm, do, m, batch, d.mb.group, K, D)
+	var dx, dw model.Buf
+	if dh != nil {
+		dx = be.View(d.mbDX, 0, batch*H)
+	}
+	if params {
+		dw = d.mbDW
+	}
+	if dx == nil && dw == nil {
+		return
+	}
+	be.DenseBackward(dx, dw, nil, dm, h, d.mbW, m, batch, H, K*D, model.Identity)
+	if dh != nil {
+		d.cb.CopyCols(dh, dcat, batch, H, 0, H+K, 0, H)
+		d.mbb.Accumulate(dh, dx)
+	}
 }
 
 // OutputGrad is the buffer (batch, 1) for the gradient of the loss with
@@ -208,20 +324,34 @@ func (d *discNet) Backward(x model.Buf, batch int, params, input bool) model.Buf
 			d.vb.MaxoutBackward(be.View(d.dz[li], 0, batch*l.dense()), be.View(d.dh[li], 0, batch*l.units),
 				be.View(d.z[li], 0, batch*l.dense()), batch, l.units, l.pieces)
 		}
+		in := l.in // the width of this layer's input without [h, o]'s features
+		mbd := li == len(d.layers)-1 && d.mb.kernels > 0
+		if mbd {
+			in -= d.mb.kernels
+		}
 		xin := x
 		if li > 0 {
-			xin = be.View(d.o[li-1], 0, batch*l.in)
+			xin = be.View(d.o[li-1], 0, batch*in)
 		}
 		var dx, dw, db model.Buf
 		switch {
 		case li > 0:
-			dx = be.View(d.do[li-1], 0, batch*l.in)
+			dx = be.View(d.do[li-1], 0, batch*in)
 		case input:
-			dx = be.View(d.dx, 0, batch*l.in)
+			dx = be.View(d.dx, 0, batch*in)
 			dxOut = dx
 		}
 		if params {
 			dw, db = d.DW[li], d.DB[li]
+		}
+		if mbd {
+			// the output layer reads [h, o]; its input gradient goes
+			// through the minibatch features into dx (h's gradient)
+			dcat := be.View(d.dcat, 0, batch*l.in)
+			be.DenseBackward(dcat, dw, db, be.View(d.dz[li], 0, batch*l.dense()), be.View(d.cat, 0, batch*l.in), d.W[li],
+				be.View(d.z[li], 0, batch*l.dense()), batch, l.in, l.dense(), l.act)
+			d.minibatchBackward(xin, dx, batch, params)
+			continue
 		}
 		if dx == nil && dw == nil {
 			continue

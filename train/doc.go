@@ -11,8 +11,10 @@
 // smoothing), then one generator step through the fixed discriminator with
 // the non-saturating -log D(G(z)) loss or the original log(1-D(G(z))).
 // Variants: f-GAN objectives (Nowozin et al. 2016), conditional GANs
-// (Mirza and Osindero 2014) and Goodfellow et al. 2014's maxout and dropout
-// discriminator, each through an optional backend extension (model/variants.go).
+// (Mirza and Osindero 2014), Goodfellow et al. 2014's maxout and dropout
+// discriminator and minibatch discrimination (Salimans et al. 2016; real and
+// fake rows each compared within their own batch), each through an optional
+// backend extension (model/variants.go).
 //
 // An iteration uses only backend operations and reads everything that
 // changes between steps from backend memory, so a backend that can capture

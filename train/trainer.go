@@ -193,7 +193,8 @@ func NewLabeledTrainer(be model.Backend, cfg Config, images []float32, labels []
 	if err != nil {
 		return fail(fmt.Errorf("d-hidden-act: %w", err))
 	}
-	if t.D, err = newDiscNet(be, ImageSize+lw, cfg.DHidden, dAct, cfg.DMaxoutPieces, cfg.DDropout, model.Init(cfg.Init), 2*cfg.Batch); err != nil {
+	if t.D, err = newDiscNet(be, ImageSize+lw, cfg.DHidden, dAct, cfg.DMaxoutPieces, cfg.DDropout, model.Init(cfg.Init), 2*cfg.Batch,
+		minibatchDisc{kernels: cfg.DMinibatchKernels, dims: cfg.DMinibatchDims, group: cfg.Batch}); err != nil {
 		return fail(fmt.Errorf("discriminator: %w", err))
 	}
 	bufs := []model.Request{

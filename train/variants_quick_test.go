@@ -105,7 +105,7 @@ func TestValidateVariants(t *testing.T) {
 func TestMaxoutDropoutGradient(t *testing.T) {
 	be := cpu.New(cpu.Options{Workers: 1})
 	const B, in = 6, 9
-	d, err := newDiscNet(be, in, []int{5, 4}, model.LeakyReLU, 3, 0.3, model.Glorot, B)
+	d, err := newDiscNet(be, in, []int{5, 4}, model.LeakyReLU, 3, 0.3, model.Glorot, B, minibatchDisc{})
 	if err != nil {
 		t.Fatal(err)
 	}

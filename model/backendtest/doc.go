@@ -21,7 +21,9 @@
 // Determinism runs one fixed sequence of operations on several backends (or
 // the same backend twice) and requires bit-identical results.
 //
-// RunVariants and RunPyramid check the optional extensions of
+// RunVariants, RunMinibatch and RunPyramid check the optional extensions of
 // model/variants.go (f-GAN losses, one-hot and column copies, maxout and
-// dropout) and model/pyramid.go (Laplacian-pyramid resampling) the same way.
+// dropout; minibatch discrimination, with finite differences of its
+// backward pass) and model/pyramid.go (Laplacian-pyramid resampling) the
+// same way; MinibatchDeterminism is Determinism for minibatch discrimination.
 package backendtest
