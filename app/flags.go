@@ -150,6 +150,7 @@ func trainOptions() []option {
 		floatOpt("g-ema", "decay of a moving average of the generator's weights used for samples and evaluation (Yazici et al. 2019), e.g. 0.999; 0 disables", func(c *fileConfig) *float32 { return &c.GEMA }),
 		intOpt("d-minibatch-kernels", "minibatch discrimination (Salimans et al. 2016) in the discriminator: number of kernels, e.g. 100 as in the authors' code; 0 disables", func(c *fileConfig) *int { return &c.DMinibatchKernels }),
 		intOpt("d-minibatch-dims", "minibatch discrimination: dimensions per kernel, e.g. 5 as in the authors' code (needs --d-minibatch-kernels)", func(c *fileConfig) *int { return &c.DMinibatchDims }),
+		int64Opt("lr-decay-from", "from this step on, both learning rates fall linearly towards 0 at the last step (0: constant)", func(c *fileConfig) *int64 { return &c.LRDecayFrom }),
 		boolOpt("binarize", "binarize every real batch with Bernoulli(pixel)", func(c *fileConfig) *bool { return &c.Binarize }),
 		strOpt("data", "training data: digits (embedded), mnist, fashion-mnist, a directory, an IDX file or an image folder", func(c *fileConfig) *string { return &c.Data }),
 		int64Opt("log-every", "log and record metrics every N steps", func(c *fileConfig) *int64 { return &c.LogEvery }),

@@ -56,6 +56,13 @@ type Config struct {
 	// `eval` use the averaged generator. 0 is off. Training never reads
 	// the average, so it does not change what the run computes.
 	GEMA float32 `yaml:"g_ema" json:"g_ema,omitempty"`
+	// LRDecayFrom makes both learning rates fall linearly after that
+	// step, towards 0 at the last one, as Salimans et al. 2016's code
+	// (openai/improved-gan) does over the last third of its training. The
+	// factor moves in steps of 1/LRDecayLevels so that a backend that
+	// records the training step (CUDA graphs) re-records it at most that
+	// many times. 0 keeps the rates constant.
+	LRDecayFrom int64 `yaml:"lr_decay_from" json:"lr_decay_from,omitempty"`
 	// DMinibatchKernels and DMinibatchDims turn on minibatch
 	// discrimination (Salimans et al. 2016, section 3.2) in D: the last
 	// hidden layer's output is mapped onto DMinibatchKernels vectors of
@@ -243,6 +250,9 @@ func (c *Config) Validate() error {
 	if !(c.DDropout >= 0 && c.DDropout < 1) {
 		errs = append(errs, fmt.Errorf("d-dropout %v: must be in [0,1)", c.DDropout))
 	}
+	if c.LRDecayFrom < 0 || (c.LRDecayFrom > 0 && c.LRDecayFrom >= c.Steps) {
+		errs = append(errs, fmt.Errorf("lr-decay-from %d: want 0 (constant rates) or a step before the last (%d)", c.LRDecayFrom, c.Steps))
+	}
 	if !(c.GEMA >= 0 && c.GEMA < 1) {
 		errs = append(errs, fmt.Errorf("g-ema %v: must be in [0,1) (0 disables averaging)", c.GEMA))
 	}
@@ -304,4 +314,22 @@ func (c *Config) Dist() model.Dist {
 		return model.Normal
 	}
 	return model.UniformPM1
+}
+
+// LRDecayLevels is the number of values the learning-rate factor of
+// Config.LRDecayFrom takes.
+const LRDecayLevels = 100
+
+// LRFactor is the factor of both learning rates in iteration step (the
+// step being computed, counted from 1): 1 up to LRDecayFrom, then falling
+// linearly, rounded up to a multiple of 1/LRDecayLevels, to
+// 1/LRDecayLevels at the last step.
+func (c *Config) LRFactor(step int64) float32 {
+	if c.LRDecayFrom <= 0 || step <= c.LRDecayFrom {
+		return 1
+	}
+	span := float64(c.Steps - c.LRDecayFrom)
+	left := max(float64(c.Steps-step+1), 1) // span at the first decayed step, 1 at the last
+	q := math.Ceil(left/span*LRDecayLevels) / LRDecayLevels
+	return float32(min(q, 1))
 }

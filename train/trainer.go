@@ -105,6 +105,10 @@ type Trainer struct {
 
 	step, epoch, batchInEpoch int64
 	replay                    model.Replay
+	// the Adam settings iterate uses (the configured ones times the
+	// learning-rate factor of the step), and those the replay recorded
+	hpD, hpG         model.Adam
+	replayD, replayG model.Adam
 }
 
 // netState is what a checkpoint reads and writes of a network: G is a
@@ -331,7 +335,7 @@ func (t *Trainer) iterate() {
 		t.D.Backward(t.xd, 2*B, true, false)
 		be.SumSquares(stat(sNormD), t.D.Grads)
 		be.IncCounter(t.cAdamD)
-		t.D.Step(c.DAdam, t.cAdamD)
+		t.D.Step(t.hpD, t.cAdamD)
 	}
 	be.Noise(t.z, c.Dist(), c.Seed, streamZG, t.cNoise)
 	fake := t.G.Forward(t.genInput(t.z, t.yb, B), B)
@@ -366,7 +370,7 @@ func (t *Trainer) iterate() {
 	t.G.Backward(t.genInput(t.z, t.yb, B), B, true, false)
 	be.SumSquares(stat(sNormG), t.G.Grads)
 	be.IncCounter(t.cAdamG)
-	t.G.Step(c.GAdam, t.cAdamG)
+	t.G.Step(t.hpG, t.cAdamG)
 	if t.gAvg != nil {
 		t.ab.Average(t.gAvg.Params, t.G.Params, c.GEMA, t.cAdamG)
 	}
@@ -416,8 +420,18 @@ func (t *Trainer) Iterate() error {
 			return err
 		}
 	}
+	f := t.Cfg.LRFactor(t.step + 1)
+	t.hpD, t.hpG = t.Cfg.DAdam, t.Cfg.GAdam
+	t.hpD.LR *= f
+	t.hpG.LR *= f
 	if cp, ok := t.be.(model.Capturer); ok {
+		if t.replay != nil && (t.replayD != t.hpD || t.replayG != t.hpG) {
+			// the recording holds the old learning rates
+			t.replay.Free()
+			t.replay = nil
+		}
 		if t.replay == nil {
+			t.replayD, t.replayG = t.hpD, t.hpG
 			r, err := cp.Capture(t.iterate)
 			if err != nil {
 				return fmt.Errorf("capturing the training step: %w", err)
