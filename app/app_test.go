@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -424,5 +425,28 @@ func TestMinibatchFlags(t *testing.T) {
 	_, err = parseTrainArgs([]string{"--preset", "tiny", "--d-minibatch-dims", "5"}, Env{Stderr: &e})
 	if err == nil || !strings.Contains(err.Error(), "d-minibatch-dims") {
 		t.Errorf("dims without kernels: error %v, want one naming d-minibatch-dims", err)
+	}
+}
+
+// A run with --g-ema samples its average by default and its last weights
+// with --raw-weights; --raw-weights has no meaning for a samples file.
+func TestSampleAveragedOrRawWeights(t *testing.T) {
+	dir := tinyRun(t, "--g-ema", "0.9", "--steps", "12")
+	tmp := t.TempDir()
+	var got [2][]byte
+	for i, extra := range [][]string{nil, {"--raw-weights"}} {
+		out := filepath.Join(tmp, fmt.Sprintf("s%d.idx", i))
+		args := append([]string{"sample", "--run", dir, "--n", "16", "--out", out}, extra...)
+		if code, _, stderr := runMain(t, args...); code != 0 {
+			t.Fatalf("%v exited %d: %s", args, code, stderr)
+		}
+		got[i], _ = os.ReadFile(out)
+	}
+	if len(got[0]) == 0 || bytes.Equal(got[0], got[1]) {
+		t.Errorf("samples of the average and of the last weights: %d and %d bytes, equal %v; want different images", len(got[0]), len(got[1]), bytes.Equal(got[0], got[1]))
+	}
+	idx := filepath.Join(tmp, "s0.idx")
+	if code, _, stderr := runMain(t, "eval", "--samples", idx, "--raw-weights"); code != 2 || !strings.Contains(stderr, "--raw-weights") {
+		t.Errorf("eval --samples --raw-weights exited %d with %q, want 2 and a message naming --raw-weights", code, stderr)
 	}
 }
