@@ -61,8 +61,11 @@ type Floor struct {
 	NSamples        int     `json:"real_n_samples"` // test digits judged
 	ClassifierScore float64 `json:"real_classifier_score"`
 	FrechetDistance float64 `json:"real_frechet_distance"`
-	ModesCovered    int     `json:"real_modes_covered"`
-	ClassKL         float64 `json:"real_class_kl"`
+	// FrechetDistanceInf is FrechetInfinity's estimate for as many test
+	// digits as one likes, comparable with the samples' estimate.
+	FrechetDistanceInf float64 `json:"real_frechet_distance_inf,omitempty"`
+	ModesCovered       int     `json:"real_modes_covered"`
+	ClassKL            float64 `json:"real_class_kl"`
 	// Parzen: kernel centres are the training digits minus the validation
 	// ones; the test points are the same test digits as for samples.
 	ParzenLogLikelihood float64 `json:"real_parzen_log_likelihood"`
@@ -85,10 +88,15 @@ type Report struct {
 	// compare with the floor's. Zero when the floor judges as many or more.
 	FrechetDistanceFloorN float64 `json:"frechet_distance_at_floor_n,omitempty"`
 	FrechetFloorN         int     `json:"frechet_floor_n,omitempty"`
-	ModesCovered          int     `json:"modes_covered"` // classes with >= 2% of the samples
-	ClassKL               float64 `json:"class_kl"`      // KL(sample classes || training labels), nats
-	MinClassFraction      float64 `json:"min_class_fraction"`
-	ClassHistogram        []int   `json:"class_histogram"`
+	// FrechetDistanceInf extrapolates the distance to infinitely many
+	// samples (FrechetInfinity, Chong and Forsyth 2020's FID∞), which
+	// removes the dependence on the sample count. Zero (left out of JSON)
+	// below 2*InfinityPoints samples.
+	FrechetDistanceInf float64 `json:"frechet_distance_inf,omitempty"`
+	ModesCovered       int     `json:"modes_covered"` // classes with >= 2% of the samples
+	ClassKL            float64 `json:"class_kl"`      // KL(sample classes || training labels), nats
+	MinClassFraction   float64 `json:"min_class_fraction"`
+	ClassHistogram     []int   `json:"class_histogram"`
 	// Parzen-window log-likelihood (nats) of ParzenTest held-out digits
 	// under a Gaussian kernel density on the samples, mean ± std/sqrt(N).
 	ParzenLogLikelihood float64 `json:"parzen_log_likelihood"`
@@ -125,6 +133,7 @@ func (r Report) String() string {
 		rows = append(rows, [3]string{fmt.Sprintf("  the same on the first %d samples", r.FrechetFloorN), fmt.Sprintf("%.3f", r.FrechetDistanceFloorN), floorCol(func(f *Floor) string { return fmt.Sprintf("%.3f", f.FrechetDistance) })})
 	}
 	rows = append(rows, [][3]string{
+		{"  extrapolated to infinitely many (FID∞)", fmt.Sprintf("%.3f", r.FrechetDistanceInf), floorCol(func(f *Floor) string { return fmt.Sprintf("%.3f", f.FrechetDistanceInf) })},
 		{fmt.Sprintf("classes with >= %g%% of samples", 100*ModeThreshold), fmt.Sprintf("%d/%d", r.ModesCovered, Classes), floorCol(func(f *Floor) string { return fmt.Sprintf("%d/%d", f.ModesCovered, Classes) })},
 		{"class KL to training labels (nats)", fmt.Sprintf("%.4f", r.ClassKL), floorCol(func(f *Floor) string { return fmt.Sprintf("%.4f", f.ClassKL) })},
 		{"Parzen log-likelihood (nats)", fmt.Sprintf("%.1f ± %.1f (sigma %.3f)", r.ParzenLogLikelihood, r.ParzenStdError, r.ParzenSigma),
@@ -255,7 +264,7 @@ func (r *Reference) Evaluate(ctx context.Context, be model.Backend, gen Images) 
 	if err != nil {
 		return Report{}, fmt.Errorf("evaluating samples: %w", err)
 	}
-	rep.ClassifierScore, rep.FrechetDistance = j.score, j.fd
+	rep.ClassifierScore, rep.FrechetDistance, rep.FrechetDistanceInf = j.score, j.fd, j.fdInf
 	if small > 0 {
 		rep.FrechetDistanceFloorN, rep.FrechetFloorN = j.fdSmall, small
 	}
@@ -279,6 +288,7 @@ func (r *Reference) Evaluate(ctx context.Context, be model.Backend, gen Images) 
 type judged struct {
 	score, fd float64
 	fdSmall   float64 // fd of the first small images only (0 when small is 0)
+	fdInf     float64 // FrechetInfinity's estimate
 	modes     Modes
 }
 
@@ -299,6 +309,11 @@ func (r *Reference) judge(ctx context.Context, be model.Backend, im Images, smal
 	}
 	if j.fd, err = FrechetDistance(g, r.realGauss); err != nil {
 		return judged{}, err
+	}
+	if p.N >= 2*InfinityPoints {
+		if j.fdInf, err = FrechetInfinity(p.Features, p.N, p.Width, r.realGauss); err != nil {
+			return judged{}, err
+		}
 	}
 	if small >= 2 && small < p.N {
 		gs, err := FitGaussian(p.Features[:small*p.Width], small, p.Width)
@@ -351,7 +366,7 @@ func (r *Reference) Floor(ctx context.Context, be model.Backend) (Floor, error) 
 		return Floor{}, fmt.Errorf("real-data floor: %w", err)
 	}
 	r.floor = &Floor{
-		NSamples: r.test.N, ClassifierScore: j.score, FrechetDistance: j.fd,
+		NSamples: r.test.N, ClassifierScore: j.score, FrechetDistance: j.fd, FrechetDistanceInf: j.fdInf,
 		ModesCovered: j.modes.Covered, ClassKL: j.modes.KL,
 		ParzenLogLikelihood: pz.Mean, ParzenStdError: pz.StdErr, ParzenSigma: pz.Sigma, ParzenCentres: m,
 	}

@@ -107,6 +107,14 @@ func TestEvaluateRealVersusCollapsedVersusNoise(t *testing.T) {
 	if !(re.FrechetDistanceFloorN > re.FrechetDistance) {
 		t.Errorf("Frechet distance of real digits: %.3f on 500, %.3f on 1,000; want the smaller sample further away", re.FrechetDistanceFloorN, re.FrechetDistance)
 	}
+	// Extrapolated to infinitely many samples, real digits come closer
+	// still; so do the held-out digits of the floor.
+	if !(re.FrechetDistanceInf > 0 && re.FrechetDistanceInf < re.FrechetDistance) {
+		t.Errorf("Frechet distance of real digits at infinity %.3f, on 1,000 %.3f: want it positive and smaller", re.FrechetDistanceInf, re.FrechetDistance)
+	}
+	if re.Floor != nil && !(re.Floor.FrechetDistanceInf > 0 && re.Floor.FrechetDistanceInf < re.Floor.FrechetDistance) {
+		t.Errorf("floor: Frechet distance at infinity %.3f, on %d digits %.3f: want it positive and smaller", re.Floor.FrechetDistanceInf, re.Floor.NSamples, re.Floor.FrechetDistance)
+	}
 	if re.ParzenStdError <= 0 {
 		t.Errorf("Parzen standard error %v, want positive", re.ParzenStdError)
 	}
