@@ -127,24 +127,26 @@ func Presets() map[string]Config {
 	tiny.GHidden, tiny.DHidden = []int{32}, []int{32}
 	tiny.LogEvery, tiny.SampleEvery, tiny.CheckpointEvery = 10, 100, 100
 
-	// quality goes beyond the seeds with what the MLP-GAN literature offers:
-	// wider networks with a second hidden layer, leaky ReLU (Maas et al.
-	// 2013; slope 0.2 as in Radford et al. 2016), a tanh output on data
-	// scaled to [-1,1], Adam with lr 2e-4 and beta1 0.5 (Radford et al.
-	// 2016), one-sided label smoothing 0.2 (Salimans et al. 2016), dropout
-	// 0.3 in D (Goodfellow et al. 2014 used dropout in D), continuous
-	// (not binarized) data, batch 64, and a conditional GAN (Mirza and
-	// Osindero 2014: the one-hot label joins G's noise and D's image; its
-	// unconditional samples cycle through the ten labels). 15,000 steps of
-	// the unconditional variant took 14.6 core-minutes of CPU (14:23 wall
-	// clock on the shared 2-core machine); bench/RESULTS.md compares both.
+	// quality goes beyond the seeds with what the GAN literature offers
+	// for MLPs: wider networks with a second hidden layer, leaky ReLU (Maas
+	// et al. 2013; slope 0.2 as in Radford et al. 2016), a tanh output on
+	// data scaled to [-1,1], Adam with lr 2e-4 and beta1 0.5 (Radford et
+	// al. 2016), one-sided label smoothing 0.1 (Salimans et al. 2016),
+	// dropout 0.2 in D (Goodfellow et al. 2014 used dropout in D),
+	// continuous (not binarized) data, batch 64, a conditional GAN (Mirza
+	// and Osindero 2014: the one-hot label joins G's noise and D's image;
+	// its unconditional samples cycle through the ten labels), and samples
+	// drawn from a moving average of G's weights with decay 0.999 (Yazıcı
+	// et al. 2019). bench/RESULTS.md has the runs behind each choice, its
+	// scores and its cost.
 	quality := edward
 	quality.Preset, quality.Steps, quality.Batch = "quality", 15000, 64
 	quality.GHidden, quality.GHiddenAct, quality.GOutAct = []int{256, 512}, "leaky_relu", "tanh"
 	quality.DHidden, quality.DHiddenAct = []int{512, 256}, "leaky_relu"
 	quality.DAdam = model.Adam{LR: 0.0002, Beta1: 0.5, Beta2: 0.999, Eps: 1e-8}
 	quality.GAdam = quality.DAdam
-	quality.LabelSmoothing, quality.DDropout, quality.Binarize = 0.2, 0.3, false
+	quality.LabelSmoothing, quality.DDropout, quality.Binarize = 0.1, 0.2, false
+	quality.GEMA = 0.999
 	quality.Conditional = true
 
 	return map[string]Config{"edward": edward, "tf-tutorial": tf, "quick": quick, "tiny": tiny, "quality": quality}
