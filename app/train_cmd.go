@@ -79,7 +79,7 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 					DiscriminatorLoss: s.DLoss, GeneratorLoss: s.GLoss,
 					RealOutput: s.DReal, FakeOutput: s.DFake,
 					DiscriminatorGradientNorm: s.GradNormD, GeneratorGradientNorm: s.GradNormG,
-					DiscriminatorLearningRate: float64(cfg.DAdam.LR), GeneratorLearningRate: float64(cfg.GAdam.LR),
+					DiscriminatorLearningRate: s.LRD, GeneratorLearningRate: s.LRG,
 				})
 				st.log(s)
 			},

@@ -113,6 +113,15 @@ type Report struct {
 	*Floor
 }
 
+// infCol formats a FID∞ estimate of n images, "-" when n is too small for
+// one.
+func infCol(n int, v float64) string {
+	if n < 2*InfinityPoints {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f", v)
+}
+
 // String renders the report as a small table for people.
 func (r Report) String() string {
 	var b strings.Builder
@@ -133,7 +142,7 @@ func (r Report) String() string {
 		rows = append(rows, [3]string{fmt.Sprintf("  the same on the first %d samples", r.FrechetFloorN), fmt.Sprintf("%.3f", r.FrechetDistanceFloorN), floorCol(func(f *Floor) string { return fmt.Sprintf("%.3f", f.FrechetDistance) })})
 	}
 	rows = append(rows, [][3]string{
-		{"  extrapolated to infinitely many (FID∞)", fmt.Sprintf("%.3f", r.FrechetDistanceInf), floorCol(func(f *Floor) string { return fmt.Sprintf("%.3f", f.FrechetDistanceInf) })},
+		{"  extrapolated to infinitely many (FID∞)", infCol(r.NSamples, r.FrechetDistanceInf), floorCol(func(f *Floor) string { return infCol(f.NSamples, f.FrechetDistanceInf) })},
 		{fmt.Sprintf("classes with >= %g%% of samples", 100*ModeThreshold), fmt.Sprintf("%d/%d", r.ModesCovered, Classes), floorCol(func(f *Floor) string { return fmt.Sprintf("%d/%d", f.ModesCovered, Classes) })},
 		{"class KL to training labels (nats)", fmt.Sprintf("%.4f", r.ClassKL), floorCol(func(f *Floor) string { return fmt.Sprintf("%.4f", f.ClassKL) })},
 		{"Parzen log-likelihood (nats)", fmt.Sprintf("%.1f ± %.1f (sigma %.3f)", r.ParzenLogLikelihood, r.ParzenStdError, r.ParzenSigma),

@@ -134,8 +134,11 @@ const InfinityPoints = 8
 // deterministic. It lets figures from different sample counts (10,000
 // samples, 1,000 held-out digits) be compared.
 func FrechetInfinity(x []float64, n, d int, ref Gaussian) (float64, error) {
-	if n < 2*InfinityPoints || d <= 0 || len(x) != n*d {
-		return 0, fmt.Errorf("Frechet distance at infinity: shape (%d, %d) with %d values: need at least %d rows", n, d, len(x), 2*InfinityPoints)
+	if d <= 0 || n < 0 || len(x) != n*d {
+		return 0, fmt.Errorf("Frechet distance at infinity: %d values for shape (%d, %d)", len(x), n, d)
+	}
+	if n < 2*InfinityPoints {
+		return 0, fmt.Errorf("Frechet distance at infinity: %d rows, need at least %d", n, 2*InfinityPoints)
 	}
 	perm := rand.New(rand.NewPCG(0x46494421, uint64(n))).Perm(n)
 	sub := make([]float64, 0, n*d)

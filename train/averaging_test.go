@@ -177,3 +177,37 @@ func TestAverageNeedsBackendSupport(t *testing.T) {
 		}
 	}
 }
+
+// Resuming an averaging run without --g-ema would lose the average: it is
+// refused. Turning averaging on at resume is allowed.
+func TestResumeKeepsAverage(t *testing.T) {
+	imgs := digits(t, 400)
+	cfg := tinyConfig(6)
+	cfg.GEMA = 0.9
+	dir := t.TempDir()
+	if err := Run(context.Background(), cpu.New(cpu.Options{}), cfg, RunOptions{Dir: dir, Images: imgs}); err != nil {
+		t.Fatal(err)
+	}
+	off := cfg
+	off.GEMA, off.Steps = 0, 8
+	err := Run(context.Background(), cpu.New(cpu.Options{}), off, RunOptions{Dir: dir, Images: imgs})
+	if err == nil || !strings.Contains(err.Error(), "g-ema") {
+		t.Errorf("resuming without --g-ema: error %v, want one naming g-ema", err)
+	}
+	plain := t.TempDir()
+	if err := Run(context.Background(), cpu.New(cpu.Options{}), tinyConfig(6), RunOptions{Dir: plain, Images: imgs}); err != nil {
+		t.Fatal(err)
+	}
+	on := cfg
+	on.Steps = 8
+	if err := Run(context.Background(), cpu.New(cpu.Options{}), on, RunOptions{Dir: plain, Images: imgs}); err != nil {
+		t.Errorf("turning averaging on at resume: %v", err)
+	}
+	ck, err := model.ReadCheckpointFile(filepath.Join(plain, CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ck.Header.Step != 8 || !HasAverage(ck) {
+		t.Errorf("after resuming with averaging: step %d, average kept %v; want 8 and true", ck.Header.Step, HasAverage(ck))
+	}
+}

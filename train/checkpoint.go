@@ -88,6 +88,10 @@ func (t *Trainer) Restore(ck *model.Checkpoint) error {
 	if diff := resumeConflicts(old, t.Cfg); diff != "" {
 		return fmt.Errorf("the checkpoint was trained with other settings (%s); resume with the same ones or start over with --fresh", diff)
 	}
+	if _, ok := ck.Arrays[avgParams]; ok && t.gAvg == nil {
+		// resuming without it would drop the average from the next checkpoint
+		return fmt.Errorf("the checkpoint keeps a moving average of the generator's weights (g-ema %v) that this run would drop; resume with --g-ema or start over with --fresh", old.GEMA)
+	}
 	if h.Step < 0 || h.Step > math.MaxUint32/4 || h.Epoch < 0 || h.BatchInEpoch < 0 || h.BatchInEpoch > t.StepsPerEpoch() {
 		return fmt.Errorf("checkpoint position (step %d, epoch %d, batch %d) is out of range", h.Step, h.Epoch, h.BatchInEpoch)
 	}
@@ -140,8 +144,12 @@ func SampleCheckpoint(be model.Backend, ck *model.Checkpoint, n int, seed uint64
 // resumeConflicts names the settings of a resumed run that differ from the
 // checkpoint's and would change what the run computes. The step count,
 // the logging, sampling and checkpoint intervals and the Adam settings may
-// change on resume (a longer run, a lower learning rate for the end of one);
-// the architecture is checked separately, against the stored specs.
+// change on resume (a longer run, a lower learning rate for the end of one),
+// and so may lr-decay-from and g-ema, which change neither the state nor
+// the random draws (the decay follows the new step count; an average
+// turned on at resume starts from the weights, and Restore refuses to
+// drop one); the architecture is checked separately, against the stored
+// specs.
 func resumeConflicts(old, cur Config) string {
 	var diffs []string
 	add := func(name string, a, b any) {

@@ -325,7 +325,10 @@ const LRDecayLevels = 100
 // LRFactor is the factor of both learning rates in iteration step (the
 // step being computed, counted from 1): 1 up to LRDecayFrom, then falling
 // linearly, rounded up to a multiple of 1/LRDecayLevels, to
-// 1/LRDecayLevels at the last step.
+// ceil(LRDecayLevels/span)/LRDecayLevels at the last step, with span =
+// Steps - LRDecayFrom (1/LRDecayLevels when span >= LRDecayLevels). The
+// schedule follows Steps, so a run resumed with more steps climbs back up
+// it.
 func (c *Config) LRFactor(step int64) float32 {
 	if c.LRDecayFrom <= 0 || step <= c.LRDecayFrom {
 		return 1

@@ -34,7 +34,8 @@ type minibatchDisc struct{ kernels, dims, group int }
 // layer: W then b), and so their gradients and Adam moments. Spec lists
 // the dense layers for checkpoints; a maxout layer of u units and k pieces
 // appears there as u*k identity units, and the next layer takes u inputs,
-// so Spec.NumParams does not count a maxout network's parameters: use
+// so Spec.NumParams does not count a maxout network's parameters, nor
+// minibatch discrimination's (T and the output layer's extra inputs): use
 // numParams.
 //
 // With minibatch discrimination, the last hidden layer's output h

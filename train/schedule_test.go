@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"gan-train/cpu"
+	"gan-train/model"
 )
 
 func TestLRFactor(t *testing.T) {
@@ -67,6 +68,12 @@ func TestLRDecayRun(t *testing.T) {
 	if d[total-1].GLoss == c[total-1].GLoss && d[total-1].DLoss == c[total-1].DLoss {
 		t.Errorf("last step: the decaying run's losses equal the constant-rate run's (%v, %v)", d[total-1].DLoss, d[total-1].GLoss)
 	}
+	if got, want := d[from-1].LRG, float64(cfg.GAdam.LR); got != want {
+		t.Errorf("step %d: logged generator rate %v, want the configured %v", from, got, want)
+	}
+	if got, want := d[total-1].LRD, float64(cfg.DAdam.LR*cfg.LRFactor(total)); got != want || got >= float64(cfg.DAdam.LR)/5 {
+		t.Errorf("last step: logged discriminator rate %v, want %v (a fifth of the configured rate or less)", got, want)
+	}
 	split := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	opts := RunOptions{Dir: split, Images: imgs, Hooks: Hooks{Log: func(s Stats) {
@@ -81,4 +88,68 @@ func TestLRDecayRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameTrajectory(t, readLog(t, split), d)
+}
+
+// recordingBackend is the CPU backend with a Capture that records the
+// step function and replays it by calling it again, counting recordings:
+// it stands in for a backend that records (CUDA graphs), whose recordings
+// keep the host values, such as learning rates, they were made with.
+type recordingBackend struct {
+	*cpu.Backend
+	captures int
+}
+
+type replayFunc func()
+
+func (r replayFunc) Run() error { r(); return nil }
+func (replayFunc) Free()        {}
+
+func (b *recordingBackend) Capture(record func()) (model.Replay, error) {
+	b.captures++
+	return replayFunc(record), nil
+}
+
+// On a recording backend the step is recorded again each time the decayed
+// learning rates change, and only then, and the run computes what it
+// computes on a backend that does not record.
+func TestLRDecayReRecords(t *testing.T) {
+	imgs := digits(t, 700)
+	cfg := tinyConfig(60)
+	cfg.LRDecayFrom = 20
+	rec := &recordingBackend{Backend: cpu.New(cpu.Options{})}
+	var _ model.Capturer = rec
+	a, err := NewTrainer(rec, cfg, imgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := NewTrainer(cpu.New(cpu.Options{}), cfg, imgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	distinct := map[float32]bool{}
+	for s := int64(1); s <= cfg.Steps; s++ {
+		distinct[cfg.LRFactor(s)] = true
+		if err := a.Iterate(); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Iterate(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rec.captures != len(distinct) {
+		t.Errorf("%d recordings for %d distinct learning-rate factors, want one each", rec.captures, len(distinct))
+	}
+	sa, err := a.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := b.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sa.DLoss != sb.DLoss || sa.GLoss != sb.GLoss || sa.LRG != sb.LRG {
+		t.Errorf("last step on the recording backend: %+v\nwithout recording: %+v", sa, sb)
+	}
 }

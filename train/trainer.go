@@ -23,15 +23,19 @@ const (
 
 // Stats are the scalars of the last training step, read from the backend.
 type Stats struct {
-	Step          int64   `json:"step"`
-	DLoss         float64 `json:"d_loss"`
-	GLoss         float64 `json:"g_loss"`
-	DReal         float64 `json:"d_real"` // mean D(x)
-	DFake         float64 `json:"d_fake"` // mean D(G(z)) in the discriminator step
-	DLossReal     float64 `json:"d_loss_real"`
-	DLossFake     float64 `json:"d_loss_fake"`
-	GradNormD     float64 `json:"grad_norm_d"`
-	GradNormG     float64 `json:"grad_norm_g"`
+	Step      int64   `json:"step"`
+	DLoss     float64 `json:"d_loss"`
+	GLoss     float64 `json:"g_loss"`
+	DReal     float64 `json:"d_real"` // mean D(x)
+	DFake     float64 `json:"d_fake"` // mean D(G(z)) in the discriminator step
+	DLossReal float64 `json:"d_loss_real"`
+	DLossFake float64 `json:"d_loss_fake"`
+	GradNormD float64 `json:"grad_norm_d"`
+	GradNormG float64 `json:"grad_norm_g"`
+	// the learning rates of the step (the configured ones times
+	// Config.LRFactor)
+	LRD           float64 `json:"lr_d"`
+	LRG           float64 `json:"lr_g"`
 	Epoch         int64   `json:"epoch"`
 	StepsPerSec   float64 `json:"steps_per_sec"`
 	SamplesSeen   int64   `json:"samples_seen"`
@@ -462,6 +466,8 @@ func (t *Trainer) Stats() (Stats, error) {
 		GradNormD: math.Sqrt(float64(v[sNormD])), GradNormG: math.Sqrt(float64(v[sNormG])),
 		SamplesSeen: t.step * int64(t.Cfg.K*t.Cfg.Batch),
 	}
+	f := t.Cfg.LRFactor(max(t.step, 1))
+	s.LRD, s.LRG = float64(t.Cfg.DAdam.LR*f), float64(t.Cfg.GAdam.LR*f)
 	s.DLoss = s.DLossReal + s.DLossFake
 	_, s.NonFiniteVals = s.Finite()
 	return s, nil
