@@ -50,6 +50,10 @@ type Config struct {
 	// real rows get the target 1-LabelSmoothing.
 	LabelSmoothing float32 `yaml:"label_smoothing" json:"label_smoothing"`
 	Seed           uint64  `yaml:"seed" json:"seed"`
+	// GEMA is the decay of a moving average of each level's generator
+	// weights (Yazıcı et al. 2019; model.AveragingBackend), which sampling
+	// uses; 0 is off and samples the last weights.
+	GEMA float32 `yaml:"g_ema" json:"g_ema,omitempty"`
 	// LogEvery is the number of iterations between progress logs; 0 logs
 	// only the end of each level.
 	LogEvery int `yaml:"log_every" json:"log_every"`
@@ -58,7 +62,9 @@ type Config struct {
 // DefaultConfig is a LAPGAN of MLP levels sized for a CPU: the coarse
 // levels are small and cheap, the 28×28 level carries most of the cost.
 // Adam follows Radford et al. 2015 (lr 2e-4, beta1 0.5), hidden units are
-// leaky ReLUs, and real labels are smoothed to 0.9.
+// leaky ReLUs, real labels are smoothed to 0.9, and samples come from a
+// moving average of each generator's weights (decay 0.999), which smooths
+// the residual levels' pixel noise.
 func DefaultConfig() Config {
 	adam := model.Adam{LR: 2e-4, Beta1: 0.5, Beta2: 0.999, Eps: 1e-8}
 	return Config{
@@ -69,6 +75,7 @@ func DefaultConfig() Config {
 		},
 		Batch: 64, HiddenAct: "leaky_relu", Init: string(model.Glorot),
 		GAdam: adam, DAdam: adam, LabelSmoothing: 0.1, Seed: 1, LogEvery: 500,
+		GEMA: 0.999,
 	}
 }
 
@@ -116,6 +123,9 @@ func (c *Config) Validate() error {
 	}
 	if !(c.LabelSmoothing >= 0 && c.LabelSmoothing < 0.5) {
 		return fmt.Errorf("label_smoothing %v: want a value in [0, 0.5)", c.LabelSmoothing)
+	}
+	if !(c.GEMA >= 0 && c.GEMA < 1) {
+		return fmt.Errorf("g_ema %v: want a value in [0, 1) (0 disables averaging)", c.GEMA)
 	}
 	if c.LogEvery < 0 {
 		return fmt.Errorf("log_every %d: must not be negative", c.LogEvery)

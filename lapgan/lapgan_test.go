@@ -165,7 +165,9 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	if ck.Header.Step != 9 {
 		t.Errorf("checkpoint step %d, want 9", ck.Header.Step)
 	}
-	if got, want := len(ck.Arrays), Levels*2*3; got != want {
+	// per level: both networks' weights and Adam moments, and the
+	// generator's moving average, which sampling uses
+	if got, want := len(ck.Arrays), Levels*(2*3+1); got != want {
 		t.Errorf("checkpoint holds %d arrays, want %d", got, want)
 	}
 	s, err := Load(path)
@@ -173,9 +175,33 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	for l := 0; l < Levels; l++ {
-		if !slices.Equal(s.params[l], ck.Arrays[arrayName(l, "g", "params")]) {
-			t.Errorf("level %d: loaded generator parameters differ from the checkpoint's", l)
+		avg, last := ck.Arrays[arrayName(l, "g", "avg_params")], ck.Arrays[arrayName(l, "g", "params")]
+		if !slices.Equal(s.params[l], avg) || slices.Equal(avg, last) {
+			t.Errorf("level %d: loaded generator parameters equal the average %v, average equals the last weights %v; want true, false",
+				l, slices.Equal(s.params[l], avg), slices.Equal(avg, last))
 		}
+	}
+	// Without averaging the checkpoint holds no average and sampling uses
+	// the last weights.
+	plain := t.TempDir()
+	cfg0 := cfg
+	cfg0.GEMA = 0
+	if err := Train(context.Background(), be, cfg0, images, plain, nil); err != nil {
+		t.Fatalf("Train without averaging: %v", err)
+	}
+	ck0, _, err := readCheckpoint(filepath.Join(plain, CheckpointName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s0, err := Load(filepath.Join(plain, CheckpointName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(ck0.Arrays), Levels*2*3; got != want {
+		t.Errorf("checkpoint without averaging holds %d arrays, want %d", got, want)
+	}
+	if !slices.Equal(s0.params[0], ck0.Arrays[arrayName(0, "g", "params")]) {
+		t.Error("without averaging: loaded level 0 generator differs from its last weights")
 	}
 	if a, b := s.Config.Levels[1].GHidden, cfg.Levels[1].GHidden; !slices.Equal(a, b) {
 		t.Errorf("loaded config level 1 g_hidden %v, want %v", a, b)
@@ -254,6 +280,7 @@ func TestBadInput(t *testing.T) {
 		{"batch", bad(func(c *Config) { c.Batch = 0 }), good, "batch"},
 		{"act", bad(func(c *Config) { c.HiddenAct = "swish" }), good, "hidden_act"},
 		{"lr", bad(func(c *Config) { c.GAdam.LR = 0 }), good, "g_adam"},
+		{"g_ema", bad(func(c *Config) { c.GEMA = 1 }), good, "g_ema"},
 		{"ragged", bad(func(*Config) {}), good[:700], "whole"},
 		{"range", bad(func(*Config) {}), func() []float32 { x := slices.Clone(good); x[900] = 2; return x }(), "outside [0,1]"},
 		{"few", bad(func(c *Config) { c.Batch = 65 }), good, "fewer than one batch"},

@@ -80,6 +80,8 @@ type levelTrainer struct {
 	latent   int
 	w        int // D's input width: p, or 2p for a conditional level
 	G, D     *model.MLP
+	avg      model.Buf // moving average of G.Params (nil when cfg.GEMA is 0)
+	ab       model.AveragingBackend
 	n        int // dataset rows
 	data     model.Buf
 	perm     model.Buf
@@ -154,6 +156,17 @@ func newLevelTrainer(be Backend, cfg *Config, l int, images []float32) (*levelTr
 	}
 	if err := t.D.InitParams(cfg.Seed, stream(l, streamInitD)); err != nil {
 		return fail(fmt.Errorf("level %d discriminator: %w", l, err))
+	}
+	if cfg.GEMA > 0 {
+		ab, ok := be.(model.AveragingBackend)
+		if !ok {
+			return fail(fmt.Errorf("lapgan: g_ema: generator weight averaging is not implemented on the %s backend yet", be.Name()))
+		}
+		t.ab = ab
+		if err := t.mem.AllocAll(model.Request{Dst: &t.avg, N: t.G.Params.Len()}); err != nil {
+			return fail(err)
+		}
+		be.Copy(t.avg, t.G.Params)
 	}
 	if err := t.startEpoch(0); err != nil {
 		return fail(err)
@@ -284,6 +297,9 @@ func (t *levelTrainer) iterate() {
 	t.G.Backward(gin, B, true, false)
 	be.IncCounter(t.cAdamG)
 	t.G.Step(c.GAdam, t.cAdamG)
+	if t.avg != nil {
+		t.ab.Average(t.avg, t.G.Params, c.GEMA, t.cAdamG)
+	}
 	be.IncCounter(t.cNoise)
 }
 

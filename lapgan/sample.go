@@ -33,6 +33,9 @@ func Load(path string) (*Sampler, error) {
 			return nil, fmt.Errorf("lapgan: checkpoint %s: %w", path, err)
 		}
 		s.gen[l], s.params[l] = g, ck.Arrays[arrayName(l, "g", "params")]
+		if a, ok := ck.Arrays[arrayName(l, "g", "avg_params")]; ok {
+			s.params[l] = a // the moving average of the weights (Config.GEMA)
+		}
 	}
 	return s, nil
 }

@@ -201,6 +201,13 @@ func trainLevel(ctx context.Context, be Backend, cfg *Config, l int, images []fl
 		ck.Arrays[arrayName(l, n.name, "adam_m")] = m1
 		ck.Arrays[arrayName(l, n.name, "adam_v")] = m2
 	}
+	if t.avg != nil {
+		a := make([]float32, t.avg.Len())
+		if err := be.Download(a, t.avg); err != nil {
+			return fmt.Errorf("lapgan level %d: reading the averaged generator: %w", l, err)
+		}
+		ck.Arrays[arrayName(l, "g", "avg_params")] = a
+	}
 	ck.Header.Counters[fmt.Sprintf("level%d/adam_d", l)] = uint32(t.step)
 	ck.Header.Counters[fmt.Sprintf("level%d/adam_g", l)] = uint32(t.step)
 	ck.Header.Counters[fmt.Sprintf("level%d/noise", l)] = uint32(t.step)
@@ -263,9 +270,14 @@ func readCheckpoint(path string) (*model.Checkpoint, *meta, error) {
 				}
 			}
 		}
-		for _, v := range ck.Arrays[arrayName(l, "g", "params")] {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return nil, nil, fmt.Errorf("checkpoint %s: level %d generator holds a non-finite parameter", path, l)
+		if a, ok := ck.Arrays[arrayName(l, "g", "avg_params")]; ok && len(a) != g.NumParams() {
+			return nil, nil, fmt.Errorf("checkpoint %s: array %s has %d values, the configuration needs %d", path, arrayName(l, "g", "avg_params"), len(a), g.NumParams())
+		}
+		for _, what := range []string{"params", "avg_params"} {
+			for _, v := range ck.Arrays[arrayName(l, "g", what)] {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+					return nil, nil, fmt.Errorf("checkpoint %s: level %d generator holds a non-finite value in %s", path, l, arrayName(l, "g", what))
+				}
 			}
 		}
 	}
