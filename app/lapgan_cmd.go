@@ -120,6 +120,7 @@ func lapganSample(args []string, env Env) error {
 	n := fs.Int("n", 64, "number of samples")
 	out := fs.String("out", "", "output: a .png grid or an IDX images file")
 	seed := fs.Uint64("seed", 1, "noise seed")
+	raw := fs.Bool("raw-weights", false, "sample each level's last generator weights instead of their moving average (g_ema)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return err
@@ -134,7 +135,7 @@ func lapganSample(args []string, env Env) error {
 	case *n <= 0 || *n > MaxSamples:
 		return usagef("n %d: must be between 1 and %d", *n, MaxSamples)
 	}
-	s, err := lapgan.Load(filepath.Join(*run, lapgan.CheckpointName))
+	s, err := lapgan.LoadWeights(filepath.Join(*run, lapgan.CheckpointName), *raw)
 	if err != nil {
 		return err
 	}

@@ -181,6 +181,13 @@ func TestCheckpointRoundTrip(t *testing.T) {
 				l, slices.Equal(s.params[l], avg), slices.Equal(avg, last))
 		}
 	}
+	sr, err := LoadWeights(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(sr.params[0], ck.Arrays[arrayName(0, "g", "params")]) {
+		t.Error("LoadWeights(raw): level 0 generator differs from its last weights")
+	}
 	// Without averaging the checkpoint holds no average and sampling uses
 	// the last weights.
 	plain := t.TempDir()

@@ -18,7 +18,12 @@ type Sampler struct {
 
 // Load reads a LAPGAN checkpoint written by Train; every level must be
 // trained.
-func Load(path string) (*Sampler, error) {
+func Load(path string) (*Sampler, error) { return LoadWeights(path, false) }
+
+// LoadWeights is Load with the choice of weights: each level's moving
+// average when the checkpoint keeps one (Config.GEMA) and raw is false,
+// else its generator's last weights.
+func LoadWeights(path string, raw bool) (*Sampler, error) {
 	ck, m, err := readCheckpoint(path)
 	if err != nil {
 		return nil, fmt.Errorf("lapgan: %w", err)
@@ -33,7 +38,7 @@ func Load(path string) (*Sampler, error) {
 			return nil, fmt.Errorf("lapgan: checkpoint %s: %w", path, err)
 		}
 		s.gen[l], s.params[l] = g, ck.Arrays[arrayName(l, "g", "params")]
-		if a, ok := ck.Arrays[arrayName(l, "g", "avg_params")]; ok {
+		if a, ok := ck.Arrays[arrayName(l, "g", "avg_params")]; ok && !raw {
 			s.params[l] = a // the moving average of the weights (Config.GEMA)
 		}
 	}
