@@ -70,7 +70,9 @@ type Config struct {
 	// of exp(-L1 distance) to the other rows joins D's output layer's
 	// input. Real and fake rows are compared within their own batch of
 	// Batch rows. The authors' code uses 100 kernels of 5 dims
-	// (openai/improved-gan, mnist_svhn_cifar10/nn.py, MinibatchLayer).
+	// (openai/improved-gan: num_kernels=100 in
+	// mnist_svhn_cifar10/train_cifar_minibatch_discrimination.py, and
+	// MinibatchLayer's default dim_per_kernel=5 in mnist_svhn_cifar10/nn.py).
 	// 0 is off.
 	DMinibatchKernels int `yaml:"d_minibatch_kernels" json:"d_minibatch_kernels,omitempty"`
 	DMinibatchDims    int `yaml:"d_minibatch_dims" json:"d_minibatch_dims,omitempty"`

@@ -109,10 +109,9 @@ type Trainer struct {
 
 	step, epoch, batchInEpoch int64
 	replay                    model.Replay
-	// the Adam settings iterate uses (the configured ones times the
-	// learning-rate factor of the step), and those the replay recorded
-	hpD, hpG         model.Adam
-	replayD, replayG model.Adam
+	// the learning-rate factor (Config.LRFactor) of the step iterate
+	// runs, and the one the replay recorded
+	lrf, replayLRF float32
 }
 
 // netState is what a checkpoint reads and writes of a network: G is a
@@ -339,7 +338,7 @@ func (t *Trainer) iterate() {
 		t.D.Backward(t.xd, 2*B, true, false)
 		be.SumSquares(stat(sNormD), t.D.Grads)
 		be.IncCounter(t.cAdamD)
-		t.D.Step(t.hpD, t.cAdamD)
+		t.D.Step(scaledLR(c.DAdam, t.lrf), t.cAdamD)
 	}
 	be.Noise(t.z, c.Dist(), c.Seed, streamZG, t.cNoise)
 	fake := t.G.Forward(t.genInput(t.z, t.yb, B), B)
@@ -374,7 +373,7 @@ func (t *Trainer) iterate() {
 	t.G.Backward(t.genInput(t.z, t.yb, B), B, true, false)
 	be.SumSquares(stat(sNormG), t.G.Grads)
 	be.IncCounter(t.cAdamG)
-	t.G.Step(t.hpG, t.cAdamG)
+	t.G.Step(scaledLR(c.GAdam, t.lrf), t.cAdamG)
 	if t.gAvg != nil {
 		t.ab.Average(t.gAvg.Params, t.G.Params, c.GEMA, t.cAdamG)
 	}
@@ -424,18 +423,15 @@ func (t *Trainer) Iterate() error {
 			return err
 		}
 	}
-	f := t.Cfg.LRFactor(t.step + 1)
-	t.hpD, t.hpG = t.Cfg.DAdam, t.Cfg.GAdam
-	t.hpD.LR *= f
-	t.hpG.LR *= f
+	t.lrf = t.Cfg.LRFactor(t.step + 1)
 	if cp, ok := t.be.(model.Capturer); ok {
-		if t.replay != nil && (t.replayD != t.hpD || t.replayG != t.hpG) {
+		if t.replay != nil && t.replayLRF != t.lrf {
 			// the recording holds the old learning rates
 			t.replay.Free()
 			t.replay = nil
 		}
 		if t.replay == nil {
-			t.replayD, t.replayG = t.hpD, t.hpG
+			t.replayLRF = t.lrf
 			r, err := cp.Capture(t.iterate)
 			if err != nil {
 				return fmt.Errorf("capturing the training step: %w", err)
@@ -467,10 +463,16 @@ func (t *Trainer) Stats() (Stats, error) {
 		SamplesSeen: t.step * int64(t.Cfg.K*t.Cfg.Batch),
 	}
 	f := t.Cfg.LRFactor(max(t.step, 1))
-	s.LRD, s.LRG = float64(t.Cfg.DAdam.LR*f), float64(t.Cfg.GAdam.LR*f)
+	s.LRD, s.LRG = float64(scaledLR(t.Cfg.DAdam, f).LR), float64(scaledLR(t.Cfg.GAdam, f).LR)
 	s.DLoss = s.DLossReal + s.DLossFake
 	_, s.NonFiniteVals = s.Finite()
 	return s, nil
+}
+
+// scaledLR is hp with its learning rate times f.
+func scaledLR(hp model.Adam, f float32) model.Adam {
+	hp.LR *= f
+	return hp
 }
 
 // sampler is the generator that samples come from: the averaged one when
