@@ -64,14 +64,21 @@ func FrechetDistance(a, b Gaussian) (float64, error) {
 	if d == 0 || len(b.Mean) != d || a.Cov == nil || b.Cov == nil || a.Cov.SymmetricDim() != d || b.Cov.SymmetricDim() != d {
 		return 0, fmt.Errorf("Frechet distance: mismatched or empty Gaussians (dimensions %d and %d)", len(a.Mean), len(b.Mean))
 	}
+	r, err := symSqrt(a.Cov)
+	if err != nil {
+		return 0, fmt.Errorf("Frechet distance: square root of the first covariance: %w", err)
+	}
+	return frechetRooted(a, r, b)
+}
+
+// frechetRooted is FrechetDistance given r = sqrt(a.Cov), so that a caller
+// comparing many Gaussians with the same a computes the root once.
+func frechetRooted(a Gaussian, r *mat.SymDense, b Gaussian) (float64, error) {
+	d := len(a.Mean)
 	diff := 0.0
 	for i := range a.Mean {
 		t := a.Mean[i] - b.Mean[i]
 		diff += t * t
-	}
-	r, err := symSqrt(a.Cov)
-	if err != nil {
-		return 0, fmt.Errorf("Frechet distance: square root of the first covariance: %w", err)
 	}
 	var t1, t2 mat.Dense
 	t1.Mul(r, b.Cov)
@@ -140,28 +147,75 @@ func FrechetInfinity(x []float64, n, d int, ref Gaussian) (float64, error) {
 	if n < 2*InfinityPoints {
 		return 0, fmt.Errorf("Frechet distance at infinity: %d rows, need at least %d", n, 2*InfinityPoints)
 	}
+	for i, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return 0, fmt.Errorf("Frechet distance at infinity: row %d column %d is %v", i/d, i%d, v)
+		}
+	}
 	perm := rand.New(rand.NewPCG(0x46494421, uint64(n))).Perm(n)
-	sub := make([]float64, 0, n*d)
+	sizes := make([]int, InfinityPoints)
+	for i := range sizes {
+		sizes[i] = n/2 + (n-n/2)*i/(InfinityPoints-1) // n/2 ... n
+	}
+	if ref.Cov == nil || len(ref.Mean) != d || ref.Cov.SymmetricDim() != d {
+		return 0, fmt.Errorf("Frechet distance at infinity: the reference Gaussian has dimension %d, the rows %d", len(ref.Mean), d)
+	}
+	// The distance is symmetric: with the reference first, its root is
+	// computed once for all the subsets.
+	root, err := symSqrt(ref.Cov)
+	if err != nil {
+		return 0, fmt.Errorf("Frechet distance at infinity: square root of the reference covariance: %w", err)
+	}
 	var sx, sy, sxx, sxy float64
-	next := 0
-	for i := 0; i < InfinityPoints; i++ {
-		size := n/2 + (n-n/2)*i/(InfinityPoints-1) // n/2 ... n
-		for ; next < size; next++ {
-			r := perm[next]
-			sub = append(sub, x[r*d:(r+1)*d]...)
-		}
-		g, err := FitGaussian(sub, size, d)
+	for _, g := range nestedGaussians(x, d, perm, sizes) {
+		fd, err := frechetRooted(ref, root, g)
 		if err != nil {
 			return 0, fmt.Errorf("Frechet distance at infinity: %w", err)
 		}
-		fd, err := FrechetDistance(g, ref)
-		if err != nil {
-			return 0, fmt.Errorf("Frechet distance at infinity: %w", err)
-		}
-		u := 1 / float64(size)
+		u := 1 / float64(g.N)
 		sx, sy, sxx, sxy = sx+u, sy+fd, sxx+u*u, sxy+u*fd
 	}
 	k := float64(InfinityPoints)
 	slope := (k*sxy - sx*sy) / (k*sxx - sx*sx)
 	return (sy - slope*sx) / k, nil
+}
+
+// nestedGaussians fits a Gaussian (as FitGaussian does) to the rows
+// perm[:size] of x (rows of width d) for each of the increasing sizes
+// (each at least 2). The subsets are nested, so the sums behind the mean
+// and covariance are accumulated once over the largest subset rather
+// than recomputed for each:
+//
+//	mean = Σx / N,  cov = (Σ x xᵀ - N mean meanᵀ) / (N-1)
+//
+// in float64, whose 53-bit sums keep the cancellation negligible for
+// classifier features of order one and tens of thousands of rows.
+func nestedGaussians(x []float64, d int, perm, sizes []int) []Gaussian {
+	sum := make([]float64, d)
+	outer := mat.NewSymDense(d, nil)
+	var out []Gaussian
+	next := 0
+	for _, size := range sizes {
+		if size > next {
+			rows := mat.NewDense(size-next, d, nil)
+			for k := next; k < size; k++ {
+				row := x[perm[k]*d : (perm[k]+1)*d]
+				rows.SetRow(k-next, row)
+				for j, v := range row {
+					sum[j] += v
+				}
+			}
+			outer.SymRankK(outer, 1, rows.T())
+			next = size
+		}
+		mean := make([]float64, d)
+		for j := range mean {
+			mean[j] = sum[j] / float64(size)
+		}
+		cov := mat.NewSymDense(d, nil)
+		cov.SymRankOne(outer, -float64(size), mat.NewVecDense(d, mean))
+		cov.ScaleSym(1/float64(size-1), cov)
+		out = append(out, Gaussian{Mean: mean, Cov: cov, N: size})
+	}
+	return out
 }

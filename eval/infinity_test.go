@@ -69,3 +69,44 @@ func TestFrechetInfinityBadInput(t *testing.T) {
 		t.Error("40 values for shape (30, 1): no error")
 	}
 }
+
+// The incrementally accumulated Gaussians of nested subsets are those
+// FitGaussian fits to each subset from scratch.
+func TestNestedGaussiansMatchFitGaussian(t *testing.T) {
+	const n, d = 300, 7
+	r := rand.New(rand.NewPCG(3, 4))
+	x := make([]float64, n*d)
+	for i := range x {
+		x[i] = 5 + 2*r.NormFloat64() // an offset mean, as features have
+	}
+	perm := r.Perm(n)
+	sizes := []int{2, 40, 40, 151, 300}
+	gs := nestedGaussians(x, d, perm, sizes)
+	if len(gs) != len(sizes) {
+		t.Fatalf("%d Gaussians for %d sizes", len(gs), len(sizes))
+	}
+	for i, size := range sizes {
+		sub := make([]float64, 0, size*d)
+		for _, row := range perm[:size] {
+			sub = append(sub, x[row*d:(row+1)*d]...)
+		}
+		want, err := FitGaussian(sub, size, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := gs[i]
+		if got.N != size {
+			t.Errorf("size %d: N %d", size, got.N)
+		}
+		for j := 0; j < d; j++ {
+			if math.Abs(got.Mean[j]-want.Mean[j]) > 1e-12*math.Abs(want.Mean[j]) {
+				t.Errorf("size %d mean[%d]: %v, FitGaussian %v", size, j, got.Mean[j], want.Mean[j])
+			}
+			for k := 0; k < d; k++ {
+				if g, w := got.Cov.At(j, k), want.Cov.At(j, k); math.Abs(g-w) > 1e-9*(1+math.Abs(w)) {
+					t.Errorf("size %d cov[%d][%d]: %v, FitGaussian %v", size, j, k, g, w)
+				}
+			}
+		}
+	}
+}
