@@ -18,27 +18,52 @@ type Options struct {
 	GEMM GEMM
 }
 
-// GEMM names an implementation of the dense layers' matrix products. Both
-// give results that do not depend on the worker count.
+// GEMM names an implementation of the dense layers' matrix products. All
+// give results that do not depend on the worker count; they differ from one
+// another in the last bits (AVX2GEMM fuses each multiply-add).
 type GEMM uint8
 
 const (
+	// DefaultGEMM is AVX2GEMM where the CPU has AVX2 and FMA, and GonumGEMM
+	// elsewhere. See bench/RESULTS.md for the measurements behind it.
+	DefaultGEMM GEMM = iota
 	// GonumGEMM is gonum's Sgemm (SSE assembly on amd64), followed by a
 	// parallel bias-and-activation pass. It splits work over GOMAXPROCS
 	// goroutines rather than Workers, by output blocks only. It measured
 	// about 1.8 times faster per CPU-second than TiledGEMM on the Edward
-	// layers, so it is the default.
-	GonumGEMM GEMM = iota
+	// layers.
+	GonumGEMM
 	// TiledGEMM is this package's packed-panel, register-tiled product with
-	// bias and activation fused into the epilogue, split over Workers.
+	// bias and activation fused into the epilogue, split over Workers, with
+	// the portable Go micro-kernel.
 	TiledGEMM
+	// AVX2GEMM is TiledGEMM with a 6x16 AVX2/FMA assembly micro-kernel
+	// (amd64). New falls back to TiledGEMM where the CPU lacks AVX2 or
+	// FMA; Backend.GEMM reports which one runs.
+	AVX2GEMM
 )
+
+// String names the implementation as the benchmarks do.
+func (g GEMM) String() string {
+	switch g {
+	case DefaultGEMM:
+		return "default"
+	case GonumGEMM:
+		return "gonum"
+	case TiledGEMM:
+		return "tiled"
+	case AVX2GEMM:
+		return "avx2"
+	}
+	return fmt.Sprintf("GEMM(%d)", uint8(g))
+}
 
 // Backend is the CPU implementation of model.Backend.
 type Backend struct {
 	workers  int
 	gemmImpl GEMM
-	err      error // first failure since the last Sync
+	kernel   microKernel // TiledGEMM's and AVX2GEMM's micro-kernel
+	err      error       // first failure since the last Sync
 
 	// Scratch space reused between calls (a Backend is not safe for
 	// concurrent use): packed GEMM panels and the dz of DenseBackward.
@@ -53,8 +78,22 @@ func New(opts Options) *Backend {
 	if w <= 0 {
 		w = runtime.GOMAXPROCS(0)
 	}
-	return &Backend{workers: w, gemmImpl: opts.GEMM}
+	be := &Backend{workers: w, gemmImpl: opts.GEMM, kernel: portableKernel()}
+	avx2, ok := avx2Kernel()
+	switch {
+	case (opts.GEMM == DefaultGEMM || opts.GEMM == AVX2GEMM) && ok:
+		be.gemmImpl, be.kernel = AVX2GEMM, avx2
+	case opts.GEMM == DefaultGEMM:
+		be.gemmImpl = GonumGEMM
+	case opts.GEMM == AVX2GEMM:
+		be.gemmImpl = TiledGEMM
+	}
+	return be
 }
+
+// GEMM is the matrix product the backend runs: never DefaultGEMM, and
+// TiledGEMM where AVX2GEMM was asked for on a CPU without AVX2 or FMA.
+func (be *Backend) GEMM() GEMM { return be.gemmImpl }
 
 // Workers is the number of goroutines an operation may use.
 func (be *Backend) Workers() int { return be.workers }

@@ -23,7 +23,7 @@ func TestConformance(t *testing.T) {
 var gemms = []struct {
 	name string
 	gemm GEMM
-}{{"gonum", GonumGEMM}, {"tiled", TiledGEMM}}
+}{{"gonum", GonumGEMM}, {"tiled", TiledGEMM}, {"avx2", AVX2GEMM}}
 
 func TestDeterministicAcrossWorkerCounts(t *testing.T) {
 	for _, g := range gemms {

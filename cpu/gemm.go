@@ -7,13 +7,21 @@ import (
 	"gan-train/model"
 )
 
-// The register tile of the micro-kernel: mr rows of A by nr columns of B.
-// Measured on amd64 (Go 1.26, GOAMD64=v1), 2x3 keeps its six accumulators
-// and five operands in registers and runs fastest; 4x4 and wider tiles spill.
-const (
-	mr = 2
-	nr = 3
-)
+// microKernel computes one register tile of a product: out[r*nr+c] =
+// Σ_p a[p*mr+r] * b[p*nr+c] for packed panels a (k*mr) and b (k*nr), each
+// element summed in order p = 0..k-1 from 0. out holds mr*nr floats.
+type microKernel struct {
+	mr, nr int
+	run    func(k int, a, b, out []float32)
+}
+
+// portableKernel is the pure-Go micro-kernel. Its tile is 2 rows of A by 3
+// columns of B: measured on amd64 (Go 1.26, GOAMD64=v1), 2x3 keeps its six
+// accumulators and five operands in registers and runs fastest; 4x4 and
+// wider tiles spill.
+func portableKernel() microKernel {
+	return microKernel{mr: 2, nr: 3, run: kernel2x3}
+}
 
 // l2Floats is roughly how many float32 of packed A a worker keeps hot while
 // it sweeps the panels of B (a quarter of a 1 MiB L2).
@@ -27,16 +35,9 @@ type operand struct {
 	t  bool
 }
 
-func (o operand) at(i, j int) float32 {
-	if o.t {
-		return o.s[j*o.ld+i]
-	}
-	return o.s[i*o.ld+j]
-}
-
 // packA writes rows [i0, i0+mr) of the (m, k) matrix a into dst (k*mr)
 // interleaved by k: dst[p*mr+r] = a(i0+r, p), and 0 for rows past m.
-func packA(dst []float32, a operand, i0, m, k int) {
+func packA(dst []float32, a operand, i0, m, k, mr int) {
 	for r := 0; r < mr; r++ {
 		i := i0 + r
 		if i >= m {
@@ -60,24 +61,29 @@ func packA(dst []float32, a operand, i0, m, k int) {
 
 // packB writes columns [j0, j0+nr) of the (k, n) matrix b into dst (k*nr)
 // interleaved by k: dst[p*nr+c] = b(p, j0+c), and 0 for columns past n.
-func packB(dst []float32, b operand, j0, n, k int) {
+func packB(dst []float32, b operand, j0, n, k, nr int) {
+	w := min(nr, n-j0) // columns inside b
+	if !b.t {
+		for p := 0; p < k; p++ {
+			d := dst[p*nr : p*nr+nr : p*nr+nr]
+			copy(d, b.s[p*b.ld+j0:p*b.ld+j0+w])
+			clear(d[w:])
+		}
+		return
+	}
 	for p := 0; p < k; p++ {
 		d := dst[p*nr : p*nr+nr : p*nr+nr]
-		for c := 0; c < nr; c++ {
-			j := j0 + c
-			if j >= n {
-				d[c] = 0
-			} else {
-				d[c] = b.at(p, j)
-			}
+		for c := 0; c < w; c++ {
+			d[c] = b.s[(j0+c)*b.ld+p]
 		}
+		clear(d[w:])
 	}
 }
 
-// kernel is the micro-kernel: out[r*nr+c] = Σ_p a[p*mr+r] * b[p*nr+c],
-// summed in order p = 0..k-1 in float32, for packed panels a (k*mr) and
-// b (k*nr).
-func kernel(k int, a, b []float32, out *[mr * nr]float32) {
+// kernel2x3 is the portable micro-kernel (see microKernel) for mr = 2 and
+// nr = 3, summing in float32 with a separate multiply and add per term.
+func kernel2x3(k int, a, b, out []float32) {
+	const mr, nr = 2, 3
 	var c00, c01, c02, c10, c11, c12 float32
 	a = a[:mr*k]
 	b = b[:nr*k]
@@ -93,7 +99,8 @@ func kernel(k int, a, b []float32, out *[mr * nr]float32) {
 		c11 += a1 * b1
 		c12 += a1 * b2
 	}
-	*out = [mr * nr]float32{c00, c01, c02, c10, c11, c12}
+	out = out[:mr*nr]
+	out[0], out[1], out[2], out[3], out[4], out[5] = c00, c01, c02, c10, c11, c12
 }
 
 // grow returns a slice of n floats, reusing *buf when it is big enough.
@@ -120,18 +127,19 @@ func (be *Backend) gemm(c []float32, ldc, m, n, k int, a, b operand, bias []floa
 		be.gonumGEMM(c, ldc, m, n, k, a, b, bias, act)
 		return
 	}
+	mr, nr := be.kernel.mr, be.kernel.nr
 	mp, np := (m+mr-1)/mr, (n+nr-1)/nr
 	pa := grow(&be.packA, mp*mr*k)
 	pb := grow(&be.packB, np*nr*k)
 	panelGrain := max(1, 4096/max(k, 1))
 	be.parallel(mp, panelGrain, 1, func(lo, hi int) {
 		for ip := lo; ip < hi; ip++ {
-			packA(pa[ip*mr*k:(ip+1)*mr*k], a, ip*mr, m, k)
+			packA(pa[ip*mr*k:(ip+1)*mr*k], a, ip*mr, m, k, mr)
 		}
 	})
 	be.parallel(np, panelGrain, 1, func(lo, hi int) {
 		for jp := lo; jp < hi; jp++ {
-			packB(pb[jp*nr*k:(jp+1)*nr*k], b, jp*nr, n, k)
+			packB(pb[jp*nr*k:(jp+1)*nr*k], b, jp*nr, n, k, nr)
 		}
 	})
 	// Split the bigger panel dimension among the workers, each getting at
@@ -152,8 +160,9 @@ func (be *Backend) gemm(c []float32, ldc, m, n, k int, a, b operand, bias []floa
 // panels [jp0, jp1): blocks of row panels sized to stay in L2, and within a
 // block every column panel (which stays in L1) against each row panel.
 func (be *Backend) tiles(c []float32, ldc, m, n, k int, pa, pb []float32, ip0, ip1, jp0, jp1 int, bias []float32, act model.Activation) {
+	mr, nr := be.kernel.mr, be.kernel.nr
 	block := max(1, l2Floats/max(mr*k, 1))
-	var acc [mr * nr]float32
+	acc := make([]float32, mr*nr)
 	for ib := ip0; ib < ip1; ib += block {
 		ie := min(ib+block, ip1)
 		for jp := jp0; jp < jp1; jp++ {
@@ -161,7 +170,7 @@ func (be *Backend) tiles(c []float32, ldc, m, n, k int, pa, pb []float32, ip0, i
 			j0 := jp * nr
 			nc := min(nr, n-j0)
 			for ip := ib; ip < ie; ip++ {
-				kernel(k, pa[ip*mr*k:(ip+1)*mr*k], bp, &acc)
+				be.kernel.run(k, pa[ip*mr*k:(ip+1)*mr*k], bp, acc)
 				i0 := ip * mr
 				for r := 0; r < min(mr, m-i0); r++ {
 					row := c[(i0+r)*ldc+j0 : (i0+r)*ldc+j0+nc]

@@ -1,0 +1,23 @@
+//go:build !purego
+
+package cpu
+
+import "golang.org/x/sys/cpu"
+
+// kernel6x16 is the AVX2/FMA micro-kernel in kernel_amd64.s.
+//
+//go:noescape
+func kernel6x16(k int, a, b []float32, out *[96]float32)
+
+// avx2Kernel returns the 6x16 AVX2/FMA micro-kernel, and false where the CPU
+// or the operating system lacks AVX2 or FMA.
+func avx2Kernel() (microKernel, bool) {
+	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
+		return microKernel{}, false
+	}
+	return microKernel{mr: 6, nr: 16, run: func(k int, a, b, out []float32) {
+		// The assembly reads 6k and 16k floats and writes 96 without
+		// checking; the slicing here does.
+		kernel6x16(k, a[:6*k], b[:16*k], (*[96]float32)(out[:96]))
+	}}, true
+}

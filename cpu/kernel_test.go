@@ -1,0 +1,107 @@
+package cpu
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestMicroKernels checks each micro-kernel against a float64 sum of the
+// same packed panels, for depths that leave the loop empty, run it once,
+// and run it long enough for rounding to show.
+func TestMicroKernels(t *testing.T) {
+	kernels := map[string]microKernel{"portable": portableKernel()}
+	if k, ok := avx2Kernel(); ok {
+		kernels["avx2"] = k
+	} else {
+		t.Log("no AVX2/FMA on this CPU or build: only the portable kernel is checked")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for name, mk := range kernels {
+		for _, k := range []int{0, 1, 2, 7, 100, 785} {
+			a := make([]float32, mk.mr*k)
+			b := make([]float32, mk.nr*k)
+			for i := range a {
+				a[i] = float32(rng.Float64()*2 - 1)
+			}
+			for i := range b {
+				b[i] = float32(rng.Float64()*2 - 1)
+			}
+			out := make([]float32, mk.mr*mk.nr)
+			for i := range out {
+				out[i] = float32(math.NaN()) // must be overwritten
+			}
+			mk.run(k, a, b, out)
+			for r := range mk.mr {
+				for c := range mk.nr {
+					var want, mag float64
+					for p := range k {
+						v := float64(a[p*mk.mr+r]) * float64(b[p*mk.nr+c])
+						want += v
+						mag += math.Abs(v)
+					}
+					got := float64(out[r*mk.nr+c])
+					// float32 summation of k terms: error within about
+					// k ulps of the sum of magnitudes.
+					if tol := float64(k+1) * 0x1p-23 * mag; math.Abs(got-want) > tol || math.IsNaN(got) {
+						t.Errorf("%s kernel, k=%d: out[%d][%d] = %v, want %v (tolerance %.3g)", name, k, r, c, got, want, tol)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestAVX2KernelFusesMultiplyAdd checks that the AVX2 kernel rounds once per
+// term and the portable one twice. With a = 1 + 2^-12 the product a*a =
+// 1 + 2^-11 + 2^-24 lies halfway between two float32 values and rounds to
+// 1 + 2^-11, so adding it to an accumulator of -(1 + 2^-11) gives 0 with a
+// separate multiply and add, and the exact 2^-24 with a fused one.
+func TestAVX2KernelFusesMultiplyAdd(t *testing.T) {
+	run := func(mk microKernel) []float32 {
+		a := make([]float32, 2*mk.mr)
+		b := make([]float32, 2*mk.nr)
+		for r := range mk.mr {
+			a[r] = -1                // p = 0: accumulate -(1 + 2^-11), exactly
+			a[mk.mr+r] = 1 + 0x1p-12 // p = 1: accumulate a*a
+		}
+		for c := range mk.nr {
+			b[c] = 1 + 0x1p-11
+			b[mk.nr+c] = 1 + 0x1p-12
+		}
+		out := make([]float32, mk.mr*mk.nr)
+		mk.run(2, a, b, out)
+		return out
+	}
+	for i, v := range run(portableKernel()) {
+		if v != 0 {
+			t.Fatalf("portable kernel: out[%d] = %g, want 0 from a separate multiply and add", i, v)
+		}
+	}
+	mk, ok := avx2Kernel()
+	if !ok {
+		t.Skip("no AVX2/FMA on this CPU or build")
+	}
+	for i, v := range run(mk) {
+		if v != 0x1p-24 {
+			t.Fatalf("avx2 kernel: out[%d] = %g, want 2^-24 from a fused multiply-add", i, v)
+		}
+	}
+}
+
+// TestGEMMChoice checks which product New settles on for each request.
+func TestGEMMChoice(t *testing.T) {
+	_, avx2 := avx2Kernel()
+	fast := AVX2GEMM
+	def := AVX2GEMM
+	if !avx2 {
+		fast, def = TiledGEMM, GonumGEMM
+	}
+	for _, c := range []struct {
+		ask, want GEMM
+	}{{DefaultGEMM, def}, {GonumGEMM, GonumGEMM}, {TiledGEMM, TiledGEMM}, {AVX2GEMM, fast}} {
+		if got := New(Options{GEMM: c.ask}).GEMM(); got != c.want {
+			t.Errorf("New(GEMM: %v).GEMM() = %v, want %v (AVX2 and FMA: %v)", c.ask, got, c.want, avx2)
+		}
+	}
+}
