@@ -3,17 +3,25 @@
 // present.
 //
 // Each exported operation's Go doc states the loop it computes. The dense
-// layers are the only heavy operations (about 0.26 GFLOP per step of the
-// Edward preset). Options.GEMM picks their matrix product: by default
-// gonum's Sgemm (its SSE assembly made it about 1.8 times faster than
-// anything scalar Go code reached here) followed by a bias-and-activation
-// pass, or TiledGEMM, this package's own blocked product: operands are
-// packed into narrow panels, a small register-tiled micro-kernel (2 rows by
-// 3 columns, the widest tile that the Go compiler keeps in registers on
-// amd64) runs over each pair of panels, and bias and activation are applied
-// as the tile is written (the epilogue). The backward pass computes
-// dz = dy ⊙ act'(y) once and feeds it to the two products and the bias
-// gradient.
+// layers are the heavy operations (about 0.26 GFLOP per step of the Edward
+// preset). Options.GEMM picks their matrix product. All but gonum's run
+// this package's own blocked product: operands are packed into narrow
+// panels, a register-tiled micro-kernel runs over each pair of panels, and
+// bias and activation are applied as the tile is written (the epilogue).
+// The micro-kernels:
+//
+//   - AVX2GEMM, the default on amd64 CPUs with AVX2 and FMA: a 6x16 tile in
+//     twelve YMM accumulators (kernel_amd64.s), one fused multiply-add per
+//     term. It made the Edward step about twice as fast as gonum's Sgemm
+//     in the same benchmark run (bench/RESULTS.md).
+//   - TiledGEMM: the portable Go kernel, 2 rows by 3 columns, the widest
+//     tile that the Go compiler keeps in registers on amd64.
+//
+// GonumGEMM, the default elsewhere, is gonum's Sgemm (its SSE assembly made
+// it about 1.8 times faster than the portable kernel) followed by a
+// bias-and-activation pass. The purego build tag leaves the assembly out.
+// The backward pass computes dz = dy ⊙ act'(y) once and feeds it to the two
+// products and the bias gradient.
 //
 // Determinism: work is split among goroutines by output rows or columns
 // only, and every output element is a sum over the full reduction dimension

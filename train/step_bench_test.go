@@ -1,0 +1,42 @@
+package train
+
+import (
+	"fmt"
+	"testing"
+
+	"gan-train/cpu"
+)
+
+// BenchmarkQualityStep measures one training iteration of the default
+// quality preset (conditional, G 256-512, D 512-256 with dropout, weight
+// averaging, batch 64) for each CPU matrix product and worker count, so
+// that one run gives the ratio between them on the same machine.
+func BenchmarkQualityStep(b *testing.B) {
+	imgs, labels := labeled(b, 1024)
+	for _, g := range []cpu.GEMM{cpu.GonumGEMM, cpu.AVX2GEMM} {
+		for _, w := range []int{1, 2} {
+			be := cpu.New(cpu.Options{Workers: w, GEMM: g})
+			b.Run(fmt.Sprintf("%v/workers=%d", be.GEMM(), w), func(b *testing.B) {
+				c, err := Preset("quality")
+				if err != nil {
+					b.Fatal(err)
+				}
+				tr, err := NewLabeledTrainer(be, c, imgs, labels)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer tr.Close()
+				b.ResetTimer()
+				for range b.N {
+					if err := tr.Iterate(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if _, err := tr.Stats(); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+			})
+		}
+	}
+}
