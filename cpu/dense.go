@@ -30,6 +30,29 @@ func activate(act model.Activation, z float32) float32 {
 	panic(fmt.Sprintf("cpu: unknown activation %v", act))
 }
 
+// activateAll replaces each z in s by activate(act, z).
+func activateAll(act model.Activation, s []float32) {
+	switch act {
+	case model.Identity:
+	case model.ReLU:
+		for i, z := range s {
+			if !(z > 0) {
+				s[i] = 0
+			}
+		}
+	case model.LeakyReLU:
+		for i, z := range s {
+			if !(z > 0) {
+				s[i] = model.LeakySlope * z
+			}
+		}
+	default:
+		for i, z := range s {
+			s[i] = activate(act, z)
+		}
+	}
+}
+
 // derivative returns act'(z) computed from y = act(z), in float32:
 // identity 1; relu 1 if y > 0 else 0; leaky relu 1 if y > 0 else
 // LeakySlope; sigmoid y*(1-y); tanh 1-y*y.

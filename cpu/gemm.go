@@ -174,13 +174,7 @@ func (be *Backend) tiles(c []float32, ldc, m, n, k int, pa, pb []float32, ip0, i
 				i0 := ip * mr
 				for r := 0; r < min(mr, m-i0); r++ {
 					row := c[(i0+r)*ldc+j0 : (i0+r)*ldc+j0+nc]
-					for q := range row {
-						v := acc[r*nr+q]
-						if bias != nil {
-							v += bias[j0+q]
-						}
-						row[q] = activate(act, v)
-					}
+					epilogue(row, acc[r*nr:r*nr+nc], bias, j0, act)
 				}
 			}
 		}
@@ -204,12 +198,23 @@ func (be *Backend) gonumGEMM(c []float32, ldc, m, n, k int, a, b operand, bias [
 	be.parallel(m, max(1, elementGrain/n), 1, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			row := c[i*ldc : i*ldc+n]
-			for j, v := range row {
-				if bias != nil {
-					v += bias[j]
-				}
-				row[j] = activate(act, v)
-			}
+			epilogue(row, row, bias, 0, act)
 		}
 	})
+}
+
+// epilogue writes dst[q] = act(src[q] + bias[j0+q]) (no bias term when bias
+// is nil), with the branch on the activation taken once per row rather than
+// once per element. dst and src may be the same slice.
+func epilogue(dst, src, bias []float32, j0 int, act model.Activation) {
+	src = src[:len(dst)]
+	if bias != nil {
+		b := bias[j0 : j0+len(dst)]
+		for q, v := range src {
+			dst[q] = v + b[q]
+		}
+	} else {
+		copy(dst, src)
+	}
+	activateAll(act, dst)
 }
