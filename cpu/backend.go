@@ -63,7 +63,10 @@ type Backend struct {
 	workers  int
 	gemmImpl GEMM
 	kernel   microKernel // TiledGEMM's and AVX2GEMM's micro-kernel
-	err      error       // first failure since the last Sync
+	// adam is the vectorised Adam loop, nil where there is none; it gives
+	// the same bits as adamScalar.
+	adam func(p, g, m, v []float32, k *adamConsts)
+	err  error // first failure since the last Sync
 
 	// Scratch space reused between calls (a Backend is not safe for
 	// concurrent use): packed GEMM panels and the dz of DenseBackward.
@@ -79,6 +82,7 @@ func New(opts Options) *Backend {
 		w = runtime.GOMAXPROCS(0)
 	}
 	be := &Backend{workers: w, gemmImpl: opts.GEMM, kernel: portableKernel()}
+	be.adam, _ = adamKernel()
 	avx2, ok := avx2Kernel()
 	switch {
 	case (opts.GEMM == DefaultGEMM || opts.GEMM == AVX2GEMM) && ok:
@@ -337,15 +341,33 @@ func (be *Backend) Adam(p, g, m, v model.Buf, hp model.Adam, tc model.Buf) {
 	}
 	c1 := float32(1 - math.Pow(float64(hp.Beta1), float64(t)))
 	c2 := float32(1 - math.Pow(float64(hp.Beta2), float64(t)))
-	b1, b2, lr, eps := hp.Beta1, hp.Beta2, hp.LR, hp.Eps
-	ob1, ob2 := 1-b1, 1-b2
+	k := adamConsts{b1: hp.Beta1, ob1: 1 - hp.Beta1, b2: hp.Beta2, ob2: 1 - hp.Beta2, c1: c1, c2: c2, lr: hp.LR, eps: hp.Eps}
+	update := be.adam
+	if update == nil {
+		update = adamScalar
+	}
 	be.parallel(len(ps), elementGrain, 1, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			gi := gs[i]
-			mi := b1*ms[i] + ob1*gi
-			vi := b2*vs[i] + ob2*(gi*gi)
-			ms[i], vs[i] = mi, vi
-			ps[i] -= lr * (mi / c1) / (float32(math.Sqrt(float64(vi/c2))) + eps)
-		}
+		update(ps[lo:hi], gs[lo:hi], ms[lo:hi], vs[lo:hi], &k)
 	})
+}
+
+// adamConsts are Adam's per-call constants, laid out as adam_amd64.s reads
+// them.
+type adamConsts struct {
+	b1, ob1, b2, ob2, c1, c2, lr, eps float32
+}
+
+// adamScalar is Adam's element loop (see Backend.Adam) for len(p) elements.
+// The explicit conversions round each product, so that no compiler fuses a
+// multiply-add and the assembly version stays bit-identical.
+func adamScalar(p, g, m, v []float32, k *adamConsts) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	for i := range p {
+		gi := g[i]
+		mi := float32(k.b1*m[i]) + float32(k.ob1*gi)
+		vi := float32(k.b2*v[i]) + float32(k.ob2*float32(gi*gi))
+		m[i], v[i] = mi, vi
+		step := float32(k.lr*float32(mi/k.c1)) / (float32(math.Sqrt(float64(vi/k.c2))) + k.eps)
+		p[i] -= step
+	}
 }

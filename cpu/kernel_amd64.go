@@ -21,3 +21,24 @@ func avx2Kernel() (microKernel, bool) {
 		kernel6x16(k, a[:6*k], b[:16*k], (*[96]float32)(out[:96]))
 	}}, true
 }
+
+// adamAVX is the AVX loop in adam_amd64.s.
+//
+//go:noescape
+func adamAVX(p, g, m, v []float32, k *adamConsts)
+
+// adamKernel returns the AVX Adam loop, and false where the CPU or the
+// operating system lacks AVX2 or FMA (the same condition as avx2Kernel, so
+// that one check describes the machine).
+func adamKernel() (func(p, g, m, v []float32, k *adamConsts), bool) {
+	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
+		return nil, false
+	}
+	return func(p, g, m, v []float32, k *adamConsts) {
+		n := len(p) &^ 7
+		// The assembly reads and writes len(p) &^ 7 floats of each slice
+		// without checking; the slicing here does.
+		adamAVX(p[:n], g[:n], m[:n], v[:n], k)
+		adamScalar(p[n:], g[n:len(p)], m[n:len(p)], v[n:len(p)], k)
+	}, true
+}
