@@ -250,10 +250,8 @@ func parseTrainArgs(args []string, env Env) (*fileConfig, error) {
 	if err := cfg.Config.Validate(); err != nil {
 		return nil, &UsageError{err}
 	}
-	switch cfg.Device {
-	case "auto", "cpu", "cuda":
-	default:
-		return nil, usagef("device %q: want auto, cpu or cuda", cfg.Device)
+	if err := checkDevice(cfg.Device); err != nil {
+		return nil, err
 	}
 	if cfg.EvalEvery < 0 || cfg.EvalSamples < 2 {
 		return nil, usagef("eval-every %d, eval-samples %d: want eval-every >= 0 and at least 2 samples", cfg.EvalEvery, cfg.EvalSamples)
@@ -262,4 +260,13 @@ func parseTrainArgs(args []string, env Env) (*fileConfig, error) {
 		return nil, usagef("log-format %q: want text or json", cfg.LogFormat)
 	}
 	return cfg, nil
+}
+
+// checkDevice accepts the values of --device.
+func checkDevice(device string) error {
+	switch device {
+	case "auto", "cpu", "cuda":
+		return nil
+	}
+	return usagef("device %q: want auto, cpu or cuda", device)
 }

@@ -19,7 +19,7 @@ import (
 
 const lapganUsage = `gan-train lapgan trains and samples a Laplacian pyramid of GANs (Denton et al. 2015):
 
-  gan-train lapgan train  [--config FILE] [--out DIR] [--data SPEC] [--steps N]
+  gan-train lapgan train  [--config FILE] [--out DIR] [--data SPEC] [--steps N] [--device auto|cpu|cuda]
   gan-train lapgan sample --run DIR --n N --out FILE.png|FILE.idx [--seed S]
 `
 
@@ -46,6 +46,7 @@ func lapganTrain(ctx context.Context, args []string, env Env) error {
 	dataSpec := fs.String("data", "digits", "training data (as for gan-train train)")
 	steps := fs.Int("steps", 0, "steps per level (0: the config's)")
 	cacheDir := fs.String("cache-dir", "", "where downloaded datasets are kept")
+	device := fs.String("device", "auto", "auto, cpu or cuda (as for gan-train train)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return err
@@ -70,6 +71,9 @@ func lapganTrain(ctx context.Context, args []string, env Env) error {
 	if *steps < 0 {
 		return usagef("steps %d: must not be negative", *steps)
 	}
+	if err := checkDevice(*device); err != nil {
+		return err
+	}
 	if *steps > 0 {
 		for l := range cfg.Levels {
 			cfg.Levels[l].Steps = *steps
@@ -89,7 +93,10 @@ func lapganTrain(ctx context.Context, args []string, env Env) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("run directory: %w", err)
 	}
-	be := cpu.New(cpu.Options{})
+	be, _, err := openBackend(ctx, *device, append([]string{"lapgan", "train"}, args...), env, log)
+	if err != nil {
+		return err
+	}
 	defer be.Close()
 	if err := lapgan.Train(ctx, be, cfg, ds.Floats(data.Scale01), *out, log); err != nil {
 		return fmt.Errorf("training %s: %w", *out, err)

@@ -21,6 +21,7 @@ const (
 	errAdamStep0    = 1
 	errGatherRange  = 2
 	errSoftmaxLabel = 4
+	errOneHotLabel  = 8
 )
 
 // partials is the length of the scratch buffer for the first pass of the
@@ -93,6 +94,14 @@ type kernelSet struct {
 	adam                                              kernel
 	noise, binarize, counterSet, counterInc           kernel
 	copy, fill, affine, gatherRows                    kernel
+	// The GAN variants (model.VariantBackend, AveragingBackend).
+	fdivPartial, oneHot, copyCols kernel
+	maxoutForward, maxoutBackward kernel
+	dropout, average              kernel
+	// The Laplacian pyramid (model.PyramidBackend).
+	downsample2x, upsample2x kernel
+	// Minibatch discrimination (model.MinibatchBackend).
+	mbdForward, mbdBackward, accumulate kernel
 }
 
 // Open starts a backend on the device with the given ordinal: it retains
@@ -174,6 +183,18 @@ func (be *Backend) init() error {
 		{"misc", "fill_f32", &be.k.fill},
 		{"misc", "affine_f32", &be.k.affine},
 		{"misc", "gather_rows", &be.k.gatherRows},
+		{"variants", "fdiv_partial", &be.k.fdivPartial},
+		{"variants", "one_hot", &be.k.oneHot},
+		{"variants", "copy_cols", &be.k.copyCols},
+		{"variants", "maxout_forward", &be.k.maxoutForward},
+		{"variants", "maxout_backward", &be.k.maxoutBackward},
+		{"variants", "average_f32", &be.k.average},
+		{"rng", "rng_dropout", &be.k.dropout},
+		{"pyramid", "downsample2x", &be.k.downsample2x},
+		{"pyramid", "upsample2x", &be.k.upsample2x},
+		{"minibatch", "mbd_forward", &be.k.mbdForward},
+		{"minibatch", "mbd_backward", &be.k.mbdBackward},
+		{"minibatch", "accumulate_f32", &be.k.accumulate},
 	} {
 		if *f.k, err = be.drv.function(byName[f.mod], f.name); err != nil {
 			return err
@@ -404,7 +425,10 @@ func flagError(bits uint32) error {
 	if bits&errSoftmaxLabel != 0 {
 		msgs = append(msgs, "SoftmaxXent: a label is not a class number in [0, classes) (loss NaN)")
 	}
-	if rest := bits &^ (errAdamStep0 | errGatherRange | errSoftmaxLabel); rest != 0 {
+	if bits&errOneHotLabel != 0 {
+		msgs = append(msgs, "OneHot: a label is not a class number in [0, classes) (its row's code set to NaN)")
+	}
+	if rest := bits &^ (errAdamStep0 | errGatherRange | errSoftmaxLabel | errOneHotLabel); rest != 0 {
 		msgs = append(msgs, fmt.Sprintf("unknown kernel error bits %#x", rest))
 	}
 	return fmt.Errorf("gpu: %s", strings.Join(msgs, "; "))

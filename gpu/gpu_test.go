@@ -9,9 +9,11 @@ import (
 	"testing"
 
 	"gan-train/cpu"
+	"gan-train/data"
 	"gan-train/model"
 	"gan-train/model/backendtest"
 	"gan-train/rng"
+	"gan-train/train"
 )
 
 // These tests need a CUDA device. Build them here and run them where the
@@ -40,6 +42,14 @@ func TestConformance(t *testing.T) {
 
 func TestDeterminism(t *testing.T) {
 	backendtest.Determinism(t, open(t))
+}
+
+func TestVariantConformance(t *testing.T) {
+	backendtest.RunVariants(t, open(t), backendtest.DefaultTolerance())
+}
+
+func TestAveragingConformance(t *testing.T) {
+	backendtest.RunAveraging(t, open(t), backendtest.DefaultTolerance())
 }
 
 func TestDevices(t *testing.T) {
@@ -568,5 +578,204 @@ func TestLargeReductions(t *testing.T) {
 	be.SoftmaxXent(nil, loss, x, labels, batch, classes, 0.1)
 	if got := float64(download(t, be, loss)[0]); math.Abs(got-0.1*want) > 1e-5*math.Abs(0.1*want) {
 		t.Errorf("SoftmaxXent batch %d: got %v, want %v", batch, got, 0.1*want)
+	}
+}
+
+// TestTrainerAgreement trains each variant configuration a few iterations
+// through package train on the GPU and on the cpu backend, from the same
+// seed and data, and compares the step statistics and the samples of the
+// generator that sampling uses (the averaged one where the preset keeps an
+// average). The default preset (quality: conditional, dropout, weight
+// averaging) is the first case: `gan-train train` on a GPU runs it.
+func TestTrainerAgreement(t *testing.T) {
+	ds, err := data.Embedded("train")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := ds.Head(1024)
+	images, labels := h.Floats(data.Scale01), h.Labels
+	quality, err := train.Preset("quality")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kl := quality
+	kl.Divergence, kl.Conditional = "kl", false
+	maxout := quality
+	maxout.DMaxoutPieces, maxout.DHidden = 5, []int{240, 240}
+	mbd := quality
+	mbd.DMinibatchKernels, mbd.DMinibatchDims = 32, 4
+	gpuBE := open(t)
+	for _, c := range []struct {
+		name string
+		cfg  train.Config
+	}{{"quality", quality}, {"f-GAN kl", kl}, {"maxout", maxout}, {"minibatch discrimination", mbd}} {
+		t.Run(c.name, func(t *testing.T) {
+			const iters = 3
+			var stats [2][]train.Stats
+			var samples [2][]float32
+			for i, be := range []model.Backend{gpuBE, cpu.New(cpu.Options{Workers: 2})} {
+				tr, err := train.NewLabeledTrainer(be, c.cfg, images, labels)
+				if err != nil {
+					t.Fatalf("%s: NewLabeledTrainer: %v", be.Name(), err)
+				}
+				for range iters {
+					if err := tr.Iterate(); err != nil {
+						tr.Close()
+						t.Fatalf("%s: Iterate: %v", be.Name(), err)
+					}
+					s, err := tr.Stats()
+					if err != nil {
+						tr.Close()
+						t.Fatalf("%s: Stats: %v", be.Name(), err)
+					}
+					stats[i] = append(stats[i], s)
+				}
+				samples[i], err = tr.Generate(64, 5, 1)
+				tr.Close()
+				if err != nil {
+					t.Fatalf("%s: Generate: %v", be.Name(), err)
+				}
+			}
+			near := func(a, b, atol, rtol float64) bool { return math.Abs(a-b) <= atol+rtol*math.Abs(b) }
+			for k := range iters {
+				g, w := stats[0][k], stats[1][k]
+				for _, f := range []struct {
+					name string
+					g, w float64
+				}{{"d loss", g.DLoss, w.DLoss}, {"g loss", g.GLoss, w.GLoss}, {"D(x)", g.DReal, w.DReal}, {"D(G(z))", g.DFake, w.DFake}} {
+					if !near(f.g, f.w, 1e-4, 2e-3) {
+						t.Errorf("iteration %d: %s: gpu %v, cpu %v", k+1, f.name, f.g, f.w)
+					}
+				}
+			}
+			worst := 0.0
+			for i := range samples[0] {
+				worst = max(worst, math.Abs(float64(samples[0][i])-float64(samples[1][i])))
+			}
+			// Three Adam steps of 2e-4 move no sample pixel by 1e-2 more on
+			// one backend than on the other.
+			if worst > 1e-2 || math.IsNaN(worst) {
+				t.Errorf("samples after %d iterations differ by up to %v", iters, worst)
+			} else {
+				t.Logf("samples after %d iterations differ by at most %.3g", iters, worst)
+			}
+		})
+	}
+}
+
+func TestPyramidConformance(t *testing.T) {
+	backendtest.RunPyramid(t, open(t), backendtest.DefaultTolerance())
+}
+
+func TestMinibatchConformance(t *testing.T) {
+	backendtest.RunMinibatch(t, open(t), backendtest.DefaultTolerance())
+}
+
+// TestMinibatchDeterminism runs the minibatch-discrimination ops twice at
+// the trainer's shape and requires bit-identical results.
+func TestMinibatchDeterminism(t *testing.T) {
+	backendtest.MinibatchDeterminism(t, open(t))
+}
+
+// sameBits compares got with the cpu backend's want: within a loose
+// tolerance first (a wrong result), then bit for bit (the kernels mirror
+// the cpu's arithmetic and order). what and args name the comparison, as
+// for t.Errorf.
+func sameBits(t *testing.T, got, want []float32, what string, args ...any) {
+	t.Helper()
+	if excess, at := maxErr(got, want, 1e-5, 1e-4); excess > 0 {
+		t.Errorf(what+": [%d] = %v, cpu %v: beyond tolerance", append(args, at, got[at], want[at])...)
+		return
+	}
+	diff, first := 0, -1
+	for i := range got {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			if first < 0 {
+				first = i
+			}
+			diff++
+		}
+	}
+	if diff > 0 {
+		t.Errorf(what+": %d of %d values differ from the cpu backend's in their bits (within tolerance); first [%d]: %v, cpu %v",
+			append(args, diff, len(got), first, got[first], want[first])...)
+	}
+}
+
+// TestMinibatchMatchesCPU checks that the minibatch kernels give the cpu
+// backend's results bit for bit, at the trainer's shapes, at groups that
+// straddle warps, and at dims above MBD_MAXD (8: the chunked path of
+// kernels/minibatch.cu, which the conformance suite's dims do not reach).
+func TestMinibatchMatchesCPU(t *testing.T) {
+	gpuBE := open(t)
+	cpuBE := cpu.New(cpu.Options{Workers: 2})
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, sh := range [][4]int{
+		{128, 64, 100, 5}, {256, 128, 32, 4}, {100, 50, 7, 3}, {37, 37, 2, 8},
+		{40, 16, 3, 9}, {33, 12, 2, 11}, {7, 3, 2, 20}, {5, 100, 1, 1},
+	} {
+		rows, group, kernels, dims := sh[0], sh[1], sh[2], sh[3]
+		kd := kernels * dims
+		lim := float32(0.6 / math.Sqrt(float64(dims)))
+		m := randoms(r, rows*kd, -lim, lim)
+		if rows >= 3 {
+			copy(m[2*kd:3*kd], m[:kd]) // exact ties
+		}
+		do := randoms(r, rows*kernels, -1, 1)
+		var got, want [2][]float32
+		for bi, be := range []model.Backend{gpuBE, cpuBE} {
+			mb := be.(model.MinibatchBackend)
+			mBuf, doBuf := upload(t, be, m), upload(t, be, do)
+			o, dm := upload(t, be, make([]float32, rows*kernels)), upload(t, be, make([]float32, rows*kd))
+			mb.MinibatchDiscForward(o, mBuf, rows, group, kernels, dims)
+			mb.MinibatchDiscBackward(dm, doBuf, mBuf, rows, group, kernels, dims)
+			res := [2][]float32{download(t, be, o), download(t, be, dm)}
+			if bi == 0 {
+				got = res
+			} else {
+				want = res
+			}
+		}
+		const name = "rows=%d group=%d kernels=%d dims=%d: %s"
+		sameBits(t, got[0], want[0], name, rows, group, kernels, dims, "o")
+		sameBits(t, got[1], want[1], name, rows, group, kernels, dims, "dm")
+	}
+}
+
+// TestPyramidMatchesCPU checks that the pyramid kernels give the cpu
+// backend's results bit for bit.
+func TestPyramidMatchesCPU(t *testing.T) {
+	gpuBE := open(t)
+	cpuBE := cpu.New(cpu.Options{Workers: 2})
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, sh := range [][3]int{{64, 14, 14}, {9, 7, 7}, {3, 5, 3}, {2, 1, 1}} {
+		rows, h, w := sh[0], sh[1], sh[2]
+		src := randoms(r, rows*h*w, -2, 2)
+		dst0 := randoms(r, rows*4*h*w, -2, 2)
+		for _, c := range []struct{ alpha, beta float32 }{{1, 0}, {-1, 1}, {0.3, -0.7}} {
+			var got, want []float32
+			for bi, be := range []model.Backend{gpuBE, cpuBE} {
+				dst := upload(t, be, dst0)
+				be.(model.PyramidBackend).Upsample2x(dst, upload(t, be, src), rows, h, w, c.alpha, c.beta)
+				if bi == 0 {
+					got = download(t, be, dst)
+				} else {
+					want = download(t, be, dst)
+				}
+			}
+			sameBits(t, got, want, "Upsample2x %dx%dx%d alpha=%g beta=%g", rows, h, w, c.alpha, c.beta)
+		}
+		// downsample the fine images
+		var got, want []float32
+		for bi, be := range []model.Backend{gpuBE, cpuBE} {
+			dst := upload(t, be, make([]float32, rows*h*w))
+			be.(model.PyramidBackend).Downsample2x(dst, upload(t, be, dst0), rows, 2*h, 2*w)
+			if bi == 0 {
+				got = download(t, be, dst)
+			} else {
+				want = download(t, be, dst)
+			}
+		}
+		sameBits(t, got, want, "Downsample2x %dx%dx%d", rows, 2*h, 2*w)
 	}
 }

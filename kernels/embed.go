@@ -18,6 +18,12 @@ var (
 	rngPTX string
 	//go:embed misc.ptx
 	miscPTX string
+	//go:embed variants.ptx
+	variantsPTX string
+	//go:embed pyramid.ptx
+	pyramidPTX string
+	//go:embed minibatch.ptx
+	minibatchPTX string
 )
 
 // Module is one kernel family: the name of its source file (without .cu)
@@ -35,6 +41,9 @@ func Modules() []Module {
 		{"adam", adamPTX},
 		{"rng", rngPTX},
 		{"misc", miscPTX},
+		{"variants", variantsPTX},
+		{"pyramid", pyramidPTX},
+		{"minibatch", minibatchPTX},
 	}
 }
 

@@ -12,7 +12,7 @@
 
 NVCC ?= nvcc
 KERNEL_NVCCFLAGS ?= --ptx -arch=compute_70
-KERNEL_NAMES := dense loss adam rng misc
+KERNEL_NAMES := dense loss adam rng misc variants pyramid minibatch
 KERNEL_PTX := $(KERNEL_NAMES:%=kernels/%.ptx)
 
 .PHONY: kernels kernels-check kernels-fatbin

@@ -13,6 +13,7 @@
 //                      even lane r*cos(2πu2), odd lane r*sin(2πu2),
 //                      rounded to float.
 //   Binarize: dst_i = (u_i < src_i) ? 1 : 0, u_i the Uniform01 draw of index i.
+//   Dropout:  dst_i = (u_i >= rate) ? src_i * float(1/(1-rate)) : 0.
 //
 // Counters are 1-element float buffers holding uint32 bits (model.Backend):
 // counter_set writes v's bits, counter_inc adds one to them.
@@ -101,6 +102,29 @@ extern "C" __global__ void rng_binarize(float *dst, const float *src, int n, uns
             int i = 4 * j + l;
             if (i < n) {
                 dst[i] = to_uniform01(xs[l]) < src[i] ? 1.0f : 0.0f;
+            }
+        }
+    }
+}
+
+// rng_dropout: inverted dropout with the Uniform01 draws of rng_noise,
+//   dst_i = (u_i >= rate) ? src_i * keep : 0,   keep = float(1/(1-rate)) in double
+// (cpu Backend.Dropout); dst may be src.
+extern "C" __global__ void rng_dropout(float *dst, const float *src, int n, float rate, unsigned long long seed,
+                                       unsigned int stream, const float *sc)
+{
+    unsigned int step = gt_counter(sc);
+    float keep = (float)(1.0 / (1.0 - (double)rate));
+    int blocks = (n + 3) / 4;
+    for (int j = blockIdx.x * blockDim.x + threadIdx.x; j < blocks; j += gridDim.x * blockDim.x) {
+        uint4 x = philox4x32_10(make_uint4((unsigned int)j, step, stream, 0u), (unsigned int)seed,
+                                (unsigned int)(seed >> 32));
+        unsigned int xs[4] = {x.x, x.y, x.z, x.w};
+#pragma unroll
+        for (int l = 0; l < 4; l++) {
+            int i = 4 * j + l;
+            if (i < n) {
+                dst[i] = to_uniform01(xs[l]) >= rate ? __fmul_rn(src[i], keep) : 0.0f;
             }
         }
     }

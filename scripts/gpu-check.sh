@@ -10,11 +10,13 @@
 # Then, on the device: OUT=/some/dir scripts/gpu-check.sh
 #
 # Steps (each bounded by a timeout; a failing step does not stop the rest):
-#   1. bin/gpu.test -test.v: conformance suite, CPU agreement, graph replay,
+#   1. bin/gpu.test -test.v: conformance suites (core ops, variants, averaging,
+#      pyramid, minibatch discrimination), CPU agreement of ops and of the
+#      trainer on each variant, graph replay,
 #      kernel error flags, zero-allocation launches
 #   2. compute-sanitizer memcheck and racecheck on a short selection of tests
 #   3. the Go benchmarks of one edward and one large step, eager and graph
-#   4. bin/gan-train-cuda on the edward preset, if it was built
+#   4. bin/gan-train-cuda on the edward and the default (quality) preset, if built
 #   5. bench/gpu/torch_ref.py: PyTorch eager and torch.compile on the same step
 # Logs land in $OUT (at most 8 files); a short table is printed last and
 # saved as $OUT/summary.txt.
@@ -45,7 +47,7 @@ rc=$?
 row "go tests (bin/gpu.test)" "$([ $rc -eq 0 ] && echo PASS || echo "FAIL rc=$rc") ($(grep -c '^--- PASS' "$OUT/gpu-test.log") pass, $(grep -c '^--- FAIL' "$OUT/gpu-test.log") fail)"
 
 # 2. compute-sanitizer on a short run: every kernel appears in these tests.
-short='TestKernelErrors|TestCapture|TestLaunchAllocs|TestDenseVariants'
+short='TestKernelErrors|TestCapture|TestLaunchAllocs|TestDenseVariants|TestVariantConformance|TestAveragingConformance|TestPyramidConformance|TestMinibatchConformance'
 if command -v compute-sanitizer >/dev/null 2>&1; then
 	for tool in memcheck racecheck; do
 		timeout 240 compute-sanitizer --tool "$tool" --error-exitcode 3 \
@@ -79,6 +81,15 @@ if [ -x bin/gan-train-cuda ]; then
 	t1=$(date +%s%N)
 	ms=$(((t1 - t0) / 1000000))
 	row "gan-train-cuda edward $STEPS steps" "rc=$rc, ${ms} ms wall (start-up included)"
+	# The default preset (quality: conditional, dropout, weight averaging)
+	# exercises the variant kernels end to end.
+	run=$(mktemp -d)
+	t0=$(date +%s%N)
+	timeout 240 ./bin/gan-train-cuda train --steps "$STEPS" --out "$run" --device cuda --listen '' \
+		>>"$OUT/gan-train.log" 2>&1
+	rc=$?
+	t1=$(date +%s%N)
+	row "gan-train-cuda quality $STEPS steps" "rc=$rc, $(((t1 - t0) / 1000000)) ms wall (start-up included)"
 else
 	row "gan-train-cuda" "bin/gan-train-cuda not built: skipped"
 fi
