@@ -8,10 +8,9 @@ import (
 )
 
 // BenchmarkQualityStep measures one training iteration of the default
-// quality preset (conditional, G 256-512, D 512-256 with dropout and
-// minibatch discrimination, weight averaging, batch 64) for each CPU matrix
-// product and worker count, so that one run gives the ratio between them
-// on the same machine.
+// quality preset (conditional, G 256-512, D 512-256 with dropout, weight
+// averaging, batch 64) for each CPU matrix product and worker count, so
+// that one run gives the ratio between them on the same machine.
 func BenchmarkQualityStep(b *testing.B) {
 	imgs, labels := labeled(b, 1024)
 	for _, g := range []cpu.GEMM{cpu.GonumGEMM, cpu.AVX2GEMM} {
