@@ -474,6 +474,28 @@ func TestLaunchAllocs(t *testing.T) {
 	if allocs != 0 {
 		t.Errorf("allocations per six launches: %v, want 0", allocs)
 	}
+	// The variants' operations. labels holds class 0 for every row; the
+	// minibatch features read y as (batch, 1 kernel of out dims).
+	labels, _ := be.Alloc(batch)
+	o, _ := be.Alloc(batch)
+	units, _ := be.Alloc(batch * out / 4)
+	be.Fill(labels, 0)
+	allocs = testing.AllocsPerRun(100, func() {
+		be.Dropout(y, y, 0.2, 1, 3, c)
+		be.OneHot(x, labels, batch, in, 0, 10)
+		be.CopyCols(dx, x, batch, in, 0, in, 0, in)
+		be.MaxoutForward(units, y, batch, out/4, 4)
+		be.FDivLoss(dy, loss, y, model.FKL, model.FConjugate, 0.5)
+		be.Average(m, w, 0.999, c)
+		be.MinibatchDiscForward(o, y, batch, batch, 1, out)
+		be.Accumulate(v, m)
+	})
+	if err := be.Sync(); err != nil {
+		t.Fatalf("Sync after the variants: %v", err)
+	}
+	if allocs != 0 {
+		t.Errorf("allocations per eight variant launches: %v, want 0", allocs)
+	}
 }
 
 // BenchmarkEdwardStep is one Edward-preset GAN step (batch 128, latent
@@ -599,7 +621,7 @@ func TestTrainerAgreement(t *testing.T) {
 		t.Fatal(err)
 	}
 	kl := quality
-	kl.Divergence, kl.Conditional = "kl", false
+	kl.Divergence, kl.Conditional, kl.LabelSmoothing = "kl", false, 0 // smoothing is for the standard loss only
 	maxout := quality
 	maxout.DMaxoutPieces, maxout.DHidden = 5, []int{240, 240}
 	mbd := quality

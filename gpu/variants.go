@@ -27,7 +27,7 @@ var (
 //	for i := range x:
 //	  h, dh := term h of div at x_i, and its derivative
 //	  dx_i = float32(scale * dh)             (when dx is not nil)
-//	loss[0] = scale * Σ_i h                   (fixed-order tree sum)
+//	loss[0] = Σ_threads float32(scale * Σ_{i of the thread} h)   (fixed-order tree sum)
 //
 // x and dx are (n), loss is (1).
 func (be *Backend) FDivLoss(dx, loss, x model.Buf, div model.FDivergence, term model.FTerm, scale float32) {
@@ -50,7 +50,7 @@ func (be *Backend) FDivLoss(dx, loss, x model.Buf, div model.FDivergence, term m
 	g := be.reduceBlocks(xd.n)
 	be.run(be.k.fdivPartial, dim3{uint32(g), 1, 1}, block1D,
 		ptrOrNull(dxd), be.partialOut(ld, g), xd.ptr(), i32(xd.n), uint64(div), uint64(term), f32bits(scale))
-	be.final(ld, g, scale)
+	be.final(ld, g, 1) // the kernel scaled each thread's sum
 }
 
 // OneHot writes one-hot codes of labels into columns [col, col+classes) of

@@ -9,7 +9,8 @@
 //                    h and h' in double precision (the exponentials continue
 //                    along their tangent past model.ExpCap = 40, as expc),
 //                    summed per thread in double, then as loss.cu's fixed-order
-//                    two-pass reduction in float. div codes: 1 kl,
+//                    two-pass reduction in float (each thread's sum
+//                    scaled in double first). div codes: 1 kl,
 //                    2 reverse-kl, 3 pearson, 4 squared-hellinger, 5 js,
 //                    6 gan; term 0 T (activation), 1 F (conjugate).
 //   one_hot:         dst[r*width + col + c] = (c == labels[r]) ? 1 : 0,
@@ -141,8 +142,9 @@ __device__ __forceinline__ void fdiv_term(int div, int term, double v, double *h
 }
 
 // Thread t of block k handles i = k*blockDim + t, then strides by the grid;
-// one block writes scale*sum to partial[0] (the loss itself), more write
-// unscaled partial sums for reduce_final (loss.cu).
+// each block writes the sum of its threads' scaled sums: one block to the
+// loss itself, more to partials that reduce_final (loss.cu) adds with
+// scale 1.
 extern "C" __global__ void fdiv_partial(float *dx, float *partial, const float *x, int n, int div, int term,
                                         float scale)
 {
@@ -155,9 +157,11 @@ extern "C" __global__ void fdiv_partial(float *dx, float *partial, const float *
             dx[i] = (float)((double)scale * dh);
         }
     }
-    float tot = gt_block_sum((float)s);
+    // Scaled in double before the rounding to float, so that a sum beyond
+    // float's range whose scaled value fits stays finite, as on the cpu.
+    float tot = gt_block_sum((float)((double)scale * s));
     if (threadIdx.x == 0) {
-        partial[blockIdx.x] = gridDim.x == 1 ? (float)((double)scale * (double)tot) : tot;
+        partial[blockIdx.x] = tot;
     }
 }
 

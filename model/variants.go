@@ -112,7 +112,9 @@ type ConditionalBackend interface {
 	// columns alone:
 	//   dst[r*width + col + c] = 1 if c == labels[r] else 0,  c in [0, classes)
 	// dst is (rows, width), labels is (rows). A label that is not an integer
-	// in [0, classes) records an error (see Sync).
+	// in [0, classes) records an error (see Sync); what dst then holds
+	// differs between backends (the cpu leaves it unchanged, the gpu sets
+	// that row's code to NaN).
 	OneHot(dst, labels Buf, rows, width, col, classes int)
 	// CopyCols copies n columns of every row of src into dst:
 	//   dst[r*dstWidth + dstCol + c] = src[r*srcWidth + srcCol + c],  c in [0, n)

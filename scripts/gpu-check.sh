@@ -16,7 +16,8 @@
 #      kernel error flags, zero-allocation launches
 #   2. compute-sanitizer memcheck and racecheck on a short selection of tests
 #   3. the Go benchmarks of one edward and one large step, eager and graph
-#   4. bin/gan-train-cuda on the edward and the default (quality) preset, if built
+#   4. bin/gan-train-cuda on the edward and the default (quality) preset and
+#      a short LAPGAN run, if built
 #   5. bench/gpu/torch_ref.py: PyTorch eager and torch.compile on the same step
 # Logs land in $OUT (at most 8 files); a short table is printed last and
 # saved as $OUT/summary.txt.
@@ -90,6 +91,10 @@ if [ -x bin/gan-train-cuda ]; then
 	rc=$?
 	t1=$(date +%s%N)
 	row "gan-train-cuda quality $STEPS steps" "rc=$rc, $(((t1 - t0) / 1000000)) ms wall (start-up included)"
+	# LAPGAN: the pyramid kernels and per-level averaging end to end.
+	run=$(mktemp -d)
+	timeout 240 ./bin/gan-train-cuda lapgan train --steps 300 --out "$run" --device cuda >>"$OUT/gan-train.log" 2>&1
+	row "gan-train-cuda lapgan 3x300 steps" "rc=$?"
 else
 	row "gan-train-cuda" "bin/gan-train-cuda not built: skipped"
 fi
