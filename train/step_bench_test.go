@@ -15,28 +15,45 @@ func BenchmarkQualityStep(b *testing.B) {
 	imgs, labels := labeled(b, 1024)
 	for _, g := range []cpu.GEMM{cpu.GonumGEMM, cpu.AVX2GEMM} {
 		for _, w := range []int{1, 2} {
-			be := cpu.New(cpu.Options{Workers: w, GEMM: g})
-			b.Run(fmt.Sprintf("%v/workers=%d", be.GEMM(), w), func(b *testing.B) {
-				c, err := Preset("quality")
-				if err != nil {
-					b.Fatal(err)
+			for _, mbd := range []int{0, 32} {
+				if mbd > 0 && g != cpu.AVX2GEMM {
+					continue
 				}
-				tr, err := NewLabeledTrainer(be, c, imgs, labels)
-				if err != nil {
-					b.Fatal(err)
+				name := fmt.Sprintf("%v/workers=%d", g, w)
+				if mbd > 0 {
+					// the preset with minibatch discrimination, 32 kernels
+					// of 4 dims (bench/RESULTS.md, third round)
+					name += fmt.Sprintf("/minibatch=%dx4", mbd)
 				}
-				defer tr.Close()
-				b.ResetTimer()
-				for range b.N {
-					if err := tr.Iterate(); err != nil {
-						b.Fatal(err)
-					}
-				}
-				if _, err := tr.Stats(); err != nil {
-					b.Fatal(err)
-				}
-				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
-			})
+				benchQualityStep(b, name, cpu.New(cpu.Options{Workers: w, GEMM: g}), mbd, imgs, labels)
+			}
 		}
 	}
+}
+
+func benchQualityStep(b *testing.B, name string, be *cpu.Backend, mbd int, imgs []float32, labels []uint8) {
+	b.Run(name, func(b *testing.B) {
+		c, err := Preset("quality")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if mbd > 0 {
+			c.DMinibatchKernels, c.DMinibatchDims = mbd, 4
+		}
+		tr, err := NewLabeledTrainer(be, c, imgs, labels)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer tr.Close()
+		b.ResetTimer()
+		for range b.N {
+			if err := tr.Iterate(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := tr.Stats(); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+	})
 }
