@@ -115,6 +115,7 @@ func TestBadInput(t *testing.T) {
 		{"eval missing samples", []string{"eval", "--samples", filepath.Join(tmp, "nope.idx")}, 1, "nope.idx"},
 		{"eval truncated samples", []string{"eval", "--samples", truncated}, 1, "truncated"},
 		{"lapgan unknown command", []string{"lapgan", "fly"}, 2, "fly"},
+		{"lapgan unknown device", []string{"lapgan", "train", "--device", "tpu", "--out", filepath.Join(tmp, "lap")}, 2, `device "tpu"`},
 		{"another architecture", []string{"train", "--preset", "tiny", "--g-hidden", "48", "--steps", "8", "--out", good, "--listen", "", "--device", "cpu"}, 1, "another architecture"},
 	}
 	for _, c := range cases {
