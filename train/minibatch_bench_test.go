@@ -22,16 +22,7 @@ func BenchmarkMinibatchStep(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer tr.Close()
-			b.ResetTimer()
-			for range b.N {
-				if err := tr.Iterate(); err != nil {
-					b.Fatal(err)
-				}
-			}
-			if _, err := tr.Stats(); err != nil {
-				b.Fatal(err)
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+			benchIterations(b, tr)
 		})
 	}
 }
