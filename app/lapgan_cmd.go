@@ -13,6 +13,7 @@ import (
 	"gan-train/cpu"
 	"gan-train/data"
 	"gan-train/internal/atomicfile"
+	"gan-train/internal/runlock"
 	"gan-train/lapgan"
 	"gan-train/train"
 )
@@ -93,6 +94,11 @@ func lapganTrain(ctx context.Context, args []string, env Env) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("run directory: %w", err)
 	}
+	lock, err := runlock.Acquire(*out)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	be, _, err := openBackend(ctx, *device, append([]string{"lapgan", "train"}, args...), env, log)
 	if err != nil {
 		return err

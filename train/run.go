@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"gan-train/internal/atomicfile"
+	"gan-train/internal/runlock"
 	"gan-train/model"
 )
 
@@ -85,6 +86,15 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 			return fmt.Errorf("run directory: %w", err)
 		}
 	}
+	// One writer at a time: everything below replaces files in the
+	// directory, and a second run would delete this one's checkpoint
+	// writes and truncate its metrics. The kernel drops the lock when the
+	// process dies.
+	lock, err := runlock.Acquire(opts.Dir)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	if err := probeWritable(opts.Dir); err != nil {
 		return err
 	}

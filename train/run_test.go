@@ -2,9 +2,11 @@ package train
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,6 +15,7 @@ import (
 
 	"gan-train/cpu"
 	"gan-train/data"
+	"gan-train/internal/runlock"
 	"gan-train/model"
 )
 
@@ -248,5 +251,34 @@ func TestFreshRemovesOldCheckpoint(t *testing.T) {
 	}
 	if stillThere {
 		t.Error("the old checkpoint was still there when the fresh run started training")
+	}
+}
+
+// A second writer on a run directory is refused, naming the holder, and
+// touches nothing: the first run's checkpoint and metrics stay as they were.
+func TestSecondWriterRefused(t *testing.T) {
+	imgs := digits(t, 200)
+	dir := t.TempDir()
+	if err := Run(context.Background(), cpu.New(cpu.Options{}), tinyConfig(4), RunOptions{Dir: dir, Images: imgs}); err != nil {
+		t.Fatal(err)
+	}
+	ck := filepath.Join(dir, CheckpointFile)
+	before, _ := os.ReadFile(ck)
+	metricsBefore, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
+	held, err := runlock.Acquire(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Release()
+	for _, fresh := range []bool{false, true} {
+		err = Run(context.Background(), cpu.New(cpu.Options{}), tinyConfig(8), RunOptions{Dir: dir, Images: imgs, Fresh: fresh})
+		if !errors.Is(err, runlock.ErrHeld) || !strings.Contains(err.Error(), fmt.Sprintf("process %d", os.Getpid())) {
+			t.Fatalf("Run (fresh %v) on a locked directory: %v, want a refusal naming PID %d", fresh, err, os.Getpid())
+		}
+	}
+	after, _ := os.ReadFile(ck)
+	metricsAfter, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
+	if !bytes.Equal(before, after) || !bytes.Equal(metricsBefore, metricsAfter) {
+		t.Error("a refused run changed the checkpoint or metrics.jsonl")
 	}
 }
