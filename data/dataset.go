@@ -1,6 +1,9 @@
 package data
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"math"
@@ -95,6 +98,25 @@ func (d *Dataset) Validate() error {
 		return fmt.Errorf("dataset %s: %d images but %d labels: %w", d.Name, d.N, len(d.Labels), ErrMismatch)
 	}
 	return nil
+}
+
+// Fingerprint identifies the dataset by content: the hex SHA-256 of its
+// shape, its pixel bytes and its labels (a flag for their presence, then
+// the bytes), as loaded. Two datasets with the same fingerprint train
+// identically, whatever their names or paths.
+func (d *Dataset) Fingerprint() string {
+	h := sha256.New()
+	var hdr [25]byte
+	binary.LittleEndian.PutUint64(hdr[0:], uint64(d.N))
+	binary.LittleEndian.PutUint64(hdr[8:], uint64(d.H))
+	binary.LittleEndian.PutUint64(hdr[16:], uint64(d.W))
+	if d.Labels != nil {
+		hdr[24] = 1
+	}
+	h.Write(hdr[:])
+	h.Write(d.Pixels)
+	h.Write(d.Labels)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Dim is the number of pixels in one image, H*W.

@@ -147,3 +147,31 @@ func TestPermutationFloat32(t *testing.T) {
 		t.Errorf("got %v %v", got, err)
 	}
 }
+
+func TestFingerprint(t *testing.T) {
+	pix := make([]uint8, 2*4)
+	a, _ := New("a", 2, 2, 2, pix, []uint8{1, 2})
+	b, _ := New("b", 2, 2, 2, append([]uint8(nil), pix...), []uint8{1, 2})
+	if a.Fingerprint() != b.Fingerprint() {
+		t.Error("same bytes under another name fingerprint differently")
+	}
+	fps := map[string]string{"a": a.Fingerprint()}
+	pix2 := append([]uint8(nil), pix...)
+	pix2[7] = 1
+	c, _ := New("c", 2, 2, 2, pix2, []uint8{1, 2})
+	d, _ := New("d", 2, 2, 2, pix, []uint8{1, 3})
+	e, _ := New("e", 2, 2, 2, pix, nil)
+	f, _ := New("f", 2, 4, 1, pix, []uint8{1, 2})
+	for _, x := range []*Dataset{c, d, e, f} {
+		fp := x.Fingerprint()
+		for name, other := range fps {
+			if fp == other {
+				t.Errorf("%s and %s fingerprint the same", x.Name, name)
+			}
+		}
+		fps[x.Name] = fp
+	}
+	if len(a.Fingerprint()) != 64 {
+		t.Errorf("fingerprint %q is not a hex SHA-256", a.Fingerprint())
+	}
+}

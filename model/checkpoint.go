@@ -50,6 +50,10 @@ type CheckpointHeader struct {
 	Config       json.RawMessage   `json:"config"` // the resolved run configuration
 	Arrays       []ArrayInfo       `json:"arrays"`
 	Created      string            `json:"created,omitempty"`
+	// DataSHA256 identifies the training data by content (see
+	// data.Dataset.Fingerprint); empty in checkpoints written before it
+	// existed.
+	DataSHA256 string `json:"data_sha256,omitempty"`
 }
 
 // Checkpoint is a complete training state.

@@ -1,7 +1,11 @@
 package train
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -31,8 +35,9 @@ func (t *Trainer) Checkpoint() (*model.Checkpoint, error) {
 				"adam_g": uint32(t.step),
 			},
 			Generator: t.G.Spec, Discrim: t.D.Spec,
-			Config:  cfg,
-			Created: time.Now().UTC().Format(time.RFC3339),
+			Config:     cfg,
+			DataSHA256: t.dataSHA256,
+			Created:    time.Now().UTC().Format(time.RFC3339),
 		},
 		Arrays: map[string][]float32{},
 	}
@@ -61,6 +66,37 @@ func (t *Trainer) Checkpoint() (*model.Checkpoint, error) {
 	return ck, nil
 }
 
+// ErrOtherData marks a resume refused because the data differ from the
+// data the checkpoint was trained on.
+var ErrOtherData = errors.New("different training data")
+
+// SetDataFingerprint records the training data's fingerprint (normally
+// data.Dataset.Fingerprint) for the checkpoints t writes and the
+// checkpoints it restores.
+func (t *Trainer) SetDataFingerprint(fp string) { t.dataSHA256 = fp }
+
+// DataFingerprint returns the fingerprint set by SetDataFingerprint.
+func (t *Trainer) DataFingerprint() string { return t.dataSHA256 }
+
+// FloatDataFingerprint fingerprints training data given as float32 images
+// and optional labels, for callers that have no data.Dataset: SHA-256 of
+// the values' IEEE bits (little-endian) and the labels.
+func FloatDataFingerprint(images []float32, labels []uint8) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "gan-train float32 data %d %d\n", len(images), len(labels))
+	buf := make([]byte, 0, 1<<15)
+	for _, v := range images {
+		buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+		if len(buf) == cap(buf) {
+			h.Write(buf)
+			buf = buf[:0]
+		}
+	}
+	h.Write(buf)
+	h.Write(labels)
+	return "f32:" + hex.EncodeToString(h.Sum(nil))
+}
+
 // ConfigOf decodes the configuration stored in a checkpoint.
 func ConfigOf(ck *model.Checkpoint) (Config, error) {
 	var c Config
@@ -85,7 +121,15 @@ func (t *Trainer) Restore(ck *model.Checkpoint) error {
 	if err != nil {
 		return err
 	}
-	if diff := resumeConflicts(old, t.Cfg); diff != "" {
+	byContent := false
+	switch {
+	case h.DataSHA256 != "" && t.dataSHA256 != "" && h.DataSHA256 != t.dataSHA256:
+		return fmt.Errorf("%w: the checkpoint was trained on data with SHA-256 %s (--data %s), this run's data (--data %s) has SHA-256 %s; resume with the same data or start over with --fresh",
+			ErrOtherData, h.DataSHA256, old.Data, t.Cfg.Data, t.dataSHA256)
+	case h.DataSHA256 != "" && t.dataSHA256 != "":
+		byContent = true // the same bytes, however the path is spelled
+	}
+	if diff := resumeConflicts(old, t.Cfg, byContent); diff != "" {
 		return fmt.Errorf("the checkpoint was trained with other settings (%s); resume with the same ones or start over with --fresh", diff)
 	}
 	if _, ok := ck.Arrays[avgParams]; ok && t.gAvg == nil {
@@ -150,7 +194,7 @@ func SampleCheckpoint(be model.Backend, ck *model.Checkpoint, n int, seed uint64
 // turned on at resume starts from the weights, and Restore refuses to
 // drop one); the architecture is checked separately, against the stored
 // specs.
-func resumeConflicts(old, cur Config) string {
+func resumeConflicts(old, cur Config, dataByContent bool) string {
 	var diffs []string
 	add := func(name string, a, b any) {
 		if fmt.Sprint(a) != fmt.Sprint(b) {
@@ -160,7 +204,9 @@ func resumeConflicts(old, cur Config) string {
 	add("seed", old.Seed, cur.Seed)
 	add("batch", old.Batch, cur.Batch)
 	add("k", old.K, cur.K)
-	add("data", old.Data, cur.Data)
+	if !dataByContent {
+		add("data", old.Data, cur.Data)
+	}
 	add("prior", old.Prior, cur.Prior)
 	add("binarize", old.Binarize, cur.Binarize)
 	add("g-loss", old.GLoss, cur.GLoss)

@@ -201,7 +201,7 @@ func TestMinibatchResumeBitIdentical(t *testing.T) {
 			t.Errorf("resuming an 8x3 minibatch checkpoint with %d kernels of %d dims: error %v, want one about another architecture naming minibatch discrimination", kd[0], kd[1], err)
 		}
 	}
-	if d := resumeConflicts(cfg, Config{}); !strings.Contains(d, "d-minibatch-kernels 8, now 0") || !strings.Contains(d, "d-minibatch-dims 3, now 0") {
+	if d := resumeConflicts(cfg, Config{}, false); !strings.Contains(d, "d-minibatch-kernels 8, now 0") || !strings.Contains(d, "d-minibatch-dims 3, now 0") {
 		t.Errorf("resumeConflicts names %q, want the minibatch settings among them", d)
 	}
 }

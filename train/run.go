@@ -54,6 +54,10 @@ type RunOptions struct {
 	Logger   *slog.Logger
 	Progress io.Writer // a terminal for the progress bar, or nil
 	Hooks    Hooks
+	// DataFingerprint identifies Images and Labels by content
+	// (data.Dataset.Fingerprint); when empty, Run computes
+	// FloatDataFingerprint. Checkpoints store it and a resume checks it.
+	DataFingerprint string
 
 	EvalEvery   int64         // steps between Hooks.Evaluate calls; 0 disables
 	EvalSamples int           // samples per evaluation
@@ -119,6 +123,11 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 		return err
 	}
 	defer t.Close()
+	fp := opts.DataFingerprint
+	if fp == "" {
+		fp = FloatDataFingerprint(opts.Images, opts.Labels)
+	}
+	t.SetDataFingerprint(fp)
 	if opts.Fresh {
 		// Only now that the new run is set up: a crash before its first
 		// checkpoint must not resume the old run.

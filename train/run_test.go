@@ -282,3 +282,51 @@ func TestSecondWriterRefused(t *testing.T) {
 		t.Error("a refused run changed the checkpoint or metrics.jsonl")
 	}
 }
+
+// A resume checks the data by content: other images under the same
+// --data string are refused, the same images under another spelling are
+// accepted, and the checkpoint carries the fingerprint.
+func TestResumeChecksDataFingerprint(t *testing.T) {
+	imgs := digits(t, 200)
+	dir := t.TempDir()
+	cfg := tinyConfig(4)
+	cfg.Data = "a/images-idx3-ubyte"
+	if err := Run(context.Background(), cpu.New(cpu.Options{}), cfg, RunOptions{Dir: dir, Images: imgs, DataFingerprint: "aaa"}); err != nil {
+		t.Fatal(err)
+	}
+	ck, err := model.ReadCheckpointFile(filepath.Join(dir, CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ck.Header.DataSHA256 != "aaa" {
+		t.Fatalf("checkpoint data fingerprint %q, want %q", ck.Header.DataSHA256, "aaa")
+	}
+	cfg.Steps = 6
+	err = Run(context.Background(), cpu.New(cpu.Options{}), cfg, RunOptions{Dir: dir, Images: imgs, DataFingerprint: "bbb"})
+	if !errors.Is(err, ErrOtherData) || !strings.Contains(err.Error(), "aaa") || !strings.Contains(err.Error(), "bbb") {
+		t.Fatalf("resume on other data: %v, want ErrOtherData naming both fingerprints", err)
+	}
+	cfg.Data = "./a/../a/images-idx3-ubyte"
+	if err := Run(context.Background(), cpu.New(cpu.Options{}), cfg, RunOptions{Dir: dir, Images: imgs, DataFingerprint: "aaa"}); err != nil {
+		t.Fatalf("resume on the same data under another path: %v", err)
+	}
+	if got := readLog(t, dir); len(got) != 6 || got[5].Step != 6 {
+		t.Fatalf("resumed run logged %d steps, want 6", len(got))
+	}
+}
+
+// Without a fingerprint from the caller, Run fingerprints the floats, so
+// changed images are still noticed.
+func TestResumeFingerprintsFloats(t *testing.T) {
+	imgs := digits(t, 200)
+	dir := t.TempDir()
+	if err := Run(context.Background(), cpu.New(cpu.Options{}), tinyConfig(2), RunOptions{Dir: dir, Images: imgs}); err != nil {
+		t.Fatal(err)
+	}
+	other := append([]float32(nil), imgs...)
+	other[5] = 0.5
+	err := Run(context.Background(), cpu.New(cpu.Options{}), tinyConfig(4), RunOptions{Dir: dir, Images: other})
+	if !errors.Is(err, ErrOtherData) {
+		t.Fatalf("resume with one pixel changed: %v, want ErrOtherData", err)
+	}
+}

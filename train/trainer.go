@@ -112,6 +112,9 @@ type Trainer struct {
 	// the learning-rate factor (Config.LRFactor) of the step iterate
 	// runs, and the one the replay recorded
 	lrf, replayLRF float32
+	// dataSHA256 fingerprints the training data (SetDataFingerprint); it
+	// goes into checkpoints and is checked against theirs on Restore.
+	dataSHA256 string
 }
 
 // netState is what a checkpoint reads and writes of a network: G is a
