@@ -57,7 +57,7 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 	st := &status{info: info, started: time.Now(), target: cfg.Steps}
 
 	if cfg.Listen != "" {
-		srv, err := newServer(cfg.Listen, reg, st, log)
+		srv, err := newServer(cfg.Listen, !cfg.listenChosen, reg, st, log)
 		if err != nil {
 			return err
 		}
@@ -69,6 +69,7 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 
 	opts := train.RunOptions{
 		Dir: cfg.Out, Fresh: cfg.Fresh, Images: ds.Floats(data.Scale01), Labels: ds.Labels, Logger: log,
+		DataFingerprint: ds.Fingerprint(),
 		Hooks: train.Hooks{
 			Started: func(t *train.Trainer, resumed int64) {
 				m.Resume(resumed, resumed*int64(cfg.K*cfg.Batch))
