@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"runtime/debug"
+	"strconv"
 
 	"gan-train/model"
 )
@@ -71,11 +73,24 @@ Usage:
   gan-train help              this text
 `
 
+// shortUsage is what gan-train without arguments prints: the three
+// commands a first session needs.
+const shortUsage = `gan-train trains generative adversarial networks; 10,000 MNIST digits are built in.
+
+  gan-train train --preset quick           train for about a minute and a half (open the URL it logs)
+  gan-train sample --run runs/quick --out grid.png   draw a grid of digits from that run
+  gan-train eval --run runs/quick          score its samples against real digits
+
+gan-train help lists every command; gan-train train -h lists every flag.
+`
+
 // Main runs the command line args (without the program name) and returns
 // the process exit code.
 func Main(ctx context.Context, args []string, env Env) int {
 	if len(args) == 0 {
-		fmt.Fprint(env.Stderr, topUsage)
+		// a usage error, as for go and git: scripts that forget the
+		// command fail, people read the three commands to start with
+		fmt.Fprint(env.Stderr, shortUsage)
 		return ExitUsage
 	}
 	var err error
@@ -118,11 +133,32 @@ func exitCode(err error, env Env) int {
 	}
 }
 
+// logDigits is how many significant digits a logged number keeps: losses
+// and rates read at a glance, and metrics.jsonl keeps every digit.
+const logDigits = 4
+
 func newLogger(w io.Writer, format string) *slog.Logger {
+	opts := &slog.HandlerOptions{ReplaceAttr: roundFloat}
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// roundFloat rounds a floating-point attribute (float32 values arrive as
+// float64) to logDigits significant digits.
+func roundFloat(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() != slog.KindFloat64 {
+		return a
+	}
+	v := a.Value.Float64()
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return a
+	}
+	if r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', logDigits, 64), 64); err == nil {
+		a.Value = slog.Float64Value(r)
+	}
+	return a
 }
 
 func goVersion() string {

@@ -198,7 +198,7 @@ func TestServerEndpoints(t *testing.T) {
 	m.Report(metrics.Snapshot{Step: 5, DiscriminatorLoss: 1.25, GeneratorLoss: 0.75})
 	st := &status{info: metrics.Info{RunID: "abc", Preset: "tiny"}, started: time.Now(), target: 10}
 	st.log(train.Stats{Step: 5, DLoss: 1.25, GLoss: 0.75})
-	srv, err := newServer("127.0.0.1:0", reg, st, newLogger(io.Discard, "text"))
+	srv, err := newServer("127.0.0.1:0", false, reg, st, newLogger(io.Discard, "text"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func TestServerEndpoints(t *testing.T) {
 	if code, _, _ := get("/healthz"); code != 503 {
 		t.Errorf("/healthz after a failure: %d, want 503", code)
 	}
-	if _, err := newServer(srv.Addr(), reg, st, newLogger(io.Discard, "text")); err == nil || !strings.Contains(err.Error(), srv.Addr()) {
+	if _, err := newServer(srv.Addr(), false, reg, st, newLogger(io.Discard, "text")); err == nil || !strings.Contains(err.Error(), srv.Addr()) {
 		t.Errorf("second server on %s: %v, want an error naming the address", srv.Addr(), err)
 	}
 }

@@ -31,6 +31,10 @@ type RunSettings struct {
 type fileConfig struct {
 	train.Config `yaml:",inline"`
 	RunSettings  `yaml:",inline"`
+	// listenChosen is set when --listen or the file's listen key chose the
+	// address: then a port in use is an error, whereas the default address
+	// moves on to the next free port.
+	listenChosen bool
 }
 
 // DefaultListen is the default address of the HTTP server: loopback, on a
@@ -175,6 +179,7 @@ func parseTrainArgs(args []string, env Env) (*fileConfig, error) {
 	fs.SetOutput(env.Stderr)
 	configPath := fs.String("config", "", "YAML config file; flags override it, unknown keys are an error")
 	var pending []func(*fileConfig) error
+	listenChosen := false
 	opts := trainOptions()
 	for _, o := range opts {
 		o := o
@@ -182,6 +187,9 @@ func parseTrainArgs(args []string, env Env) (*fileConfig, error) {
 			var scratch fileConfig
 			if err := o.set(&scratch, v); err != nil {
 				return err
+			}
+			if o.name == "listen" {
+				listenChosen = true
 			}
 			pending = append(pending, func(c *fileConfig) error { return o.set(c, v) })
 			return nil
@@ -209,12 +217,14 @@ func parseTrainArgs(args []string, env Env) (*fileConfig, error) {
 			return nil, fmt.Errorf("config file: %w", err)
 		}
 		var p struct {
-			Preset string `yaml:"preset"`
+			Preset string  `yaml:"preset"`
+			Listen *string `yaml:"listen"`
 		}
 		if err := yaml.Unmarshal(raw, &p); err != nil {
 			return nil, usagef("config file %s: %v", *configPath, err)
 		}
 		preset = p.Preset
+		listenChosen = listenChosen || p.Listen != nil
 	}
 	var flagCfg fileConfig
 	for _, f := range pending {
@@ -243,7 +253,7 @@ func parseTrainArgs(args []string, env Env) (*fileConfig, error) {
 			return nil, &UsageError{err}
 		}
 	}
-	cfg.Preset = preset
+	cfg.Preset, cfg.listenChosen = preset, listenChosen
 	if cfg.Out == "" {
 		cfg.Out = "runs/" + preset
 	}

@@ -9,7 +9,10 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -70,10 +73,45 @@ type server struct {
 // stallAfter is how long without a logged step /healthz tolerates.
 const stallAfter = 5 * time.Minute
 
-func newServer(addr string, reg *prometheus.Registry, st *status, log *slog.Logger) (*server, error) {
+// portTries is how many ports, from the default one on, a run without
+// --listen tries before it gives up.
+const portTries = 100
+
+// listen opens a TCP listener on addr. With nextFree, a port already in
+// use moves on to the next one, up to portTries ports; any other error, or
+// a port in use without nextFree, is returned at once.
+func listen(addr string, nextFree bool) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
+	if err == nil || !nextFree || !errors.Is(err, syscall.EADDRINUSE) {
+		return ln, err
+	}
+	host, portText, serr := net.SplitHostPort(addr)
+	port, perr := strconv.Atoi(portText)
+	if serr != nil || perr != nil || port == 0 {
+		return nil, err
+	}
+	last := min(port+portTries-1, 65535)
+	for p := port + 1; p <= last; p++ {
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(p)))
+		if err == nil {
+			return ln, nil
+		}
+		if !errors.Is(err, syscall.EADDRINUSE) {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("ports %d to %d on %s are all in use: %w", port, last, host, err)
+}
+
+// newServer serves on addr; with nextFree (addr is the default, not the
+// user's choice) a busy port moves it on to the next free one.
+func newServer(addr string, nextFree bool, reg *prometheus.Registry, st *status, log *slog.Logger) (*server, error) {
+	ln, err := listen(addr, nextFree)
 	if err != nil {
 		return nil, fmt.Errorf("listen address %s: %w (choose another with --listen, or --listen '' to serve nothing)", addr, err)
+	}
+	if _, want, _ := net.SplitHostPort(addr); nextFree && !strings.HasSuffix(ln.Addr().String(), ":"+want) {
+		log.Info("the default port is in use: serving on the next free one", "wanted", addr, "url", "http://"+ln.Addr().String()+"/")
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metrics.Handler(reg, log))

@@ -57,7 +57,7 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 	st := &status{info: info, started: time.Now(), target: cfg.Steps}
 
 	if cfg.Listen != "" {
-		srv, err := newServer(cfg.Listen, reg, st, log)
+		srv, err := newServer(cfg.Listen, !cfg.listenChosen, reg, st, log)
 		if err != nil {
 			return err
 		}
