@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -73,11 +74,14 @@ func cmdEval(ctx context.Context, args []string, env Env) error {
 		if *ckPath == "" {
 			*ckPath = filepath.Join(*run, train.CheckpointFile)
 		}
-		ck, err := model.ReadCheckpointFile(*ckPath)
+		ck, err := train.ReadCheckpoint(*ckPath)
 		if err != nil {
 			return err
 		}
-		pix, err := train.SampleCheckpointWeights(be, ck, *n, *seed, -1, *raw)
+		pix, err := train.SampleCheckpointContext(ctx, be, ck, *n, *seed, -1, *raw)
+		if ctx.Err() != nil {
+			return errors.New("interrupted: no evaluation was made")
+		}
 		if err != nil {
 			return fmt.Errorf("sampling %s: %w", *ckPath, err)
 		}
@@ -89,11 +93,17 @@ func cmdEval(ctx context.Context, args []string, env Env) error {
 		log.Info("sampled the generator", "checkpoint", *ckPath, "step", ck.Header.Step, "generator", weights)
 	}
 	ref, err := prepareReference(ctx, be, *dataSpec, *cacheDir, *n, log)
+	if ctx.Err() != nil {
+		return errors.New("interrupted: no evaluation was made")
+	}
 	if err != nil {
 		return err
 	}
 	start := time.Now()
 	rep, err := ref.Evaluate(ctx, be, gen)
+	if ctx.Err() != nil {
+		return errors.New("interrupted: no evaluation was made")
+	}
 	if err != nil {
 		return fmt.Errorf("evaluating: %w", err)
 	}

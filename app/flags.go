@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -54,7 +55,7 @@ func intOpt(name, usage string, field func(*fileConfig) *int) option {
 	return option{name: name, usage: usage, set: func(c *fileConfig, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return fmt.Errorf("not an integer: %q", v)
+			return numberError(v, "an integer", err)
 		}
 		*field(c) = n
 		return nil
@@ -65,7 +66,7 @@ func int64Opt(name, usage string, field func(*fileConfig) *int64) option {
 	return option{name: name, usage: usage, set: func(c *fileConfig, v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return fmt.Errorf("not an integer: %q", v)
+			return numberError(v, "a 64-bit integer", err)
 		}
 		*field(c) = n
 		return nil
@@ -76,11 +77,23 @@ func floatOpt(name, usage string, field func(*fileConfig) *float32) option {
 	return option{name: name, usage: usage, set: func(c *fileConfig, v string) error {
 		f, err := strconv.ParseFloat(v, 32)
 		if err != nil {
-			return fmt.Errorf("not a number: %q", v)
+			return numberError(v, "a 32-bit float (magnitude up to 3.4e38)", err)
 		}
 		*field(c) = float32(f)
 		return nil
 	}}
+}
+
+// numberError says why v did not parse: out of range for what (strconv's
+// ErrRange: "1e39" is a number, too large for a float32), or not a number.
+func numberError(v, what string, err error) error {
+	if errors.Is(err, strconv.ErrRange) {
+		return fmt.Errorf("%q is out of range for %s", v, what)
+	}
+	if what == "an integer" || what == "a 64-bit integer" {
+		return fmt.Errorf("not an integer: %q", v)
+	}
+	return fmt.Errorf("not a number: %q", v)
 }
 
 func strOpt(name, usage string, field func(*fileConfig) *string) option {

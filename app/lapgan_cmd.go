@@ -33,7 +33,7 @@ func cmdLapgan(ctx context.Context, args []string, env Env) error {
 	case "train":
 		return lapganTrain(ctx, args[1:], env)
 	case "sample":
-		return lapganSample(args[1:], env)
+		return lapganSample(ctx, args[1:], env)
 	}
 	fmt.Fprint(env.Stderr, lapganUsage)
 	return usagef("unknown lapgan command %q", args[0])
@@ -126,7 +126,7 @@ func lapganTrain(ctx context.Context, args []string, env Env) error {
 	return atomicfile.WriteBytes(filepath.Join(*out, "samples.png"), 0o644, png)
 }
 
-func lapganSample(args []string, env Env) error {
+func lapganSample(ctx context.Context, args []string, env Env) error {
 	fs := flag.NewFlagSet("gan-train lapgan sample", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	run := fs.String("run", "", "LAPGAN run directory")
@@ -155,6 +155,9 @@ func lapganSample(args []string, env Env) error {
 	imgs, err := s.Sample(cpu.New(cpu.Options{}), *n, *seed)
 	if err != nil {
 		return fmt.Errorf("sampling %s: %w", *run, err)
+	}
+	if ctx.Err() != nil {
+		return interrupted(*out)
 	}
 	return writeSamples(imgs, *n, 0, *out)
 }

@@ -10,7 +10,6 @@ import (
 	"gan-train/cpu"
 	"gan-train/data"
 	"gan-train/internal/atomicfile"
-	"gan-train/model"
 	"gan-train/train"
 )
 
@@ -44,7 +43,7 @@ func cmdSample(ctx context.Context, args []string, env Env) error {
 	if *ckPath == "" {
 		*ckPath = filepath.Join(*run, train.CheckpointFile)
 	}
-	ck, err := model.ReadCheckpointFile(*ckPath)
+	ck, err := train.ReadCheckpoint(*ckPath)
 	if err != nil {
 		return err
 	}
@@ -56,15 +55,27 @@ func cmdSample(ctx context.Context, args []string, env Env) error {
 	} else if *label >= 0 && !ckCfg.Conditional {
 		return usagef("--label %d: %s is not a conditional GAN (train with --conditional)", *label, *ckPath)
 	}
-	imgs, err := train.SampleCheckpointWeights(cpu.New(cpu.Options{}), ck, *n, *seed, *label, *raw)
+	imgs, err := train.SampleCheckpointContext(ctx, cpu.New(cpu.Options{}), ck, *n, *seed, *label, *raw)
 	if err != nil {
+		if ctx.Err() != nil {
+			return interrupted(*out)
+		}
 		return fmt.Errorf("sampling %s: %w", *ckPath, err)
+	}
+	if ctx.Err() != nil {
+		return interrupted(*out)
 	}
 	if err := writeSamples(imgs, *n, *cols, *out); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stderr, "wrote %d samples from step %d to %s\n", *n, ck.Header.Step, *out)
 	return nil
+}
+
+// interrupted is the error of a command stopped by SIGINT or SIGTERM
+// before it wrote its output file.
+func interrupted(out string) error {
+	return fmt.Errorf("interrupted: nothing was written to %s", out)
 }
 
 // writeSamples writes n images (n, ImageSize) in [0,1] to out: a PNG grid

@@ -113,7 +113,7 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 	var ck *model.Checkpoint
 	if !opts.Fresh {
 		if _, serr := os.Stat(ckPath); serr == nil {
-			if ck, err = model.ReadCheckpointFile(ckPath); err != nil {
+			if ck, err = ReadCheckpoint(ckPath); err != nil {
 				return fmt.Errorf("%w (start over with --fresh)", err)
 			}
 		}
@@ -136,11 +136,13 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 		}
 	}
 	var resumed int64
+	lastSaved := int64(-1) // the step of the checkpoint on disk for this run; -1: none
 	if ck != nil {
 		if err := t.Restore(ck); err != nil {
 			return fmt.Errorf("resuming from %s: %w", ckPath, err)
 		}
 		resumed = t.Step()
+		lastSaved = resumed
 		log.Info("resuming", "checkpoint", ckPath, "step", resumed)
 	}
 	if err := writeConfig(filepath.Join(opts.Dir, ConfigFile), &cfg); err != nil {
@@ -215,6 +217,7 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 		if err := c.WriteFile(ckPath); err != nil {
 			return fmt.Errorf("writing checkpoint: %w", err)
 		}
+		lastSaved = t.Step()
 		if err := mw.Flush(); err != nil {
 			return fmt.Errorf("writing %s: %w", MetricsFile, err)
 		}
@@ -281,8 +284,12 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 				if opts.Hooks.NonFinite != nil {
 					opts.Hooks.NonFinite(n)
 				}
-				return fmt.Errorf("step %d: %w (d_loss %v, g_loss %v, gradient norms %v and %v); the last good checkpoint is kept in %s",
-					step, ErrNonFinite, s.DLoss, s.GLoss, s.GradNormD, s.GradNormG, ckPath)
+				kept := fmt.Sprintf("no checkpoint was written before it (the first was due at step %d)", min(cfg.CheckpointEvery, cfg.Steps))
+				if lastSaved >= 0 {
+					kept = fmt.Sprintf("the last good checkpoint, of step %d, is kept in %s", lastSaved, ckPath)
+				}
+				return fmt.Errorf("step %d: %w (d_loss %v, g_loss %v, gradient norms %v and %v); %s",
+					step, ErrNonFinite, s.DLoss, s.GLoss, s.GradNormD, s.GradNormG, kept)
 			}
 			if step%cfg.LogEvery == 0 || step == cfg.Steps {
 				now := time.Now()

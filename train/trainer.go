@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -497,7 +498,7 @@ func (t *Trainer) Generate(rows int, seed uint64, call uint32) ([]float32, error
 // GenerateLabel is Generate for a conditional GAN's class label (in
 // [0, Classes), or -1 to cycle through the classes).
 func (t *Trainer) GenerateLabel(rows int, seed uint64, call uint32, label int) ([]float32, error) {
-	return generateLabeled(t.be, t.sampler(), &t.Cfg, rows, seed, call, label)
+	return generateLabeled(context.Background(), t.be, t.sampler(), &t.Cfg, rows, seed, call, label)
 }
 
 // FixedSamples runs the generator on the fixed sample noise.
@@ -521,13 +522,13 @@ func toUnit(x []float32, outAct string) {
 // generate draws rows samples from g in chunks of g.MaxBatch; a
 // conditional generator gets labels spread evenly over the classes.
 func generate(be model.Backend, g *model.MLP, c *Config, rows int, seed uint64, call uint32) ([]float32, error) {
-	return generateLabeled(be, g, c, rows, seed, call, -1)
+	return generateLabeled(context.Background(), be, g, c, rows, seed, call, -1)
 }
 
 // generateLabeled is generate with the class of a conditional generator's
 // samples: label in [0, Classes), or -1 for row i of the output to have
 // label i%Classes. Unconditional generators take label -1 only.
-func generateLabeled(be model.Backend, g *model.MLP, c *Config, rows int, seed uint64, call uint32, label int) ([]float32, error) {
+func generateLabeled(ctx context.Context, be model.Backend, g *model.MLP, c *Config, rows int, seed uint64, call uint32, label int) ([]float32, error) {
 	if rows <= 0 {
 		return nil, errors.New("number of samples must be positive")
 	}
@@ -561,6 +562,9 @@ func generateLabeled(be model.Backend, g *model.MLP, c *Config, rows int, seed u
 		return nil, fmt.Errorf("sampling: %w", err)
 	}
 	for r, i := 0, uint32(0); r < rows; r, i = r+chunk, i+1 {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("sampling stopped after %d of %d samples: %w", r, rows, err)
+		}
 		m := min(chunk, rows-r)
 		be.SetCounter(ctr, i)
 		zz := be.View(z, 0, m*c.Latent)
@@ -609,6 +613,12 @@ func HasAverage(ck *model.Checkpoint) bool {
 // weights: the averaged generator when ck holds one and raw is false, else
 // the last iterate of G's weights.
 func SampleCheckpointWeights(be model.Backend, ck *model.Checkpoint, n int, seed uint64, label int, raw bool) ([]float32, error) {
+	return SampleCheckpointContext(context.Background(), be, ck, n, seed, label, raw)
+}
+
+// SampleCheckpointContext is SampleCheckpointWeights that stops with ctx's
+// error between chunks of 1024 samples once ctx is done.
+func SampleCheckpointContext(ctx context.Context, be model.Backend, ck *model.Checkpoint, n int, seed uint64, label int, raw bool) ([]float32, error) {
 	cfg, err := ConfigOf(ck)
 	if err != nil {
 		return nil, err
@@ -635,7 +645,7 @@ func SampleCheckpointWeights(be model.Backend, ck *model.Checkpoint, n int, seed
 	if err := g.SetState(p, make([]float32, len(p)), make([]float32, len(p))); err != nil {
 		return nil, fmt.Errorf("checkpoint generator: %w", err)
 	}
-	return generateLabeled(be, g, &cfg, n, seed, 0, label)
+	return generateLabeled(ctx, be, g, &cfg, n, seed, 0, label)
 }
 
 // sampleKey gives each call of a sampling function (an evaluation at a

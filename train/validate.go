@@ -1,0 +1,113 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gan-train/model"
+)
+
+// ErrBadCheckpoint marks a checkpoint whose checksum is right but whose
+// contents cannot be a training state: a negative step, a missing or
+// misshapen array, a value that is not a finite number.
+var ErrBadCheckpoint = errors.New("invalid checkpoint contents")
+
+// maxWidth bounds a layer's width in a checkpoint's network specs, far
+// above any network gan-train builds, so that the size arithmetic below
+// cannot overflow.
+const maxWidth = 1 << 24
+
+// ValidateCheckpoint checks what a checksum cannot: that ck's position is
+// in range, that its configuration decodes and agrees with its generator,
+// that every array a training state holds is there with the right length,
+// and that every stored value is a finite number. Train, sample and eval
+// all call it before using a checkpoint; errors wrap ErrBadCheckpoint.
+func ValidateCheckpoint(ck *model.Checkpoint) error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: %s", ErrBadCheckpoint, fmt.Sprintf(format, a...))
+	}
+	h := &ck.Header
+	if h.Step < 0 || h.Step > math.MaxUint32/4 || h.Epoch < 0 || h.BatchInEpoch < 0 {
+		return bad("position (step %d, epoch %d, batch %d) is out of range", h.Step, h.Epoch, h.BatchInEpoch)
+	}
+	cfg, err := ConfigOf(ck)
+	if err != nil {
+		return bad("%v", err)
+	}
+	for _, n := range []struct {
+		what string
+		spec model.MLPSpec
+	}{{"generator", h.Generator}, {"discriminator", h.Discrim}} {
+		if err := n.spec.Validate(); err != nil {
+			return bad("%s: %v", n.what, err)
+		}
+		if n.spec.In > maxWidth {
+			return bad("%s input width %d is implausible", n.what, n.spec.In)
+		}
+		for i, l := range n.spec.Layers {
+			if l.Out > maxWidth {
+				return bad("%s layer %d width %d is implausible", n.what, i, l.Out)
+			}
+		}
+	}
+	if cfg.Latent <= 0 || cfg.Latent > maxWidth {
+		return bad("latent size %d is out of range", cfg.Latent)
+	}
+	if want := cfg.Latent + cfg.labelWidth(); h.Generator.In != want {
+		return bad("the configuration has latent %d (conditional %v), so the generator should take %d inputs, but it takes %d",
+			cfg.Latent, cfg.Conditional, want, h.Generator.In)
+	}
+	if out := h.Generator.Out(); out != ImageSize {
+		return bad("the generator makes %d values per image, want %d", out, ImageSize)
+	}
+	gp := h.Generator.NumParams()
+	want := map[string]int{
+		"g.params": gp, "g.adam_m": gp, "g.adam_v": gp,
+		"sample_noise": SampleRows * cfg.Latent,
+	}
+	if _, ok := ck.Arrays[avgParams]; ok {
+		want[avgParams] = gp
+	}
+	for name, n := range want {
+		a, ok := ck.Arrays[name]
+		switch {
+		case !ok:
+			return bad("array %s is missing", name)
+		case len(a) != n:
+			return bad("array %s has %d values, want %d", name, len(a), n)
+		}
+	}
+	// The discriminator's parameter count depends on its variant (maxout,
+	// minibatch discrimination); its three arrays must at least agree.
+	dp, ok := ck.Arrays["d.params"]
+	if !ok || len(dp) == 0 {
+		return bad("array d.params is missing")
+	}
+	for _, name := range []string{"d.adam_m", "d.adam_v"} {
+		if a, ok := ck.Arrays[name]; !ok || len(a) != len(dp) {
+			return bad("array %s has %d values, d.params %d", name, len(a), len(dp))
+		}
+	}
+	for name, a := range ck.Arrays {
+		for i, v := range a {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return bad("array %s holds %v at index %d", name, v, i)
+			}
+		}
+	}
+	return nil
+}
+
+// ReadCheckpoint reads, verifies and validates the checkpoint at path (see
+// model.ReadCheckpointFile and ValidateCheckpoint).
+func ReadCheckpoint(path string) (*model.Checkpoint, error) {
+	ck, err := model.ReadCheckpointFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := ValidateCheckpoint(ck); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	return ck, nil
+}
