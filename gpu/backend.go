@@ -1,4 +1,4 @@
-//go:build cuda
+//go:build cuda || cudaemu
 
 package gpu
 
@@ -6,11 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"strings"
 	"unsafe"
-
-	"gorgonia.org/cu"
 
 	"gan-train/kernels"
 	"gan-train/model"
@@ -29,28 +26,27 @@ const (
 // pass uses.
 const partials = 1024
 
-// Backend is the CUDA implementation of model.Backend on one device: a
-// retained primary context, one non-blocking stream on which every
-// operation is enqueued in call order, and the kernels of package kernels.
+// Backend is the CUDA implementation of model.Backend on one device (a GPU
+// through the CUDA driver, or the emulated device: see device in seam.go):
+// one stream on which every operation is enqueued in call order, and the
+// kernels of package kernels.
 //
 // A Backend is not safe for concurrent use: call it from one goroutine at a
 // time (see the package documentation for why no goroutine of its own is
 // needed).
 type Backend struct {
 	ordinal int
-	dev     cu.Device
-	pctx    cu.CUContext
-	stream  cu.Stream
 	drv     *driver
 	mods    []module
 	k       kernelSet
 	sms     int
 
-	scratch cu.DevicePtr // partials floats for reductions
-	flag    cu.DevicePtr // one uint32: kernel error bits
-	// flagHost receives the flag at Sync (a field, so that passing its
-	// address to the driver allocates nothing).
-	flagHost uint32
+	scratch devPtr // partials floats for reductions
+	flag    devPtr // one uint32: kernel error bits
+	// flagHost receives the flag at Sync: its own allocation, made once at
+	// Open, because cgo refuses a pointer into the Backend (which holds Go
+	// pointers) and a fresh one per Sync would allocate.
+	flagHost *uint32
 
 	live      map[*allocation]struct{}
 	err       error // first failure since the last Sync
@@ -63,9 +59,9 @@ var (
 	_ model.Capturer = (*Backend)(nil)
 )
 
-// allocation is one cuMemAlloc block; Bufs and views point to it.
+// allocation is one device allocation; Bufs and views point to it.
 type allocation struct {
-	ptr   cu.DevicePtr
+	ptr   devPtr
 	n     int
 	freed bool
 }
@@ -104,61 +100,34 @@ type kernelSet struct {
 	mbdForward, mbdBackward, accumulate kernel
 }
 
-// Open starts a backend on the device with the given ordinal: it retains
-// the device's primary context, creates a stream, JIT-compiles the embedded
-// PTX (cached by the driver after the first run) and allocates the scratch
-// memory the reductions use.
+// Open starts a backend on the device with the given ordinal: it opens the
+// device (on a GPU: retains its primary context and creates a stream),
+// loads the embedded kernels and allocates the scratch memory the
+// reductions use.
 func Open(ordinal int) (*Backend, error) {
-	n, err := cu.NumDevices()
+	drv, err := openDriver(ordinal)
 	if err != nil {
-		return nil, fmt.Errorf("gpu: counting CUDA devices: %w", err)
+		return nil, err
 	}
-	if ordinal < 0 || ordinal >= n {
-		return nil, fmt.Errorf("gpu: device ordinal %d: want 0 to %d (%d CUDA devices)", ordinal, n-1, n)
-	}
-	dev, err := cu.GetDevice(ordinal)
-	if err != nil {
-		return nil, fmt.Errorf("gpu: getting device %d: %w", ordinal, err)
-	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	pctx, err := dev.RetainPrimaryCtx()
-	if err != nil {
-		return nil, fmt.Errorf("gpu: retaining the primary context of device %d: %w", ordinal, err)
-	}
-	be := &Backend{ordinal: ordinal, dev: dev, pctx: pctx, live: map[*allocation]struct{}{}}
+	be := &Backend{ordinal: ordinal, drv: drv, live: map[*allocation]struct{}{}, flagHost: new(uint32)}
 	if err := be.init(); err != nil {
-		be.release()
-		return nil, fmt.Errorf("gpu: opening device %d: %w", ordinal, err)
+		return nil, errors.Join(fmt.Errorf("gpu: opening device %d: %w", ordinal, err), be.release())
 	}
 	return be, nil
 }
 
-// init runs on Open's locked thread.
 func (be *Backend) init() error {
-	if err := cu.SetCurrentContext(be.pctx); err != nil {
-		return fmt.Errorf("making the primary context current: %w", err)
-	}
-	s, err := cu.MakeStream(cu.NonBlocking)
-	if err != nil {
-		return fmt.Errorf("creating a stream: %w", err)
-	}
-	be.stream = s
-	if be.drv, err = newDriver(s); err != nil {
-		return err
-	}
-	if be.sms, err = be.dev.Attribute(cu.MultiprocessorCount); err != nil {
-		return fmt.Errorf("reading the multiprocessor count: %w", err)
-	}
+	be.sms = be.drv.multiprocessors()
 	byName := map[string]module{}
 	for _, m := range kernels.Modules() {
-		mod, err := be.drv.loadModule(m.Name, m.PTX)
+		mod, err := be.drv.loadModule(m)
 		if err != nil {
 			return err
 		}
 		be.mods = append(be.mods, mod)
 		byName[m.Name] = mod
 	}
+	var err error
 	for _, f := range []struct {
 		mod, name string
 		k         *kernel
@@ -200,28 +169,16 @@ func (be *Backend) init() error {
 			return err
 		}
 	}
-	if be.scratch, err = cu.MemAlloc(4 * partials); err != nil {
+	if be.scratch, err = be.drv.alloc(4 * partials); err != nil {
 		return fmt.Errorf("allocating reduction scratch: %w", err)
 	}
-	if be.flag, err = cu.MemAlloc(4); err != nil {
+	if be.flag, err = be.drv.alloc(4); err != nil {
 		return fmt.Errorf("allocating the error flag: %w", err)
 	}
-	if err := cu.MemsetD32Async(be.flag, 0, 1, be.stream); err != nil {
+	if err := be.drv.memsetD32(be.flag, 0, 1); err != nil {
 		return fmt.Errorf("clearing the error flag: %w", err)
 	}
 	return nil
-}
-
-// bind locks the calling goroutine to its OS thread and makes the context
-// current there, for the cold paths that call gorgonia.org/cu's plain
-// functions (each its own cgo call). The returned function unlocks.
-func (be *Backend) bind() (func(), error) {
-	runtime.LockOSThread()
-	if err := cu.SetCurrentContext(be.pctx); err != nil {
-		runtime.UnlockOSThread()
-		return nil, fmt.Errorf("gpu: making the context current: %w", err)
-	}
-	return runtime.UnlockOSThread, nil
 }
 
 // fail records the first error, which Sync returns.
@@ -258,17 +215,12 @@ func (be *Backend) Alloc(n int) (model.Buf, error) {
 	}
 	a := &allocation{n: n}
 	if n > 0 {
-		unbind, err := be.bind()
-		if err != nil {
-			return nil, err
-		}
-		defer unbind()
-		if a.ptr, err = cu.MemAlloc(4 * int64(n)); err != nil {
+		var err error
+		if a.ptr, err = be.drv.alloc(4 * int64(n)); err != nil {
 			return nil, fmt.Errorf("gpu: allocating %d floats (%d bytes): %w", n, 4*int64(n), err)
 		}
-		if err := cu.MemsetD32Async(a.ptr, 0, int64(n), be.stream); err != nil {
-			_ = cu.MemFree(a.ptr)
-			return nil, fmt.Errorf("gpu: zeroing %d floats: %w", n, err)
+		if err := be.drv.memsetD32(a.ptr, 0, int64(n)); err != nil {
+			return nil, errors.Join(fmt.Errorf("gpu: zeroing %d floats: %w", n, err), be.drv.free(a.ptr))
 		}
 	}
 	be.live[a] = struct{}{}
@@ -305,14 +257,8 @@ func (be *Backend) Free(b model.Buf) {
 	if d.a.n == 0 {
 		return
 	}
-	unbind, err := be.bind()
-	if err != nil {
-		be.fail(err)
-		return
-	}
-	defer unbind()
-	// cuMemFree waits for work in flight that may use the memory.
-	if err := cu.MemFree(d.a.ptr); err != nil {
+	// The device waits for work in flight that may use the memory.
+	if err := be.drv.free(d.a.ptr); err != nil {
 		be.fail(fmt.Errorf("gpu: freeing %d floats: %w", d.a.n, err))
 	}
 }
@@ -333,13 +279,8 @@ func (be *Backend) Upload(dst model.Buf, src []float32) error {
 	if d.n == 0 {
 		return nil
 	}
-	unbind, err := be.bind()
-	if err != nil {
-		return err
-	}
-	defer unbind()
 	// Pageable host memory: the driver stages src before returning.
-	if err := cu.MemcpyHtoDAsync(cu.DevicePtr(d.ptr()), unsafe.Pointer(&src[0]), 4*int64(d.n), be.stream); err != nil {
+	if err := be.drv.upload(devPtr(d.ptr()), unsafe.Pointer(&src[0]), 4*int64(d.n)); err != nil {
 		return fmt.Errorf("gpu: Upload of %d floats: %w", d.n, err)
 	}
 	return nil
@@ -365,16 +306,8 @@ func (be *Backend) Download(dst []float32, src model.Buf) error {
 	if s.n == 0 {
 		return nil
 	}
-	unbind, err := be.bind()
-	if err != nil {
-		return err
-	}
-	defer unbind()
-	if err := cu.MemcpyDtoHAsync(unsafe.Pointer(&dst[0]), cu.DevicePtr(s.ptr()), 4*int64(s.n), be.stream); err != nil {
+	if err := be.drv.download(unsafe.Pointer(&dst[0]), devPtr(s.ptr()), 4*int64(s.n)); err != nil {
 		return fmt.Errorf("gpu: Download of %d floats: %w", s.n, err)
-	}
-	if err := be.stream.Synchronize(); err != nil {
-		return fmt.Errorf("gpu: Download of %d floats: waiting for the copy: %w", s.n, err)
 	}
 	return nil
 }
@@ -388,22 +321,17 @@ func (be *Backend) Sync() error {
 	}
 	err := be.err
 	be.err = nil
-	unbind, berr := be.bind()
-	if berr != nil {
-		return errors.Join(err, berr)
-	}
-	defer unbind()
-	if serr := be.stream.Synchronize(); serr != nil {
+	if serr := be.drv.sync(); serr != nil {
 		// A kernel fault poisons the context: every later call fails too.
 		return errors.Join(err, fmt.Errorf("gpu: waiting for the stream: %w", serr))
 	}
-	if ferr := cu.MemcpyDtoH(unsafe.Pointer(&be.flagHost), be.flag, 4); ferr != nil {
+	if ferr := be.drv.download(unsafe.Pointer(be.flagHost), be.flag, 4); ferr != nil {
 		return errors.Join(err, fmt.Errorf("gpu: reading the kernel error flag: %w", ferr))
 	}
-	if bits := be.flagHost; bits != 0 {
+	if bits := *be.flagHost; bits != 0 {
 		// On the stream (the non-blocking stream does not wait for the
 		// legacy stream's memset), before any later kernel can set it.
-		if ferr := cu.MemsetD32Async(be.flag, 0, 1, be.stream); ferr != nil {
+		if ferr := be.drv.memsetD32(be.flag, 0, 1); ferr != nil {
 			return errors.Join(err, fmt.Errorf("gpu: clearing the kernel error flag: %w", ferr))
 		}
 		if err == nil {
@@ -444,14 +372,9 @@ func (be *Backend) Close() error {
 		return errors.New("gpu: Close: a graph capture is in progress")
 	}
 	err := be.Sync()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	if serr := cu.SetCurrentContext(be.pctx); serr != nil {
-		err = errors.Join(err, fmt.Errorf("gpu: Close: making the context current: %w", serr))
-	}
 	for a := range be.live {
 		if a.n > 0 {
-			if ferr := cu.MemFree(a.ptr); ferr != nil {
+			if ferr := be.drv.free(a.ptr); ferr != nil {
 				err = errors.Join(err, fmt.Errorf("gpu: Close: freeing %d floats: %w", a.n, ferr))
 			}
 		}
@@ -461,31 +384,23 @@ func (be *Backend) Close() error {
 	return errors.Join(err, be.release())
 }
 
-// release frees what Open acquired; it tolerates a partial Open and runs on
-// a locked thread.
+// release frees what Open acquired; it tolerates a partial Open.
 func (be *Backend) release() error {
 	be.closed = true
 	var err error
 	if be.flag != 0 {
-		err = errors.Join(err, cu.MemFree(be.flag))
+		err = errors.Join(err, be.drv.free(be.flag))
 		be.flag = 0
 	}
 	if be.scratch != 0 {
-		err = errors.Join(err, cu.MemFree(be.scratch))
+		err = errors.Join(err, be.drv.free(be.scratch))
 		be.scratch = 0
 	}
-	if be.drv != nil {
-		for _, m := range be.mods {
-			err = errors.Join(err, be.drv.unloadModule(m))
-		}
-		be.mods = nil
-		be.drv.free()
-		be.drv = nil
+	for _, m := range be.mods {
+		err = errors.Join(err, be.drv.unloadModule(m))
 	}
-	if be.stream != (cu.Stream{}) {
-		err = errors.Join(err, be.stream.Destroy())
-	}
-	err = errors.Join(err, be.dev.ReleasePrimaryCtx())
+	be.mods = nil
+	err = errors.Join(err, be.drv.close())
 	if err != nil {
 		return fmt.Errorf("gpu: releasing device %d: %w", be.ordinal, err)
 	}

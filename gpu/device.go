@@ -1,4 +1,4 @@
-//go:build cuda
+//go:build cuda || cudaemu
 
 package gpu
 
@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-
-	"gorgonia.org/cu"
 
 	"gan-train/kernels"
 	"gan-train/rng"
@@ -25,46 +23,6 @@ type DeviceInfo struct {
 
 // ComputeCapability is "major.minor", e.g. "9.0" for an H100.
 func (d DeviceInfo) ComputeCapability() string { return fmt.Sprintf("%d.%d", d.Major, d.Minor) }
-
-// Devices lists the CUDA devices the driver sees.
-func Devices() ([]DeviceInfo, error) {
-	n, err := cu.NumDevices()
-	if err != nil {
-		return nil, fmt.Errorf("gpu: counting CUDA devices: %w", err)
-	}
-	infos := make([]DeviceInfo, 0, n)
-	for i := 0; i < n; i++ {
-		dev, err := cu.GetDevice(i)
-		if err != nil {
-			return nil, fmt.Errorf("gpu: device %d: %w", i, err)
-		}
-		info := DeviceInfo{Ordinal: i}
-		if info.Name, err = dev.Name(); err != nil {
-			return nil, fmt.Errorf("gpu: device %d: reading its name: %w", i, err)
-		}
-		if info.TotalMemory, err = dev.TotalMem(); err != nil {
-			return nil, fmt.Errorf("gpu: device %d: reading its memory size: %w", i, err)
-		}
-		if info.Major, info.Minor, err = dev.ComputeCapability(); err != nil {
-			return nil, fmt.Errorf("gpu: device %d: reading its compute capability: %w", i, err)
-		}
-		if info.SMs, err = dev.Attribute(cu.MultiprocessorCount); err != nil {
-			return nil, fmt.Errorf("gpu: device %d: reading its multiprocessor count: %w", i, err)
-		}
-		infos = append(infos, info)
-	}
-	return infos, nil
-}
-
-// DriverVersion is the CUDA version the installed driver supports, e.g.
-// "13.0" (cuDriverGetVersion).
-func DriverVersion() (string, error) {
-	v := cu.Version()
-	if v < 0 {
-		return "", errors.New("gpu: cuDriverGetVersion failed")
-	}
-	return fmt.Sprintf("%d.%d", v/1000, v%1000/10), nil
-}
 
 // KernelCompiler is the nvcc release that generated the embedded PTX, read
 // from its header (e.g. "release 11.8, V11.8.89").

@@ -1,4 +1,4 @@
-//go:build cuda
+//go:build cuda || cudaemu
 
 // Package gpu is gan-train's CUDA backend: model.Backend, model.Capturer
 // and every optional extension (model.VariantBackend, AveragingBackend,

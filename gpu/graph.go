@@ -1,79 +1,6 @@
-//go:build cuda
+//go:build cuda || cudaemu
 
 package gpu
-
-/*
-#cgo CFLAGS: -I/usr/local/cuda/include
-#cgo LDFLAGS: -lcuda
-#include <cuda.h>
-
-// The helpers bind the context in the same cgo call as the work; see
-// gt_bind in driver.go (repeated here because cgo preambles are per file).
-static CUresult gt_graph_bind(CUcontext ctx) {
-	CUcontext cur = NULL;
-	CUresult r = cuCtxGetCurrent(&cur);
-	if (r != CUDA_SUCCESS) {
-		return r;
-	}
-	return cur == ctx ? CUDA_SUCCESS : cuCtxSetCurrent(ctx);
-}
-
-// Thread-local mode: driver calls that are unsafe during capture (a
-// synchronization, a host allocation) fail when made from the capturing
-// thread, which Capture keeps locked for the whole recording.
-static CUresult gt_capture_begin(CUcontext ctx, CUstream s) {
-	CUresult r = gt_graph_bind(ctx);
-	if (r != CUDA_SUCCESS) {
-		return r;
-	}
-	return cuStreamBeginCapture(s, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
-}
-
-typedef struct {
-	CUresult r;
-	CUgraphExec exec;
-	int stage; // 0 ending the capture, 1 instantiating
-} gt_graph_result;
-
-// gt_capture_end ends the capture and instantiates the graph; the graph
-// itself is destroyed at once (the executable graph is independent of it).
-static gt_graph_result gt_capture_end(CUcontext ctx, CUstream s) {
-	gt_graph_result out = {CUDA_SUCCESS, NULL, 0};
-	CUgraph g = NULL;
-	out.r = gt_graph_bind(ctx);
-	if (out.r != CUDA_SUCCESS) {
-		return out;
-	}
-	out.r = cuStreamEndCapture(s, &g);
-	if (out.r != CUDA_SUCCESS) {
-		if (g != NULL) {
-			cuGraphDestroy(g);
-		}
-		return out;
-	}
-	out.stage = 1;
-	out.r = cuGraphInstantiateWithFlags(&out.exec, g, 0);
-	cuGraphDestroy(g);
-	return out;
-}
-
-static CUresult gt_graph_launch(CUcontext ctx, CUgraphExec e, CUstream s) {
-	CUresult r = gt_graph_bind(ctx);
-	if (r != CUDA_SUCCESS) {
-		return r;
-	}
-	return cuGraphLaunch(e, s);
-}
-
-static CUresult gt_graph_free(CUcontext ctx, CUgraphExec e) {
-	CUresult r = gt_graph_bind(ctx);
-	if (r != CUDA_SUCCESS) {
-		return r;
-	}
-	return cuGraphExecDestroy(e);
-}
-*/
-import "C"
 
 import (
 	"errors"
@@ -109,72 +36,68 @@ func (be *Backend) Capture(record func()) (rep model.Replay, err error) {
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	if err := check("beginning stream capture", C.gt_capture_begin(be.drv.ctx, be.drv.stream)); err != nil {
+	if err := be.drv.beginCapture(); err != nil {
 		return nil, err
 	}
 	be.capturing = true
 	ended := false
-	end := func() (C.CUgraphExec, error) {
+	end := func() (graph, error) {
 		ended = true
 		be.capturing = false
-		res := C.gt_capture_end(be.drv.ctx, be.drv.stream)
-		op := "ending stream capture"
-		if res.stage == 1 {
-			op = "instantiating the captured graph"
-		}
-		return res.exec, check(op, res.r)
+		return be.drv.endCapture()
 	}
 	defer func() {
 		// record panicked: end the capture so the stream stays usable, and
 		// let the panic continue.
 		if !ended {
-			if exec, err := end(); err == nil && exec != nil {
-				C.gt_graph_free(be.drv.ctx, exec)
+			if g, err := end(); err == nil {
+				_ = be.drv.graphFree(g)
 			}
 		}
 	}()
 	record()
-	exec, err := end()
+	g, err := end()
 	if be.err != nil {
 		// A launch inside record failed; the graph is incomplete.
 		rerr := be.err
 		be.err = nil
-		if err == nil && exec != nil {
-			C.gt_graph_free(be.drv.ctx, exec)
+		if err == nil {
+			_ = be.drv.graphFree(g)
 		}
 		return nil, errors.Join(fmt.Errorf("gpu: Capture: recording: %w", rerr), err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("gpu: Capture: %w", err)
 	}
-	return &replay{be: be, exec: exec}, nil
+	return &replay{be: be, g: g}, nil
 }
 
-// replay is an instantiated CUDA graph.
+// replay is a captured graph (on a GPU, instantiated).
 type replay struct {
-	be   *Backend
-	exec C.CUgraphExec
+	be    *Backend
+	g     graph
+	freed bool
 }
 
 // Run enqueues the recorded operations once on the backend's stream.
 func (r *replay) Run() error {
-	if r.exec == nil {
+	if r.freed {
 		return errors.New("gpu: Run of a freed Replay")
 	}
 	if err := r.be.usable("Replay.Run"); err != nil {
 		return err
 	}
-	return check("launching a captured graph", C.gt_graph_launch(r.be.drv.ctx, r.exec, r.be.drv.stream))
+	return r.be.drv.graphLaunch(r.g)
 }
 
 // Free releases the executable graph; a Run after Free fails.
 func (r *replay) Free() {
-	if r.exec == nil || r.be.closed {
-		r.exec = nil
+	if r.freed || r.be.closed {
+		r.freed = true
 		return
 	}
-	if err := check("freeing a captured graph", C.gt_graph_free(r.be.drv.ctx, r.exec)); err != nil {
+	if err := r.be.drv.graphFree(r.g); err != nil {
 		r.be.fail(err)
 	}
-	r.exec = nil
+	r.freed = true
 }
