@@ -28,7 +28,7 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 	}
 	defer be.Close()
 
-	ds, err := data.Open(ctx, cfg.Data, cfg.CacheDir, data.WithLogger(log))
+	ds, err := data.Open(ctx, cfg.Data, cfg.CacheDir, data.WithLogger(log), data.WithImageSize(28, 28))
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 		"data", cfg.Data, "images", len(ds.Pixels)/train.ImageSize, "out", cfg.Out, "run_id", runID)
 
 	opts := train.RunOptions{
-		Dir: cfg.Out, Fresh: cfg.Fresh, Images: ds.Floats(data.Scale01), Labels: ds.Labels, Logger: log,
+		Dir: cfg.Out, Fresh: cfg.Fresh, Pixels: ds.Pixels, Labels: ds.Labels, Logger: log,
 		DataFingerprint: ds.Fingerprint(),
 		Hooks: train.Hooks{
 			Started: func(t *train.Trainer, resumed int64) {

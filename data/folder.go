@@ -21,6 +21,12 @@ import (
 // pixels (<= 0 means DefaultMaxBytes); sizes are read from the image
 // headers before any image is decoded.
 func ReadImageFolder(dir string, maxBytes int64) (*Dataset, error) {
+	return readImageFolder(dir, maxBytes, 0, 0)
+}
+
+// readImageFolder is ReadImageFolder that, when h > 0, refuses images
+// other than h x w from their headers.
+func readImageFolder(dir string, maxBytes int64, h, w int) (*Dataset, error) {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBytes
 	}
@@ -35,7 +41,7 @@ func ReadImageFolder(dir string, maxBytes int64) (*Dataset, error) {
 			continue
 		}
 		p := filepath.Join(dir, e.Name())
-		img, err := decodeImage(p, d, first, maxBytes)
+		img, err := decodeImage(p, d, first, maxBytes, h, w)
 		if err != nil {
 			return nil, err
 		}
@@ -54,7 +60,7 @@ func ReadImageFolder(dir string, maxBytes int64) (*Dataset, error) {
 
 // decodeImage checks p's header against the images read so far (d, whose
 // first file is first) and decodes it.
-func decodeImage(p string, d *Dataset, first string, maxBytes int64) (image.Image, error) {
+func decodeImage(p string, d *Dataset, first string, maxBytes int64, h, w int) (image.Image, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, err
@@ -70,8 +76,18 @@ func decodeImage(p string, d *Dataset, first string, maxBytes int64) (image.Imag
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return nil, fmt.Errorf("%s: empty %s image (%dx%d)", p, format, cfg.Width, cfg.Height)
 	}
-	if total := mulSat(int64(d.N+1), mulSat(int64(cfg.Width), int64(cfg.Height))); total > maxBytes {
+	if h > 0 && (cfg.Height != h || cfg.Width != w) {
+		return nil, fmt.Errorf("%s: a %s image of %dx%d pixels (width x height), want %dx%d", p, format, cfg.Width, cfg.Height, w, h)
+	}
+	px := mulSat(int64(cfg.Width), int64(cfg.Height))
+	if total := mulSat(int64(d.N+1), px); total > maxBytes {
 		return nil, fmt.Errorf("%s: %w: %d images of %dx%d need %d bytes, over the limit of %d", p, ErrTooLarge, d.N+1, cfg.Width, cfg.Height, total, maxBytes)
+	}
+	// Decoding holds the image in its own pixel format (up to 8 bytes a
+	// pixel for 16-bit RGBA) beside the dataset's gray bytes.
+	if dec := mulSat(px, bytesPerPixel(cfg.ColorModel)); dec > maxBytes || mulSat(int64(d.N), px) > maxBytes-dec {
+		return nil, fmt.Errorf("%s: %w: decoding a %dx%d %s image takes %d bytes, which with the %d bytes already read is over the limit of %d",
+			p, ErrTooLarge, cfg.Width, cfg.Height, format, dec, mulSat(int64(d.N), px), maxBytes)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
@@ -81,6 +97,25 @@ func decodeImage(p string, d *Dataset, first string, maxBytes int64) (image.Imag
 		return nil, fmt.Errorf("%s: bad %s image: %w", p, format, err)
 	}
 	return img, nil
+}
+
+// bytesPerPixel is what the standard decoders allocate per pixel for an
+// image of color model m; 8 (the largest) for models it does not know.
+func bytesPerPixel(m color.Model) int64 {
+	switch m {
+	case color.GrayModel, color.AlphaModel:
+		return 1
+	case color.Gray16Model, color.Alpha16Model:
+		return 2
+	case color.YCbCrModel:
+		return 3 // 4:4:4 at most
+	case color.RGBAModel, color.NRGBAModel, color.CMYKModel:
+		return 4
+	}
+	if _, ok := m.(color.Palette); ok {
+		return 1
+	}
+	return 8
 }
 
 // appendGray appends img's pixels in row-major order as 8-bit gray.

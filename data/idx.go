@@ -104,10 +104,31 @@ func knownSize(r io.Reader) int64 {
 // where r's size is known, against that size before any allocation; other
 // input is read incrementally, so memory follows the bytes actually present.
 func ReadIDX(r io.Reader, name string, maxBytes int64) (*IDX, error) {
+	return readIDX(r, name, maxBytes, nil)
+}
+
+// readIDX is ReadIDX with check, when not nil, called on the header before
+// anything is allocated for the data.
+//
+// A gzip stream in a regular file is decompressed twice: first to count
+// what it really holds (in constant memory, up to what the limit allows),
+// then into a buffer of exactly the size the header states, once the count
+// has confirmed it. A stream shorter or longer than its header says, or
+// corrupt, is thus refused before the data is allocated.
+func readIDX(r io.Reader, name string, maxBytes int64, check func(magic uint32, dims []int) error) (*IDX, error) {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBytes
 	}
 	size := knownSize(r)
+	unzipped := int64(-1) // the decompressed size, where counted
+	countLimit := maxBytes + 4 + 4*maxDims + 1
+	if f, ok := r.(*os.File); ok && size >= 2 {
+		n, err := countGzip(f, countLimit)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		unzipped = n
+	}
 	br := bufio.NewReader(r)
 	var src io.Reader = br
 	compressed := false
@@ -117,7 +138,7 @@ func ReadIDX(r io.Reader, name string, maxBytes int64) (*IDX, error) {
 			return nil, fmt.Errorf("%s: bad gzip header: %w", name, err)
 		}
 		defer zr.Close()
-		src, compressed, size = zr, true, -1
+		src, compressed, size = zr, true, unzipped
 	}
 	where := "file has"
 	if compressed {
@@ -146,13 +167,22 @@ func ReadIDX(r io.Reader, name string, maxBytes int64) (*IDX, error) {
 	}
 	header := int64(4 + 4*nd)
 	hdr := describe(magic, dims)
+	if check != nil {
+		if err := check(magic, dims); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	if compressed && size >= countLimit && total > maxBytes {
+		// the count stopped at the limit: the stream is at least that long
+		return nil, fmt.Errorf("%s: %w: header says %s (%d bytes), over the limit of %d bytes", name, ErrTooLarge, hdr, total, maxBytes)
+	}
 	if size >= 0 {
 		payload := size - header
 		if payload < total {
-			return nil, fmt.Errorf("%s: %w: header says %s (%d bytes), file has %d", name, ErrTruncated, hdr, total, payload)
+			return nil, fmt.Errorf("%s: %w: header says %s (%d bytes), %s %d", name, ErrTruncated, hdr, total, where, payload)
 		}
 		if payload > total {
-			return nil, fmt.Errorf("%s: %w: header says %s (%d bytes), file has %d", name, ErrTrailing, hdr, total, payload)
+			return nil, fmt.Errorf("%s: %w: header says %s (%d bytes), %s %d", name, ErrTrailing, hdr, total, where, payload)
 		}
 	}
 	if total > maxBytes {
@@ -174,6 +204,32 @@ func ReadIDX(r io.Reader, name string, maxBytes int64) (*IDX, error) {
 		return nil, fmt.Errorf("%s: after %d data bytes: %w", name, total, err)
 	}
 	return &IDX{Magic: magic, Dims: dims, Data: data}, nil
+}
+
+// countGzip returns how many bytes the gzip stream in f decompresses to,
+// reading at most limit of them (a larger stream counts as limit), or -1
+// when f does not start with a gzip header; f is left where it was. A
+// corrupt stream (bad CRC, bad deflate data, early end) is an error.
+func countGzip(f *os.File, limit int64) (int64, error) {
+	off, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return -1, nil // not seekable: read once, as it comes
+	}
+	defer f.Seek(off, io.SeekStart)
+	br := bufio.NewReader(f)
+	if sig, err := br.Peek(2); err != nil || sig[0] != 0x1f || sig[1] != 0x8b {
+		return -1, nil
+	}
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		return -1, fmt.Errorf("bad gzip header: %w", err)
+	}
+	defer zr.Close()
+	n, err := io.Copy(io.Discard, io.LimitReader(zr, limit))
+	if err != nil {
+		return -1, fmt.Errorf("gzip stream is corrupt after %d bytes: %w", n, err)
+	}
+	return n, nil
 }
 
 // readUpTo reads up to n bytes. Unless the input's size is already known

@@ -23,7 +23,12 @@ type options struct {
 	logger   *slog.Logger
 	maxBytes int64
 	sets     map[string]remoteSet
+	h, w     int // required image size; 0: any
 }
+
+// WithImageSize makes Open and OpenTest refuse images of any other size,
+// from the file headers, before the pixels are read or decoded.
+func WithImageSize(h, w int) Option { return func(o *options) { o.h, o.w = h, w } }
 
 // WithHTTPClient sets the client for downloads (default http.DefaultClient;
 // cancel through the context passed to Open).
@@ -154,7 +159,7 @@ func openDir(dir string, test bool, o *options) (*Dataset, error) {
 		}
 		return nil, fmt.Errorf("%s: an image folder: %w", dir, ErrNoTestSplit)
 	}
-	return ReadImageFolder(dir, o.maxBytes)
+	return readImageFolder(dir, o.maxBytes, o.h, o.w)
 }
 
 // openFile reads an explicit IDX images file and the labels beside it.
@@ -199,7 +204,15 @@ func readPair(images, labels string, o *options) (*Dataset, error) {
 			return nil, err
 		}
 		defer f.Close()
-		return ReadIDX(f, p, o.maxBytes)
+		return readIDX(f, p, o.maxBytes, func(magic uint32, dims []int) error {
+			if p != images || o.h == 0 || magic != MagicImages || len(dims) != 3 {
+				return nil
+			}
+			if dims[1] != o.h || dims[2] != o.w {
+				return fmt.Errorf("header says images of %dx%d pixels, want %dx%d", dims[1], dims[2], o.h, o.w)
+			}
+			return nil
+		})
 	}
 	x, err := read(images)
 	if err != nil {

@@ -97,6 +97,16 @@ func FloatDataFingerprint(images []float32, labels []uint8) string {
 	return "f32:" + hex.EncodeToString(h.Sum(nil))
 }
 
+// PixelDataFingerprint fingerprints 8-bit training images and optional
+// labels, for callers that have no data.Dataset.
+func PixelDataFingerprint(pixels []uint8, labels []uint8) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "gan-train uint8 data %d %d\n", len(pixels), len(labels))
+	h.Write(pixels)
+	h.Write(labels)
+	return "u8:" + hex.EncodeToString(h.Sum(nil))
+}
+
 // ConfigOf decodes the configuration stored in a checkpoint.
 func ConfigOf(ck *model.Checkpoint) (Config, error) {
 	var c Config

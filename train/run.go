@@ -47,10 +47,13 @@ type Record struct {
 
 // RunOptions say where and how a run happens.
 type RunOptions struct {
-	Dir      string    // run directory
-	Fresh    bool      // ignore an existing checkpoint and start over
-	Images   []float32 // training images (n, ImageSize) in [0,1]
-	Labels   []uint8   // class of each image (n), for a conditional GAN; may be nil otherwise
+	Dir    string    // run directory
+	Fresh  bool      // ignore an existing checkpoint and start over
+	Images []float32 // training images (n, ImageSize) in [0,1]
+	// Pixels, instead of Images: 8-bit training images (n, ImageSize),
+	// byte v meaning v/255, uploaded without a float32 copy on the host.
+	Pixels   []uint8
+	Labels   []uint8 // class of each image (n), for a conditional GAN; may be nil otherwise
 	Logger   *slog.Logger
 	Progress io.Writer // a terminal for the progress bar, or nil
 	Hooks    Hooks
@@ -118,7 +121,15 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 			}
 		}
 	}
-	t, err := NewLabeledTrainer(be, cfg, opts.Images, opts.Labels)
+	var t *Trainer
+	if opts.Pixels != nil {
+		if opts.Images != nil {
+			return errors.New("RunOptions: give Images or Pixels, not both")
+		}
+		t, err = NewPixelTrainer(be, cfg, opts.Pixels, opts.Labels)
+	} else {
+		t, err = NewLabeledTrainer(be, cfg, opts.Images, opts.Labels)
+	}
 	if err != nil {
 		return err
 	}
@@ -126,6 +137,9 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 	fp := opts.DataFingerprint
 	if fp == "" {
 		fp = FloatDataFingerprint(opts.Images, opts.Labels)
+		if opts.Pixels != nil {
+			fp = PixelDataFingerprint(opts.Pixels, opts.Labels)
+		}
 	}
 	t.SetDataFingerprint(fp)
 	if opts.Fresh {

@@ -330,3 +330,21 @@ func TestResumeFingerprintsFloats(t *testing.T) {
 		t.Fatalf("resume with one pixel changed: %v, want ErrOtherData", err)
 	}
 }
+
+// Training from 8-bit pixels (no float32 copy on the host) computes exactly
+// what training from their float32 images does.
+func TestPixelsTrainLikeFloats(t *testing.T) {
+	ds, err := data.Embedded("train")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds = ds.Head(700) // more pixels than one upload slice
+	a, b := t.TempDir(), t.TempDir()
+	if err := Run(context.Background(), cpu.New(cpu.Options{}), tinyConfig(12), RunOptions{Dir: a, Images: ds.Floats(data.Scale01), Labels: ds.Labels}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Run(context.Background(), cpu.New(cpu.Options{}), tinyConfig(12), RunOptions{Dir: b, Pixels: ds.Pixels, Labels: ds.Labels}); err != nil {
+		t.Fatal(err)
+	}
+	sameTrajectory(t, readLog(t, b), readLog(t, a))
+}

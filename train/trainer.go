@@ -139,13 +139,47 @@ func NewTrainer(be model.Backend, cfg Config, images []float32) (*Trainer, error
 // (n, values below Classes), which a conditional GAN needs and the others
 // ignore (labels may then be nil).
 func NewLabeledTrainer(be model.Backend, cfg Config, images []float32, labels []uint8) (*Trainer, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
 	if len(images)%ImageSize != 0 {
 		return nil, fmt.Errorf("dataset of %d values is not a whole number of %d-pixel images", len(images), ImageSize)
 	}
-	n := len(images) / ImageSize
+	return newTrainer(be, cfg, len(images)/ImageSize, labels, func(dst model.Buf) error { return be.Upload(dst, images) })
+}
+
+// NewPixelTrainer is NewLabeledTrainer for 8-bit pixels (n, ImageSize),
+// byte v standing for v/255 as data.Scale01 maps it: the images go to the
+// backend a slice at a time, so the host never holds a float32 copy of the
+// dataset (four times the bytes).
+func NewPixelTrainer(be model.Backend, cfg Config, pixels []uint8, labels []uint8) (*Trainer, error) {
+	if len(pixels)%ImageSize != 0 {
+		return nil, fmt.Errorf("dataset of %d pixels is not a whole number of %d-pixel images", len(pixels), ImageSize)
+	}
+	return newTrainer(be, cfg, len(pixels)/ImageSize, labels, func(dst model.Buf) error {
+		var table [256]float32
+		for v := range table {
+			table[v] = float32(float64(v) / 255) // as data.Scale01
+		}
+		const chunk = 1 << 18
+		buf := make([]float32, min(chunk, len(pixels)))
+		for off := 0; off < len(pixels); off += chunk {
+			part := pixels[off:min(off+chunk, len(pixels))]
+			f := buf[:len(part)]
+			for i, v := range part {
+				f[i] = table[v]
+			}
+			if err := be.Upload(be.View(dst, off, len(part)), f); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// newTrainer builds a trainer over n images that upload writes into the
+// backend's dataset buffer.
+func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func(dst model.Buf) error) (*Trainer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	if n < cfg.Batch*cfg.K {
 		return nil, fmt.Errorf("batch %d (times k=%d) is larger than the dataset (%d images)", cfg.Batch, cfg.K, n)
 	}
@@ -209,7 +243,7 @@ func NewLabeledTrainer(be model.Backend, cfg Config, images []float32, labels []
 		return fail(fmt.Errorf("discriminator: %w", err))
 	}
 	bufs := []model.Request{
-		{Dst: &t.data, N: len(images)}, {Dst: &t.perm, N: n}, {Dst: &t.xd, N: 2 * cfg.Batch * (ImageSize + lw)},
+		{Dst: &t.data, N: n * ImageSize}, {Dst: &t.perm, N: n}, {Dst: &t.xd, N: 2 * cfg.Batch * (ImageSize + lw)},
 		{Dst: &t.z, N: cfg.Batch * cfg.Latent}, {Dst: &t.zFixed, N: SampleRows * cfg.Latent}, {Dst: &t.stats, N: nStats},
 		{Dst: &t.cNoise, N: 1}, {Dst: &t.cBatch, N: 1}, {Dst: &t.cAdamD, N: 1}, {Dst: &t.cAdamG, N: 1},
 	}
@@ -223,7 +257,7 @@ func NewLabeledTrainer(be model.Backend, cfg Config, images []float32, labels []
 	if err := t.mem.AllocAll(bufs...); err != nil {
 		return fail(err)
 	}
-	if err := be.Upload(t.data, images); err != nil {
+	if err := upload(t.data); err != nil {
 		return fail(fmt.Errorf("uploading the dataset: %w", err))
 	}
 	if cfg.Conditional {
