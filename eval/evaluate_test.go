@@ -186,3 +186,42 @@ func TestEvaluateBadInput(t *testing.T) {
 		t.Error("100 training digits with 1,000 validation digits: no error")
 	}
 }
+
+// NoParzen leaves every other figure as it was and says Parzen was skipped.
+func TestEvaluateWithoutParzen(t *testing.T) {
+	r, be := reference(t)
+	ctx := context.Background()
+	all, _ := digits()
+	real := all[0].Slice(5000, 6000)
+	full, err := r.Evaluate(ctx, be, real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := r.Options()
+	opts.NoParzen = true
+	quick, err := NewReference(ctx, be, r.clf, r.train, r.test, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := quick.Evaluate(ctx, be, real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.ClassifierScore != full.ClassifierScore || rep.FrechetDistance != full.FrechetDistance || rep.FrechetDistanceInf != full.FrechetDistanceInf || rep.ModesCovered != full.ModesCovered {
+		t.Errorf("without Parzen: score %v, Frechet %v, FID∞ %v, modes %d; with it %v, %v, %v, %d: want the same",
+			rep.ClassifierScore, rep.FrechetDistance, rep.FrechetDistanceInf, rep.ModesCovered, full.ClassifierScore, full.FrechetDistance, full.FrechetDistanceInf, full.ModesCovered)
+	}
+	if rep.Floor == nil || rep.Floor.ClassifierScore != full.Floor.ClassifierScore || rep.Floor.FrechetDistance != full.Floor.FrechetDistance {
+		t.Errorf("floor without Parzen %+v, with it %+v: want the same score and distance", rep.Floor, full.Floor)
+	}
+	if full.ParzenTest == 0 || rep.ParzenTest != 0 || rep.ParzenLogLikelihood != 0 || rep.Floor.ParzenCentres != 0 || rep.Floor.ParzenLogLikelihood != 0 {
+		t.Errorf("Parzen: %d test digits and %v nats without it (floor: %d centres, %v nats); want all zero", rep.ParzenTest, rep.ParzenLogLikelihood, rep.Floor.ParzenCentres, rep.Floor.ParzenLogLikelihood)
+	}
+	s := rep.String()
+	if !strings.Contains(s, "Parzen log-likelihood: not computed") || strings.Contains(s, "Parzen log-likelihood (nats)") {
+		t.Errorf("report without Parzen:\n%s", s)
+	}
+	if !strings.Contains(full.String(), "Parzen log-likelihood (nats)") {
+		t.Errorf("full report lacks the Parzen row:\n%s", full.String())
+	}
+}
