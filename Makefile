@@ -14,7 +14,7 @@ help:
 	@echo "make cuda          build bin/gan-train-cuda and bin/gpu.test (needs cuda.h; links the libcuda stub)"
 	@echo "make kernels       regenerate kernels/*.ptx with nvcc; make kernels-check fails when they are stale"
 	@echo "make bench         CPU benchmarks; make bench-torch compares with PyTorch"
-	@echo "make crash-test    SIGKILL a training run 20 times and check every restart resumes"
+	@echo "make crash-test    SIGKILL a training run 100 times: every restart resumes, metrics.jsonl has no gap"
 	@echo "make fuzz          run each fuzz target for FUZZTIME (default 30s)"
 	@echo "make check-deploy  promtool, dashboard lint, kubeconform, Dockerfile lint"
 	@echo "make docker        build the CUDA image (needs a Docker engine)"

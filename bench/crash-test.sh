@@ -2,22 +2,34 @@
 # Crash test: SIGKILL a training run at KILLS random moments (checkpoints are
 # written every 2 steps, so many kills land during a checkpoint write),
 # restart it each time, and check that every restart resumes from an intact
-# checkpoint and that the run reaches its last step.
+# checkpoint that never goes back, that after every kill metrics.jsonl holds
+# every logged step up to the checkpoint's (no gap), and that the run reaches
+# its last step with each logged step in metrics.jsonl exactly once.
 #
-#   bash bench/crash-test.sh bin/gan-train [KILLS]
+#   bash bench/crash-test.sh bin/gan-train [KILLS]     (default 100; CI runs 20)
 #
 # Prints one line per kill and a summary line "crash-test: N passed, M failed".
 set -u
 BIN=${1:?usage: crash-test.sh path/to/gan-train [kills]}
-KILLS=${2:-20}
+KILLS=${2:-100}
+LOG_EVERY=10
 STEPS=${STEPS:-4000}
 DIR=$(mktemp -d)
 trap 'rm -rf "$DIR"' EXIT
 RUN="$DIR/run"
-ARGS=(train --preset edward --steps "$STEPS" --checkpoint-every 2 --sample-every 100 --log-every 10 --out "$RUN" --listen '' --device cpu)
+ARGS=(train --preset edward --steps "$STEPS" --checkpoint-every 2 --sample-every 100 --log-every "$LOG_EVERY" --out "$RUN" --listen '' --device cpu)
 passed=0 failed=0 midwrite=0 last=-1
 step_of() { # the step of the run's checkpoint, via the sample command that verifies its checksum
   "$BIN" sample --checkpoint "$RUN/checkpoints/latest.ckpt" --n 1 --out "$DIR/probe.png" 2>&1 | sed -n 's/.*from step \([0-9]*\).*/\1/p'
+}
+# logged_upto S: metrics.jsonl must hold exactly the steps LOG_EVERY, 2*LOG_EVERY,
+# ... up to S (lines past S may follow: a resume from S drops them). Prints
+# what is wrong, nothing when all is well.
+logged_upto() {
+  local want got
+  want=$(seq "$LOG_EVERY" "$LOG_EVERY" "$1" | tr '\n' ' ')
+  got=$(grep -o '"step":[0-9]*' "$RUN/metrics.jsonl" 2>/dev/null | cut -d: -f2 | awk -v s="$1" '$1 <= s' | tr '\n' ' ')
+  [ "$want" = "$got" ] || echo "metrics.jsonl up to step $1 holds steps [${got:0:80}...], want [${want:0:80}...]"
 }
 for i in $(seq 1 "$KILLS"); do
   "$BIN" "${ARGS[@]}" >"$DIR/log.$i" 2>&1 &
@@ -37,7 +49,11 @@ for i in $(seq 1 "$KILLS"); do
   if [ "$s" -lt "$last" ]; then
     echo "kill $i: FAIL: checkpoint went back from step $last to $s$w"; failed=$((failed + 1)); continue
   fi
-  echo "kill $i: intact checkpoint at step $s$w"; last=$s; passed=$((passed + 1))
+  gap=$(logged_upto "$s")
+  if [ -n "$gap" ]; then
+    echo "kill $i: FAIL: $gap$w"; failed=$((failed + 1)); last=$s; continue
+  fi
+  echo "kill $i: intact checkpoint at step $s, metrics.jsonl complete up to it$w"; last=$s; passed=$((passed + 1))
 done
 # the final restart must resume (not start over) and finish
 "$BIN" "${ARGS[@]}" >"$DIR/log.final" 2>&1
@@ -48,9 +64,15 @@ if [ $rc -eq 0 ] && [ "$s" = "$STEPS" ] && { [ "$last" -le 0 ] || grep -q "resum
 else
   echo "final run: FAIL (exit $rc, checkpoint step '$s', want $STEPS)"; tail -5 "$DIR/log.final"; failed=$((failed + 1))
 fi
-# metrics.jsonl must hold each step at most once
+# metrics.jsonl must hold each logged step exactly once, in order, no gap
 dups=$(grep -o '"step":[0-9]*' "$RUN/metrics.jsonl" | sort | uniq -d | wc -l)
-if [ "$dups" -eq 0 ]; then passed=$((passed + 1)); else echo "metrics.jsonl: FAIL: $dups steps logged twice"; failed=$((failed + 1)); fi
+gap=$(logged_upto "$STEPS")
+n=$(grep -c '"step"' "$RUN/metrics.jsonl")
+if [ "$dups" -eq 0 ] && [ -z "$gap" ] && [ "$n" -eq $((STEPS / LOG_EVERY)) ]; then
+  echo "metrics.jsonl: every logged step once, no gap ($n lines)"; passed=$((passed + 1))
+else
+  echo "metrics.jsonl: FAIL: $dups steps logged twice, $n lines for $((STEPS / LOG_EVERY)) logged steps; $gap"; failed=$((failed + 1))
+fi
 echo "kills during a checkpoint write: $midwrite of $KILLS"
 echo "crash-test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -228,13 +228,20 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 				}
 			}
 		}
+		// metrics.jsonl first, synced: a kill after this and before the
+		// rename leaves lines past the old checkpoint, which the resume
+		// drops; the other order would lose the lines up to this step.
+		drain()
+		if err := mw.Flush(); err != nil {
+			return fmt.Errorf("writing %s: %w", MetricsFile, err)
+		}
+		if err := mf.Sync(); err != nil {
+			return fmt.Errorf("syncing %s: %w", MetricsFile, err)
+		}
 		if err := c.WriteFile(ckPath); err != nil {
 			return fmt.Errorf("writing checkpoint: %w", err)
 		}
 		lastSaved = t.Step()
-		if err := mw.Flush(); err != nil {
-			return fmt.Errorf("writing %s: %w", MetricsFile, err)
-		}
 		d := time.Since(start)
 		if opts.Hooks.Checkpoint != nil {
 			opts.Hooks.Checkpoint(d, time.Now())
