@@ -5,11 +5,12 @@ STUBS   ?= /usr/lib/x86_64-linux-gnu/stubs
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X gan-train/app.Version=$(VERSION)
 
-.PHONY: help build cuda run test test-long fuzz bench bench-torch crash-test vet fmt-check check-deploy prom-integration docker ci
+.PHONY: help build cuda run test test-gpu-emu test-long fuzz bench bench-torch crash-test vet fmt-check check-deploy prom-integration docker ci
 
 help:
 	@echo "make run           train the quick preset on the embedded digits (CPU, one to two minutes)"
 	@echo "make test          the default test suite (go test ./...)"
+	@echo "make test-gpu-emu  the CUDA path on the emulated device: every gpu test, kernels/*.cu as host C++ (needs g++)"
 	@echo "make build         build bin/gan-train (pure Go)"
 	@echo "make cuda          build bin/gan-train-cuda and bin/gpu.test (needs cuda.h; links the libcuda stub)"
 	@echo "make kernels       regenerate kernels/*.ptx with nvcc; make kernels-check fails when they are stale"
@@ -31,6 +32,12 @@ run: build
 
 test:
 	$(GO) test ./...
+
+# The CUDA backend's own launch code driving kernels/*.cu compiled as host
+# C++ (internal/cudaemu): conformance, agreement with the CPU, the trainer.
+test-gpu-emu:
+	$(GO) run ./internal/kernelsig/kernelgen -kernels kernels,internal/cudaemu -out internal/cudaemu -check
+	$(GO) test -tags cudaemu -count=1 -timeout 10m ./internal/cudaemu/ ./gpu/
 
 test-long:
 	$(GO) test -tags long -timeout 60m ./...

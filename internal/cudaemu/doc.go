@@ -48,8 +48,10 @@
 // come from the host C library; the kernels are compiled without FMA
 // contraction, which nvcc applies by default), and speed.
 //
-// kernels/*.cu are the only sources: k_*.cpp and table_gen.cpp are
-// generated from them by internal/kernelsig/kernelgen (go generate ./internal/cudaemu).
+// kernels/*.cu are the only kernel sources, with selftest.cu here for the
+// emulator's own tests: k_*.cpp and table_gen.cpp are generated from them by
+// internal/kernelsig/kernelgen (go generate ./internal/cudaemu; a test in
+// internal/kernelsig fails when they are stale).
 package cudaemu
 
-//go:generate go run gan-train/internal/kernelsig/kernelgen -kernels ../../kernels -out .
+//go:generate go run gan-train/internal/kernelsig/kernelgen -kernels ../../kernels,. -out .

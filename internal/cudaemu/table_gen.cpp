@@ -5,229 +5,278 @@
 #include "cuda_emu.h"
 #include "table.h"
 
-extern "C" void adam_step(float * p, const float * g, float * m, float * v, int n, float lr, float b1, float b2, float eps, const float * tc, unsigned int * err);
+extern "C" void adam_step(float *p, const float *g, float *m, float *v, int n, float lr, float b1, float b2, float eps, const float *tc, unsigned int *err);
 static void call_adam_step(const unsigned long long *a)
 {
     adam_step((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (float *)(uintptr_t)a[2], (float *)(uintptr_t)a[3], (int)(unsigned int)a[4], gt_emu::bits_as<float>((unsigned int)a[5]), gt_emu::bits_as<float>((unsigned int)a[6]), gt_emu::bits_as<float>((unsigned int)a[7]), gt_emu::bits_as<float>((unsigned int)a[8]), (const float *)(uintptr_t)a[9], (unsigned int *)(uintptr_t)a[10]);
 }
 static const char *const names_adam_step[] = {"p", "g", "m", "v", "n", "lr", "b1", "b2", "eps", "tc", "err", nullptr};
 
-extern "C" void dense_forward1(float * y, const float * x, const float * w, const float * b, int batch, int in, int out, int act);
+extern "C" void dense_forward1(float *y, const float *x, const float *w, const float *b, int batch, int in, int out, int act);
 static void call_dense_forward1(const unsigned long long *a)
 {
     dense_forward1((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (const float *)(uintptr_t)a[2], (const float *)(uintptr_t)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5], (int)(unsigned int)a[6], (int)(unsigned int)a[7]);
 }
 static const char *const names_dense_forward1[] = {"y", "x", "w", "b", "batch", "in", "out", "act", nullptr};
 
-extern "C" void dense_backward_dx1(float * dx, const float * dy, const float * w, const float * y, int batch, int in, int out, int act);
+extern "C" void dense_backward_dx1(float *dx, const float *dy, const float *w, const float *y, int batch, int in, int out, int act);
 static void call_dense_backward_dx1(const unsigned long long *a)
 {
     dense_backward_dx1((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (const float *)(uintptr_t)a[2], (const float *)(uintptr_t)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5], (int)(unsigned int)a[6], (int)(unsigned int)a[7]);
 }
 static const char *const names_dense_backward_dx1[] = {"dx", "dy", "w", "y", "batch", "in", "out", "act", nullptr};
 
-extern "C" void dense_backward_dw1(float * dw, float * db, const float * dy, const float * x, const float * y, int batch, int in, int out, int act);
+extern "C" void dense_backward_dw1(float *dw, float *db, const float *dy, const float *x, const float *y, int batch, int in, int out, int act);
 static void call_dense_backward_dw1(const unsigned long long *a)
 {
     dense_backward_dw1((float *)(uintptr_t)a[0], (float *)(uintptr_t)a[1], (const float *)(uintptr_t)a[2], (const float *)(uintptr_t)a[3], (const float *)(uintptr_t)a[4], (int)(unsigned int)a[5], (int)(unsigned int)a[6], (int)(unsigned int)a[7], (int)(unsigned int)a[8]);
 }
 static const char *const names_dense_backward_dw1[] = {"dw", "db", "dy", "x", "y", "batch", "in", "out", "act", nullptr};
 
-extern "C" void dense_forward2_64(float * y, const float * x, const float * w, const float * b, int batch, int in, int out, int act);
+extern "C" void dense_forward2_64(float *y, const float *x, const float *w, const float *b, int batch, int in, int out, int act);
 static void call_dense_forward2_64(const unsigned long long *a)
 {
     dense_forward2_64((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (const float *)(uintptr_t)a[2], (const float *)(uintptr_t)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5], (int)(unsigned int)a[6], (int)(unsigned int)a[7]);
 }
 static const char *const names_dense_forward2_64[] = {"y", "x", "w", "b", "batch", "in", "out", "act", nullptr};
 
-extern "C" void dense_forward2_32(float * y, const float * x, const float * w, const float * b, int batch, int in, int out, int act);
+extern "C" void dense_forward2_32(float *y, const float *x, const float *w, const float *b, int batch, int in, int out, int act);
 static void call_dense_forward2_32(const unsigned long long *a)
 {
     dense_forward2_32((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (const float *)(uintptr_t)a[2], (const float *)(uintptr_t)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5], (int)(unsigned int)a[6], (int)(unsigned int)a[7]);
 }
 static const char *const names_dense_forward2_32[] = {"y", "x", "w", "b", "batch", "in", "out", "act", nullptr};
 
-extern "C" void dense_backward2_64(float * dx, float * dw, float * db, const float * dy, const float * x, const float * w, const float * y, int batch, int in, int out, int act);
+extern "C" void dense_backward2_64(float *dx, float *dw, float *db, const float *dy, const float *x, const float *w, const float *y, int batch, int in, int out, int act);
 static void call_dense_backward2_64(const unsigned long long *a)
 {
     dense_backward2_64((float *)(uintptr_t)a[0], (float *)(uintptr_t)a[1], (float *)(uintptr_t)a[2], (const float *)(uintptr_t)a[3], (const float *)(uintptr_t)a[4], (const float *)(uintptr_t)a[5], (const float *)(uintptr_t)a[6], (int)(unsigned int)a[7], (int)(unsigned int)a[8], (int)(unsigned int)a[9], (int)(unsigned int)a[10]);
 }
 static const char *const names_dense_backward2_64[] = {"dx", "dw", "db", "dy", "x", "w", "y", "batch", "in", "out", "act", nullptr};
 
-extern "C" void dense_backward2_32(float * dx, float * dw, float * db, const float * dy, const float * x, const float * w, const float * y, int batch, int in, int out, int act);
+extern "C" void dense_backward2_32(float *dx, float *dw, float *db, const float *dy, const float *x, const float *w, const float *y, int batch, int in, int out, int act);
 static void call_dense_backward2_32(const unsigned long long *a)
 {
     dense_backward2_32((float *)(uintptr_t)a[0], (float *)(uintptr_t)a[1], (float *)(uintptr_t)a[2], (const float *)(uintptr_t)a[3], (const float *)(uintptr_t)a[4], (const float *)(uintptr_t)a[5], (const float *)(uintptr_t)a[6], (int)(unsigned int)a[7], (int)(unsigned int)a[8], (int)(unsigned int)a[9], (int)(unsigned int)a[10]);
 }
 static const char *const names_dense_backward2_32[] = {"dx", "dw", "db", "dy", "x", "w", "y", "batch", "in", "out", "act", nullptr};
 
-extern "C" void logit_bce_partial(float * dx, float * partial, const float * x, int n, float target, float scale);
+extern "C" void logit_bce_partial(float *dx, float *partial, const float *x, int n, float target, float scale);
 static void call_logit_bce_partial(const unsigned long long *a)
 {
     logit_bce_partial((float *)(uintptr_t)a[0], (float *)(uintptr_t)a[1], (const float *)(uintptr_t)a[2], (int)(unsigned int)a[3], gt_emu::bits_as<float>((unsigned int)a[4]), gt_emu::bits_as<float>((unsigned int)a[5]));
 }
 static const char *const names_logit_bce_partial[] = {"dx", "partial", "x", "n", "target", "scale", nullptr};
 
-extern "C" void reduce_map_partial(float * partial, const float * x, int n, int op, float scale);
+extern "C" void reduce_map_partial(float *partial, const float *x, int n, int op, float scale);
 static void call_reduce_map_partial(const unsigned long long *a)
 {
     reduce_map_partial((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], (int)(unsigned int)a[3], gt_emu::bits_as<float>((unsigned int)a[4]));
 }
 static const char *const names_reduce_map_partial[] = {"partial", "x", "n", "op", "scale", nullptr};
 
-extern "C" void softmax_xent_partial(float * dx, float * partial, const float * x, const float * labels, int batch, int classes, float scale, unsigned int * err);
+extern "C" void softmax_xent_partial(float *dx, float *partial, const float *x, const float *labels, int batch, int classes, float scale, unsigned int *err);
 static void call_softmax_xent_partial(const unsigned long long *a)
 {
     softmax_xent_partial((float *)(uintptr_t)a[0], (float *)(uintptr_t)a[1], (const float *)(uintptr_t)a[2], (const float *)(uintptr_t)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5], gt_emu::bits_as<float>((unsigned int)a[6]), (unsigned int *)(uintptr_t)a[7]);
 }
 static const char *const names_softmax_xent_partial[] = {"dx", "partial", "x", "labels", "batch", "classes", "scale", "err", nullptr};
 
-extern "C" void reduce_final(float * out, const float * partial, int m, float scale);
+extern "C" void reduce_final(float *out, const float *partial, int m, float scale);
 static void call_reduce_final(const unsigned long long *a)
 {
     reduce_final((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], gt_emu::bits_as<float>((unsigned int)a[3]));
 }
 static const char *const names_reduce_final[] = {"out", "partial", "m", "scale", nullptr};
 
-extern "C" void mbd_forward(float * o, const float * m, int rows, int group, int kernels, int dims);
+extern "C" void mbd_forward(float *o, const float *m, int rows, int group, int kernels, int dims);
 static void call_mbd_forward(const unsigned long long *a)
 {
     mbd_forward((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5]);
 }
 static const char *const names_mbd_forward[] = {"o", "m", "rows", "group", "kernels", "dims", nullptr};
 
-extern "C" void mbd_backward(float * dm, const float * dout, const float * m, int rows, int group, int kernels, int dims);
+extern "C" void mbd_backward(float *dm, const float *dout, const float *m, int rows, int group, int kernels, int dims);
 static void call_mbd_backward(const unsigned long long *a)
 {
     mbd_backward((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (const float *)(uintptr_t)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5], (int)(unsigned int)a[6]);
 }
 static const char *const names_mbd_backward[] = {"dm", "dout", "m", "rows", "group", "kernels", "dims", nullptr};
 
-extern "C" void accumulate_f32(float * dst, const float * src, int n);
+extern "C" void accumulate_f32(float *dst, const float *src, int n);
 static void call_accumulate_f32(const unsigned long long *a)
 {
     accumulate_f32((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2]);
 }
 static const char *const names_accumulate_f32[] = {"dst", "src", "n", nullptr};
 
-extern "C" void copy_f32(float * dst, const float * src, int n);
+extern "C" void copy_f32(float *dst, const float *src, int n);
 static void call_copy_f32(const unsigned long long *a)
 {
     copy_f32((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2]);
 }
 static const char *const names_copy_f32[] = {"dst", "src", "n", nullptr};
 
-extern "C" void fill_f32(float * x, int n, float v);
+extern "C" void fill_f32(float *x, int n, float v);
 static void call_fill_f32(const unsigned long long *a)
 {
     fill_f32((float *)(uintptr_t)a[0], (int)(unsigned int)a[1], gt_emu::bits_as<float>((unsigned int)a[2]));
 }
 static const char *const names_fill_f32[] = {"x", "n", "v", nullptr};
 
-extern "C" void affine_f32(float * x, int n, float a, float c);
+extern "C" void affine_f32(float *x, int n, float a, float c);
 static void call_affine_f32(const unsigned long long *a)
 {
     affine_f32((float *)(uintptr_t)a[0], (int)(unsigned int)a[1], gt_emu::bits_as<float>((unsigned int)a[2]), gt_emu::bits_as<float>((unsigned int)a[3]));
 }
 static const char *const names_affine_f32[] = {"x", "n", "a", "c", nullptr};
 
-extern "C" void gather_rows(float * dst, const float * src, const float * perm, int rows, int cols, int srcRows, int permLen, const float * bc, unsigned int * err);
+extern "C" void gather_rows(float *dst, const float *src, const float *perm, int rows, int cols, int srcRows, int permLen, const float *bc, unsigned int *err);
 static void call_gather_rows(const unsigned long long *a)
 {
     gather_rows((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (const float *)(uintptr_t)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5], (int)(unsigned int)a[6], (const float *)(uintptr_t)a[7], (unsigned int *)(uintptr_t)a[8]);
 }
 static const char *const names_gather_rows[] = {"dst", "src", "perm", "rows", "cols", "srcRows", "permLen", "bc", "err", nullptr};
 
-extern "C" void downsample2x(float * dst, const float * src, int rows, int h, int w);
+extern "C" void downsample2x(float *dst, const float *src, int rows, int h, int w);
 static void call_downsample2x(const unsigned long long *a)
 {
     downsample2x((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4]);
 }
 static const char *const names_downsample2x[] = {"dst", "src", "rows", "h", "w", nullptr};
 
-extern "C" void upsample2x(float * dst, const float * src, int rows, int h, int w, float alpha, float beta);
+extern "C" void upsample2x(float *dst, const float *src, int rows, int h, int w, float alpha, float beta);
 static void call_upsample2x(const unsigned long long *a)
 {
     upsample2x((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4], gt_emu::bits_as<float>((unsigned int)a[5]), gt_emu::bits_as<float>((unsigned int)a[6]));
 }
 static const char *const names_upsample2x[] = {"dst", "src", "rows", "h", "w", "alpha", "beta", nullptr};
 
-extern "C" void rng_noise(float * dst, int n, int dist, unsigned long long seed, unsigned int stream, const float * sc);
+extern "C" void rng_noise(float *dst, int n, int dist, unsigned long long seed, unsigned int stream, const float *sc);
 static void call_rng_noise(const unsigned long long *a)
 {
     rng_noise((float *)(uintptr_t)a[0], (int)(unsigned int)a[1], (int)(unsigned int)a[2], a[3], (unsigned int)a[4], (const float *)(uintptr_t)a[5]);
 }
 static const char *const names_rng_noise[] = {"dst", "n", "dist", "seed", "stream", "sc", nullptr};
 
-extern "C" void rng_binarize(float * dst, const float * src, int n, unsigned long long seed, unsigned int stream, const float * sc);
+extern "C" void rng_binarize(float *dst, const float *src, int n, unsigned long long seed, unsigned int stream, const float *sc);
 static void call_rng_binarize(const unsigned long long *a)
 {
     rng_binarize((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], a[3], (unsigned int)a[4], (const float *)(uintptr_t)a[5]);
 }
 static const char *const names_rng_binarize[] = {"dst", "src", "n", "seed", "stream", "sc", nullptr};
 
-extern "C" void rng_dropout(float * dst, const float * src, int n, float rate, unsigned long long seed, unsigned int stream, const float * sc);
+extern "C" void rng_dropout(float *dst, const float *src, int n, float rate, unsigned long long seed, unsigned int stream, const float *sc);
 static void call_rng_dropout(const unsigned long long *a)
 {
     rng_dropout((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], gt_emu::bits_as<float>((unsigned int)a[3]), a[4], (unsigned int)a[5], (const float *)(uintptr_t)a[6]);
 }
 static const char *const names_rng_dropout[] = {"dst", "src", "n", "rate", "seed", "stream", "sc", nullptr};
 
-extern "C" void counter_set(float * c, unsigned int v);
+extern "C" void counter_set(float *c, unsigned int v);
 static void call_counter_set(const unsigned long long *a)
 {
     counter_set((float *)(uintptr_t)a[0], (unsigned int)a[1]);
 }
 static const char *const names_counter_set[] = {"c", "v", nullptr};
 
-extern "C" void counter_inc(float * c);
+extern "C" void counter_inc(float *c);
 static void call_counter_inc(const unsigned long long *a)
 {
     counter_inc((float *)(uintptr_t)a[0]);
 }
 static const char *const names_counter_inc[] = {"c", nullptr};
 
-extern "C" void fdiv_partial(float * dx, float * partial, const float * x, int n, int div, int term, float scale);
+extern "C" void fdiv_partial(float *dx, float *partial, const float *x, int n, int div, int term, float scale);
 static void call_fdiv_partial(const unsigned long long *a)
 {
     fdiv_partial((float *)(uintptr_t)a[0], (float *)(uintptr_t)a[1], (const float *)(uintptr_t)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5], gt_emu::bits_as<float>((unsigned int)a[6]));
 }
 static const char *const names_fdiv_partial[] = {"dx", "partial", "x", "n", "div", "term", "scale", nullptr};
 
-extern "C" void one_hot(float * dst, const float * labels, int rows, int width, int col, int classes, unsigned int * err);
+extern "C" void one_hot(float *dst, const float *labels, int rows, int width, int col, int classes, unsigned int *err);
 static void call_one_hot(const unsigned long long *a)
 {
     one_hot((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5], (unsigned int *)(uintptr_t)a[6]);
 }
 static const char *const names_one_hot[] = {"dst", "labels", "rows", "width", "col", "classes", "err", nullptr};
 
-extern "C" void copy_cols(float * dst, const float * src, int rows, int dstWidth, int dstCol, int srcWidth, int srcCol, int n);
+extern "C" void copy_cols(float *dst, const float *src, int rows, int dstWidth, int dstCol, int srcWidth, int srcCol, int n);
 static void call_copy_cols(const unsigned long long *a)
 {
     copy_cols((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5], (int)(unsigned int)a[6], (int)(unsigned int)a[7]);
 }
 static const char *const names_copy_cols[] = {"dst", "src", "rows", "dstWidth", "dstCol", "srcWidth", "srcCol", "n", nullptr};
 
-extern "C" void maxout_forward(float * y, const float * x, int count, int pieces);
+extern "C" void maxout_forward(float *y, const float *x, int count, int pieces);
 static void call_maxout_forward(const unsigned long long *a)
 {
     maxout_forward((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], (int)(unsigned int)a[3]);
 }
 static const char *const names_maxout_forward[] = {"y", "x", "count", "pieces", nullptr};
 
-extern "C" void maxout_backward(float * dx, const float * dy, const float * x, int count, int pieces);
+extern "C" void maxout_backward(float *dx, const float *dy, const float *x, int count, int pieces);
 static void call_maxout_backward(const unsigned long long *a)
 {
     maxout_backward((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (const float *)(uintptr_t)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4]);
 }
 static const char *const names_maxout_backward[] = {"dx", "dy", "x", "count", "pieces", nullptr};
 
-extern "C" void average_f32(float * avg, const float * p, int n, float decay, const float * tc);
+extern "C" void average_f32(float *avg, const float *p, int n, float decay, const float *tc);
 static void call_average_f32(const unsigned long long *a)
 {
     average_f32((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], gt_emu::bits_as<float>((unsigned int)a[3]), (const float *)(uintptr_t)a[4]);
 }
 static const char *const names_average_f32[] = {"avg", "p", "n", "decay", "tc", nullptr};
+
+extern "C" void st_shuffle(int *out, int mode, int arg, int width);
+static void call_st_shuffle(const unsigned long long *a)
+{
+    st_shuffle((int *)(uintptr_t)a[0], (int)(unsigned int)a[1], (int)(unsigned int)a[2], (int)(unsigned int)a[3]);
+}
+static const char *const names_st_shuffle[] = {"out", "mode", "arg", "width", nullptr};
+
+extern "C" void st_warp_sum(int *out);
+static void call_st_warp_sum(const unsigned long long *a)
+{
+    st_warp_sum((int *)(uintptr_t)a[0]);
+}
+static const char *const names_st_warp_sum[] = {"out", nullptr};
+
+extern "C" void st_votes(unsigned int *out);
+static void call_st_votes(const unsigned long long *a)
+{
+    st_votes((unsigned int *)(uintptr_t)a[0]);
+}
+static const char *const names_st_votes[] = {"out", nullptr};
+
+extern "C" void st_grid(int *marks, int *out);
+static void call_st_grid(const unsigned long long *a)
+{
+    st_grid((int *)(uintptr_t)a[0], (int *)(uintptr_t)a[1]);
+}
+static const char *const names_st_grid[] = {"marks", "out", nullptr};
+
+extern "C" void st_deadlock(int *out);
+static void call_st_deadlock(const unsigned long long *a)
+{
+    st_deadlock((int *)(uintptr_t)a[0]);
+}
+static const char *const names_st_deadlock[] = {"out", nullptr};
+
+extern "C" void st_shared_index(float *out, int i);
+static void call_st_shared_index(const unsigned long long *a)
+{
+    st_shared_index((float *)(uintptr_t)a[0], (int)(unsigned int)a[1]);
+}
+static const char *const names_st_shared_index[] = {"out", "i", nullptr};
+
+extern "C" void st_fill_to(float *out, int end, float v);
+static void call_st_fill_to(const unsigned long long *a)
+{
+    st_fill_to((float *)(uintptr_t)a[0], (int)(unsigned int)a[1], gt_emu::bits_as<float>((unsigned int)a[2]));
+}
+static const char *const names_st_fill_to[] = {"out", "end", "v", nullptr};
 
 namespace gt_emu {
 
@@ -264,8 +313,15 @@ const KernelInfo kernels[] = {
     {"variants", "maxout_forward", call_maxout_forward, 4, "ppii", names_maxout_forward, 1024},
     {"variants", "maxout_backward", call_maxout_backward, 5, "pppii", names_maxout_backward, 1024},
     {"variants", "average_f32", call_average_f32, 5, "ppifp", names_average_f32, 1024},
+    {"selftest", "st_shuffle", call_st_shuffle, 4, "piii", names_st_shuffle, 1024},
+    {"selftest", "st_warp_sum", call_st_warp_sum, 1, "p", names_st_warp_sum, 1024},
+    {"selftest", "st_votes", call_st_votes, 1, "p", names_st_votes, 1024},
+    {"selftest", "st_grid", call_st_grid, 2, "pp", names_st_grid, 1024},
+    {"selftest", "st_deadlock", call_st_deadlock, 1, "p", names_st_deadlock, 1024},
+    {"selftest", "st_shared_index", call_st_shared_index, 2, "pi", names_st_shared_index, 1024},
+    {"selftest", "st_fill_to", call_st_fill_to, 3, "pif", names_st_fill_to, 1024},
 };
 
-const int nkernels = 32;
+const int nkernels = 39;
 
 } // namespace gt_emu

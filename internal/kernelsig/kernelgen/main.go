@@ -7,7 +7,7 @@
 //
 // Usage, from the repository root (go generate ./internal/cudaemu runs it):
 //
-//	go run ./internal/kernelsig/kernelgen [-kernels kernels] [-out internal/cudaemu] [-check]
+//	go run ./internal/kernelsig/kernelgen [-kernels kernels,internal/cudaemu] [-out internal/cudaemu] [-check]
 //
 // With -check it writes nothing and exits 1 when a generated file is stale.
 package main
@@ -18,12 +18,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	sig "gan-train/internal/kernelsig"
 )
 
 func main() {
-	kdir := flag.String("kernels", "kernels", "directory of the .cu sources")
+	kdir := flag.String("kernels", "kernels", "directories of the .cu sources, separated by commas")
 	out := flag.String("out", "internal/cudaemu", "directory to write the generated C++ into")
 	check := flag.Bool("check", false, "only report stale generated files")
 	flag.Parse()
@@ -33,16 +34,19 @@ func main() {
 	}
 }
 
-func run(kdir, out string, check bool) error {
-	mods, err := sig.ParseDir(kdir)
+func run(kdirs, out string, check bool) error {
+	var mods []sig.Module
+	for _, dir := range strings.Split(kdirs, ",") {
+		m, err := sig.ParseDir(dir)
+		if err != nil {
+			return err
+		}
+		mods = append(mods, m...)
+	}
+	files, err := sig.EmuFiles(mods, out)
 	if err != nil {
 		return err
 	}
-	rel, err := filepath.Rel(out, kdir)
-	if err != nil {
-		return fmt.Errorf("locating %s from %s: %w", kdir, out, err)
-	}
-	files := sig.EmuFiles(mods, filepath.ToSlash(rel))
 	var stale []string
 	for name, text := range files {
 		path := filepath.Join(out, name)
