@@ -297,10 +297,17 @@ func TestPeriodicEvaluation(t *testing.T) {
 		t.Skip("trains the evaluation classifier (about 30 s)")
 	}
 	dir := filepath.Join(t.TempDir(), "run")
-	code, _, stderr := runMain(t, "train", "--preset", "tiny", "--steps", "30", "--eval-every", "10", "--eval-samples", "300",
-		"--cache-dir", t.TempDir(), "--out", dir, "--listen", "", "--device", "cpu")
+	code, stdout, stderr := runMain(t, "train", "--preset", "tiny", "--steps", "30", "--eval-every", "10", "--eval-samples", "300",
+		"--eval-at-end", "--cache-dir", t.TempDir(), "--out", dir, "--listen", "", "--device", "cpu")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	// --eval-at-end prepared the classifier at the start, beside the
+	// evaluation at step 10, and the summary shows the last evaluation.
+	for _, want := range []string{"Against real digits (300 samples)", "classifier score", "held-out real digits", "Frechet distance"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
 	}
 	b, err := os.ReadFile(filepath.Join(dir, train.MetricsFile))
 	if err != nil {

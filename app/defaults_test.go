@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"gan-train/eval"
 	"gan-train/metrics"
 )
 
@@ -177,5 +178,45 @@ func TestNoArgumentsPrintsTheFirstCommands(t *testing.T) {
 	}
 	if code, stdout, _ := runMain(t, "help"); code != ExitOK || !strings.Contains(stdout, "gan-train lapgan") {
 		t.Errorf("gan-train help: exit %d, stdout:\n%s\nwant 0 and every command", code, stdout)
+	}
+}
+
+func TestSummary(t *testing.T) {
+	rep := &eval.Report{NSamples: 10000, ClassifierScore: 8.765, FrechetDistance: 12.345, FrechetDistanceInf: 11.5, ModesCovered: 10,
+		Floor: &eval.Floor{NSamples: 1000, ClassifierScore: 9.254, FrechetDistance: 10.821, FrechetDistanceInf: 6.139}}
+	var b bytes.Buffer
+	runSummary{dir: "runs/my run", preset: "quick", steps: 4500, elapsed: 95400 * time.Millisecond, conditional: true, eval: rep}.write(&b)
+	out := b.String()
+	for _, want := range []string{
+		"Trained to step 4,500 (quick preset) in 1m35s",
+		"runs/my run/samples/final.png", "runs/my run/progress.gif", "runs/my run/losses.png", "column c holds digit c",
+		"classifier score   8.77", "9.25", "Frechet distance   12.35", "11.50", "6.14", "10 of 10 classes",
+		"gan-train sample --run 'runs/my run' --label 3", "gan-train eval --run 'runs/my run'", "gan-train train --preset quality",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	// Without an evaluation or a report, no scores and no missing pictures.
+	b.Reset()
+	runSummary{dir: "r", preset: DefaultPreset, steps: 27000, reportErr: errors.New("no metrics")}.write(&b)
+	out = b.String()
+	for _, bad := range []string{"classifier score", "progress.gif", "--label", "--preset " + DefaultPreset} {
+		if strings.Contains(out, bad) {
+			t.Errorf("summary shows %q:\n%s", bad, out)
+		}
+	}
+	for _, want := range []string{"step 27,000", "r/samples/final.png", "gan-train sample --run r --n 64"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 27000: "27,000", 1234567: "1,234,567", -4500: "-4,500"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
+		}
 	}
 }

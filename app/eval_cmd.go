@@ -92,7 +92,7 @@ func cmdEval(ctx context.Context, args []string, env Env) error {
 		}
 		log.Info("sampled the generator", "checkpoint", *ckPath, "step", ck.Header.Step, "generator", weights)
 	}
-	ref, err := prepareReference(ctx, be, *dataSpec, *cacheDir, *n, log)
+	ref, err := prepareReference(ctx, be, *dataSpec, *cacheDir, eval.Options{Samples: *n}, log)
 	if ctx.Err() != nil {
 		return errors.New("interrupted: no evaluation was made")
 	}
@@ -119,7 +119,7 @@ func cmdEval(ctx context.Context, args []string, env Env) error {
 
 // prepareReference loads the real data's training and held-out splits and
 // the cached classifier (training it when missing or stale).
-func prepareReference(ctx context.Context, be model.Backend, spec, cacheDir string, n int, log *slog.Logger) (*eval.Reference, error) {
+func prepareReference(ctx context.Context, be model.Backend, spec, cacheDir string, opts eval.Options, log *slog.Logger) (*eval.Reference, error) {
 	if cacheDir == "" {
 		d, err := data.DefaultCacheDir()
 		if err != nil {
@@ -138,5 +138,5 @@ func prepareReference(ctx context.Context, be model.Backend, spec, cacheDir stri
 	if err != nil {
 		return nil, fmt.Errorf("evaluation needs held-out digits: %w", err)
 	}
-	return eval.Prepare(ctx, be, cacheDir, spec, trainSet, testSet, eval.DefaultClassifierConfig(), eval.Options{Samples: n}, log)
+	return eval.Prepare(ctx, be, cacheDir, spec, trainSet, testSet, eval.DefaultClassifierConfig(), opts, log)
 }

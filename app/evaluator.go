@@ -22,6 +22,7 @@ type evaluator struct {
 	dataSpec string
 	cacheDir string
 	n        int
+	noParzen bool // skip the Parzen estimate, the slowest metric
 	m        *metrics.Metrics
 	log      *slog.Logger
 	records  chan train.Record
@@ -29,8 +30,11 @@ type evaluator struct {
 	mu      sync.Mutex
 	busy    bool
 	pending *job
-	ref     *eval.Reference
+	last    *eval.Report // the latest evaluation, real-data floor included
 	wg      sync.WaitGroup
+
+	refOnce sync.Once
+	ref     *eval.Reference // nil when it could not be prepared
 }
 
 type job struct {
@@ -38,8 +42,8 @@ type job struct {
 	samples []float32
 }
 
-func newEvaluator(ctx context.Context, dataSpec, cacheDir string, n int, m *metrics.Metrics, log *slog.Logger) *evaluator {
-	return &evaluator{ctx: ctx, dataSpec: dataSpec, cacheDir: cacheDir, n: n, m: m, log: log, records: make(chan train.Record, 64)}
+func newEvaluator(ctx context.Context, dataSpec, cacheDir string, n int, noParzen bool, m *metrics.Metrics, log *slog.Logger) *evaluator {
+	return &evaluator{ctx: ctx, dataSpec: dataSpec, cacheDir: cacheDir, n: n, noParzen: noParzen, m: m, log: log, records: make(chan train.Record, 64)}
 }
 
 // submit starts evaluating samples drawn at step, unless one is running.
@@ -70,23 +74,55 @@ func (e *evaluator) submit(step int64, samples []float32) {
 	}()
 }
 
-func (e *evaluator) run(step int64, samples []float32) {
-	be := cpu.New(cpu.Options{Workers: 1}) // one core for evaluation, the rest for training
-	if e.ref == nil {
-		ref, err := prepareReference(e.ctx, be, e.dataSpec, e.cacheDir, e.n, e.log)
+// reference prepares the reference (loading or training the digit
+// classifier) the first time; later calls, and calls made meanwhile, wait
+// for that one. It returns nil when the reference cannot be prepared.
+func (e *evaluator) reference(be *cpu.Backend) *eval.Reference {
+	e.refOnce.Do(func() {
+		ref, err := prepareReference(e.ctx, be, e.dataSpec, e.cacheDir, eval.Options{Samples: e.n, NoParzen: e.noParzen}, e.log)
 		if err != nil {
 			e.log.Error("evaluation disabled: cannot prepare the reference", "err", err)
 			return
 		}
 		e.ref = ref
+	})
+	return e.ref
+}
+
+// warmUp prepares the reference in the background, so that training the
+// digit classifier the first time overlaps the GAN's training instead of
+// following it.
+func (e *evaluator) warmUp() {
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		be := cpu.New(cpu.Options{Workers: 1})
+		defer be.Close()
+		e.reference(be)
+	}()
+}
+
+// latest is the latest evaluation, nil before the first.
+func (e *evaluator) latest() *eval.Report {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.last
+}
+
+func (e *evaluator) run(step int64, samples []float32) {
+	be := cpu.New(cpu.Options{Workers: 1}) // one core for evaluation, the rest for training
+	defer be.Close()
+	ref := e.reference(be)
+	if ref == nil {
+		return
 	}
 	start := time.Now()
-	rep, err := e.ref.Evaluate(e.ctx, be, eval.Images{Pix: samples, N: len(samples) / train.ImageSize, D: train.ImageSize})
+	rep, err := ref.Evaluate(e.ctx, be, eval.Images{Pix: samples, N: len(samples) / train.ImageSize, D: train.ImageSize})
 	if err != nil {
 		e.log.Error("evaluation failed", "step", step, "err", err)
 		return
 	}
-	for _, v := range []struct {
+	figures := []struct {
 		k metrics.Eval
 		v float64
 	}{
@@ -94,12 +130,23 @@ func (e *evaluator) run(step int64, samples []float32) {
 		{metrics.EvalFrechetDistance, rep.FrechetDistance},
 		{metrics.EvalModesCovered, float64(rep.ModesCovered)},
 		{metrics.EvalClassKLDivergence, rep.ClassKL},
-		{metrics.EvalParzenLogLikelihood, rep.ParzenLogLikelihood},
-	} {
+	}
+	attrs := []any{"step", step, "classifier_score", rep.ClassifierScore, "frechet_distance", rep.FrechetDistance, "modes_covered", rep.ModesCovered}
+	if !e.noParzen {
+		figures = append(figures, struct {
+			k metrics.Eval
+			v float64
+		}{metrics.EvalParzenLogLikelihood, rep.ParzenLogLikelihood})
+		attrs = append(attrs, "parzen_log_likelihood", rep.ParzenLogLikelihood)
+	}
+	for _, v := range figures {
 		e.m.SetEval(v.k, v.v)
 	}
-	e.log.Info("evaluation", "step", step, "classifier_score", rep.ClassifierScore, "frechet_distance", rep.FrechetDistance,
-		"modes_covered", rep.ModesCovered, "parzen_log_likelihood", rep.ParzenLogLikelihood, "seconds", time.Since(start).Seconds())
+	e.log.Info("evaluation", append(attrs, "seconds", time.Since(start).Seconds())...)
+	full := rep
+	e.mu.Lock()
+	e.last = &full
+	e.mu.Unlock()
 	rep.Floor = nil // the real-data floor does not change during a run
 	select {
 	case e.records <- train.Record{Step: step, Fields: map[string]any{"eval": rep}}:

@@ -26,6 +26,7 @@ type RunSettings struct {
 	CacheDir    string `yaml:"cache_dir"`
 	EvalEvery   int64  `yaml:"eval_every"`
 	EvalSamples int    `yaml:"eval_samples"`
+	EvalAtEnd   bool   `yaml:"eval_at_end"`
 }
 
 // fileConfig is the YAML config file: every training key and every run key.
@@ -181,6 +182,7 @@ func trainOptions() []option {
 		strOpt("log-format", "text or json", func(c *fileConfig) *string { return &c.LogFormat }),
 		int64Opt("eval-every", "evaluate 10,000 fresh samples every N steps, in the background (0: never)", func(c *fileConfig) *int64 { return &c.EvalEvery }),
 		intOpt("eval-samples", "samples per evaluation during training", func(c *fileConfig) *int { return &c.EvalSamples }),
+		boolOpt("eval-at-end", "evaluate the last step's samples against real digits and show the scores in the end summary (the digit classifier is trained the first time, meanwhile)", func(c *fileConfig) *bool { return &c.EvalAtEnd }),
 		strOpt("cache-dir", "where downloaded datasets are kept (default: the user cache directory)", func(c *fileConfig) *string { return &c.CacheDir }),
 	}
 }

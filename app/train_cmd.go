@@ -90,13 +90,33 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 			NonFinite:  m.NonFinite,
 		},
 	}
-	if cfg.EvalEvery > 0 {
-		ev := newEvaluator(ctx, cfg.Data, cfg.CacheDir, cfg.EvalSamples, m, log)
-		opts.EvalEvery, opts.EvalSamples, opts.Records = cfg.EvalEvery, cfg.EvalSamples, ev.records
+	var ev *evaluator
+	if cfg.EvalEvery > 0 || cfg.EvalAtEnd {
+		// Evaluating only the end, for the summary, leaves out the Parzen
+		// estimate: it would take longer than the rest of the evaluation.
+		endOnly := cfg.EvalEvery == 0
+		ev = newEvaluator(ctx, cfg.Data, cfg.CacheDir, cfg.EvalSamples, endOnly, m, log)
+		every := cfg.EvalEvery
+		if endOnly {
+			every = cfg.Steps
+		}
+		opts.EvalEvery, opts.EvalSamples, opts.Records = every, cfg.EvalSamples, ev.records
 		opts.Hooks.Evaluate, opts.Hooks.Finishing = ev.submit, ev.wait
+		if cfg.EvalAtEnd {
+			ev.warmUp()
+		}
 	}
 	if env.IsTerminal && cfg.LogFormat == "text" {
 		opts.Progress = env.Stderr
+	}
+	// The summary's training time stops where the final evaluation starts.
+	var elapsed time.Duration
+	started, finishing := time.Now(), opts.Hooks.Finishing
+	opts.Hooks.Finishing = func() {
+		elapsed = time.Since(started)
+		if finishing != nil {
+			finishing()
+		}
 	}
 	runErr := train.Run(ctx, be, cfg.Config, opts)
 	st.mu.Lock()
@@ -128,10 +148,18 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 		log.Info("stopped by signal; resume with the same command", "out", cfg.Out)
 		return nil
 	}
-	if err := report.WriteRunReport(cfg.Out); err != nil {
-		log.Warn("run report incomplete", "err", err)
+	reportErr := report.WriteRunReport(cfg.Out)
+	if reportErr != nil {
+		log.Warn("run report incomplete", "err", reportErr)
 	} else {
 		log.Info("wrote the run report", "losses", filepath.Join(cfg.Out, report.LossesFile), "progress", filepath.Join(cfg.Out, report.ProgressFile))
+	}
+	if cfg.LogFormat == "text" {
+		sum := runSummary{dir: cfg.Out, preset: cfg.Preset, steps: cfg.Steps, elapsed: elapsed, conditional: cfg.Conditional, reportErr: reportErr}
+		if ev != nil {
+			sum.eval = ev.latest()
+		}
+		sum.write(env.Stdout)
 	}
 	return nil
 }

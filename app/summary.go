@@ -1,0 +1,91 @@
+package app
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gan-train/eval"
+	"gan-train/report"
+	"gan-train/train"
+)
+
+// runSummary is what a finished train command tells a person: where the
+// pictures are, how close the samples came to real digits, what to try next.
+type runSummary struct {
+	dir         string
+	preset      string
+	steps       int64
+	elapsed     time.Duration
+	conditional bool
+	eval        *eval.Report // nil when the run was not evaluated
+	reportErr   error        // from report.WriteRunReport
+}
+
+// write prints the summary; paths are as the user gave --out.
+func (s runSummary) write(w io.Writer) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nTrained to step %s (%s preset) in %s.\n", thousands(s.steps), s.preset, s.elapsed.Round(time.Second))
+	final := filepath.Join(s.dir, train.FinalSample)
+	note := "a grid from fixed noise"
+	if s.conditional {
+		note = "column c holds digit c"
+	}
+	fmt.Fprintf(&b, "  final samples   %s  (%s)\n", final, note)
+	if s.reportErr == nil {
+		fmt.Fprintf(&b, "  progress        %s\n", filepath.Join(s.dir, report.ProgressFile))
+		fmt.Fprintf(&b, "  loss curves     %s\n", filepath.Join(s.dir, report.LossesFile))
+	}
+	if r := s.eval; r != nil {
+		fmt.Fprintf(&b, "Against real digits (%s samples):\n", thousands(int64(r.NSamples)))
+		if f := r.Floor; f != nil {
+			fmt.Fprintf(&b, "  classifier score   %.2f  (held-out real digits: %.2f; at most 10, higher is better)\n", r.ClassifierScore, f.ClassifierScore)
+			if r.FrechetDistanceInf > 0 && f.FrechetDistanceInf > 0 {
+				fmt.Fprintf(&b, "  Frechet distance   %.2f  (extrapolated to infinitely many: %.2f; held-out real digits: %.2f; lower is better)\n",
+					r.FrechetDistance, r.FrechetDistanceInf, f.FrechetDistanceInf)
+			} else {
+				fmt.Fprintf(&b, "  Frechet distance   %.2f  (held-out real digits: %.2f on %d; lower is better)\n", r.FrechetDistance, f.FrechetDistance, f.NSamples)
+			}
+		} else {
+			fmt.Fprintf(&b, "  classifier score   %.2f  (at most 10, higher is better)\n", r.ClassifierScore)
+			fmt.Fprintf(&b, "  Frechet distance   %.2f  (lower is better)\n", r.FrechetDistance)
+		}
+		fmt.Fprintf(&b, "  digits             %d of 10 classes hold at least 2%% of the samples\n", r.ModesCovered)
+	}
+	run := quoteArg(s.dir)
+	b.WriteString("Next:\n")
+	if s.conditional {
+		fmt.Fprintf(&b, "  gan-train sample --run %s --label 3 --n 64 --out threes.png   draw 64 threes\n", run)
+	} else {
+		fmt.Fprintf(&b, "  gan-train sample --run %s --n 64 --out grid.png   draw 64 new samples\n", run)
+	}
+	fmt.Fprintf(&b, "  gan-train eval --run %s            every metric, Parzen likelihood included\n", run)
+	if s.preset != DefaultPreset {
+		fmt.Fprintf(&b, "  gan-train train --preset %s          the best samples we have measured (about ten minutes on 2 cores)\n", DefaultPreset)
+	}
+	io.WriteString(w, b.String())
+}
+
+// thousands formats n with comma separators: 27,000.
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// quoteArg quotes a path for a POSIX shell when it needs quoting.
+func quoteArg(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+,:=@", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
