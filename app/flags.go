@@ -174,6 +174,8 @@ func trainOptions() []option {
 		int64Opt("log-every", "log and record metrics every N steps", func(c *fileConfig) *int64 { return &c.LogEvery }),
 		int64Opt("sample-every", "write a sample grid every N steps", func(c *fileConfig) *int64 { return &c.SampleEvery }),
 		int64Opt("checkpoint-every", "write a checkpoint every N steps", func(c *fileConfig) *int64 { return &c.CheckpointEvery }),
+		strOpt("on-divergence", "on a non-finite loss or gradient: rollback (restore the last checkpoint, halve both learning rates, go on) or stop", func(c *fileConfig) *string { return &c.OnDivergence }),
+		intOpt("max-rollbacks", "with --on-divergence rollback: stop with the error after this many rollbacks in a run", func(c *fileConfig) *int { return &c.MaxRollbacks }),
 		strOpt("out", "run directory (default runs/PRESET)", func(c *fileConfig) *string { return &c.Out }),
 		strOpt("listen", "HTTP address for /metrics, /healthz and samples; empty disables (default "+DefaultListen+")", func(c *fileConfig) *string { return &c.Listen }),
 		strOpt("device", "auto, cpu or cuda (default auto)", func(c *fileConfig) *string { return &c.Device }),

@@ -204,3 +204,21 @@ func TestOutOfRangeNumbers(t *testing.T) {
 		}
 	}
 }
+
+// A run at far too high learning rates rolls back and finishes by default,
+// counting the rollbacks; --on-divergence stop ends it with exit 1.
+func TestOnDivergenceFlag(t *testing.T) {
+	base := []string{"train", "--preset", "tiny", "--steps", "30", "--listen", "", "--device", "cpu", "--d-lr", "4e9", "--g-lr", "4e9"}
+	code, _, stderr := runMain(t, append(base, "--out", filepath.Join(t.TempDir(), "run"))...)
+	if code != ExitOK || strings.Count(stderr, "rolled back") < 1 {
+		t.Errorf("default (rollback): exit %d, %d rollbacks logged; want exit 0 after at least one\n%s", code, strings.Count(stderr, "rolled back"), stderr)
+	}
+	code, _, stderr = runMain(t, append(base, "--out", filepath.Join(t.TempDir(), "run"), "--on-divergence", "stop")...)
+	if code != ExitFailure || !strings.Contains(stderr, "non-finite") || strings.Contains(stderr, "rolled back") {
+		t.Errorf("--on-divergence stop: exit %d, %q; want exit 1 with the non-finite error and no rollback", code, stderr)
+	}
+	code, _, stderr = runMain(t, append(base, "--out", filepath.Join(t.TempDir(), "run"), "--on-divergence", "retry")...)
+	if code != ExitUsage || !strings.Contains(stderr, `on-divergence "retry"`) {
+		t.Errorf("--on-divergence retry: exit %d, %q; want a usage error naming the value", code, stderr)
+	}
+}

@@ -88,6 +88,9 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 			Checkpoint: m.Checkpoint,
 			Sample:     st.setSample,
 			NonFinite:  m.NonFinite,
+			Rollback: func(step, to int64, lrD, lrG float64) {
+				m.Rollback(lrD, lrG)
+			},
 		},
 	}
 	var ev *evaluator

@@ -95,6 +95,7 @@ type Metrics struct {
 	learningRate      *prometheus.GaugeVec
 	gradientNorm      *prometheus.GaugeVec
 	nonFinite         prometheus.Counter
+	rollbacks         prometheus.Counter
 	lastStepTime      prometheus.Gauge
 	checkpointTime    prometheus.Histogram
 	checkpoints       prometheus.Counter
@@ -150,6 +151,7 @@ func New(reg prometheus.Registerer, info Info) (*Metrics, error) {
 			Namespace: namespace, Name: "gradient_norm", Help: "L2 norm of each network's gradient at the last reported step.",
 		}, []string{"network"}),
 		nonFinite:    counter("nonfinite_total", "Non-finite (NaN or infinite) losses or gradients detected."),
+		rollbacks:    counter("divergence_rollbacks_total", "Divergences undone by restoring the last checkpoint with halved learning rates (--on-divergence rollback)."),
 		lastStepTime: gauge("last_step_timestamp_seconds", "Unix time at which the last reported step completed."),
 		checkpointTime: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: namespace, Name: "checkpoint_duration_seconds", Help: "Time taken to write a checkpoint.",
@@ -184,7 +186,7 @@ func New(reg prometheus.Registerer, info Info) (*Metrics, error) {
 	for _, c := range []prometheus.Collector{
 		m.discriminatorLoss, m.generatorLoss, m.realOutput, m.fakeOutput,
 		m.steps, m.samples, m.lastStep, m.targetSteps, stepDuration,
-		m.learningRate, m.gradientNorm, m.nonFinite, m.lastStepTime,
+		m.learningRate, m.gradientNorm, m.nonFinite, m.rollbacks, m.lastStepTime,
 		m.checkpointTime, m.checkpoints, m.lastCheckpoint, m.epoch, m.info, m.eval,
 	} {
 		if err := reg.Register(c); err != nil {
@@ -250,6 +252,14 @@ func (m *Metrics) ObserveStep(phase Phase, d time.Duration) error {
 	}
 	o.Observe(d.Seconds())
 	return nil
+}
+
+// Rollback counts a divergence undone by a rollback to the last
+// checkpoint, and sets the learning-rate gauges to the halved rates.
+func (m *Metrics) Rollback(lrD, lrG float64) {
+	m.rollbacks.Inc()
+	m.learningRate.WithLabelValues("discriminator").Set(lrD)
+	m.learningRate.WithLabelValues("generator").Set(lrG)
 }
 
 // NonFinite counts n newly detected non-finite losses or gradients;

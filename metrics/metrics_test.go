@@ -58,6 +58,9 @@ gan_train_discriminator_loss 0.69
 # HELP gan_train_discriminator_real_output Mean discriminator output D(x) on the last real batch (1/2 at equilibrium).
 # TYPE gan_train_discriminator_real_output gauge
 gan_train_discriminator_real_output 0.52
+# HELP gan_train_divergence_rollbacks_total Divergences undone by restoring the last checkpoint with halved learning rates (--on-divergence rollback).
+# TYPE gan_train_divergence_rollbacks_total counter
+gan_train_divergence_rollbacks_total 1
 # HELP gan_train_eval_classifier_score Classifier score of generated samples at the last evaluation (higher is better).
 # TYPE gan_train_eval_classifier_score gauge
 gan_train_eval_classifier_score 8.5
@@ -188,6 +191,7 @@ func TestExpositionWholeSet(t *testing.T) {
 	m.NonFinite(2)
 	m.NonFinite(0)
 	m.NonFinite(-3)
+	m.Rollback(0.0005, 0.0001) // the rates Report set, halved by the caller already
 	if err := m.SetEval(EvalClassifierScore, 8.5); err != nil {
 		t.Fatalf("SetEval: %v", err)
 	}
@@ -222,8 +226,8 @@ func TestFreshMetricsHaveNoEvalGauges(t *testing.T) {
 		t.Errorf("fresh metrics export eval gauges %v, want none before SetEval", names)
 	}
 	// Every other family is there from the start, so dashboards see series
-	// before the first step: the 18 families of wantAll less the 2 eval ones.
-	if got, want := len(mfs), 18; got != want {
+	// before the first step: the 21 families of wantAll less the 2 eval ones.
+	if got, want := len(mfs), 19; got != want {
 		var all []string
 		for _, mf := range mfs {
 			all = append(all, mf.GetName())

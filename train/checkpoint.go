@@ -66,6 +66,17 @@ func (t *Trainer) Checkpoint() (*model.Checkpoint, error) {
 	return ck, nil
 }
 
+// ScaleLearningRates multiplies both networks' learning rates by f from
+// the next step on (a diverging run's rollback halves them).
+func (t *Trainer) ScaleLearningRates(f float32) {
+	t.Cfg.DAdam.LR *= f
+	t.Cfg.GAdam.LR *= f
+	if t.replay != nil { // the recording holds the old rates
+		t.replay.Free()
+		t.replay = nil
+	}
+}
+
 // ErrOtherData marks a resume refused because the data differ from the
 // data the checkpoint was trained on.
 var ErrOtherData = errors.New("different training data")

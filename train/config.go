@@ -82,6 +82,28 @@ type Config struct {
 	LogEvery        int64 `yaml:"log_every" json:"log_every"`
 	SampleEvery     int64 `yaml:"sample_every" json:"sample_every"`
 	CheckpointEvery int64 `yaml:"checkpoint_every" json:"checkpoint_every"`
+
+	// OnDivergence says what a loss or gradient that stops being finite
+	// does: "rollback" (also when empty) restores the last checkpoint,
+	// halves both learning rates and goes on, at most MaxRollbacks times
+	// in a run; "stop" ends the run with an error.
+	OnDivergence string `yaml:"on_divergence" json:"on_divergence,omitempty"`
+	MaxRollbacks int    `yaml:"max_rollbacks" json:"max_rollbacks,omitempty"`
+}
+
+// What a diverging run does (Config.OnDivergence).
+const (
+	OnDivergenceRollback = "rollback"
+	OnDivergenceStop     = "stop"
+)
+
+// DefaultMaxRollbacks is the presets' MaxRollbacks: five halvings take the
+// learning rates to 1/32 of where they started.
+const DefaultMaxRollbacks = 5
+
+// rollsBack reports whether a divergence rolls the run back.
+func (c *Config) rollsBack() bool {
+	return c.OnDivergence != OnDivergenceStop && c.MaxRollbacks > 0
 }
 
 // Generator losses.
@@ -114,6 +136,7 @@ func Presets() map[string]Config {
 		DAdam: model.DefaultAdam(), GAdam: model.DefaultAdam(),
 		K: 1, GLoss: NonSaturating, Binarize: true, Data: "digits",
 		LogEvery: 100, SampleEvery: 1000, CheckpointEvery: 1000,
+		OnDivergence: OnDivergenceRollback, MaxRollbacks: DefaultMaxRollbacks,
 	}
 	tf := edward
 	tf.Preset, tf.Steps, tf.Batch, tf.Latent = "tf-tutorial", 20000, 256, 128
@@ -257,6 +280,14 @@ func (c *Config) Validate() error {
 	}
 	if !(c.DDropout >= 0 && c.DDropout < 1) {
 		errs = append(errs, fmt.Errorf("d-dropout %v: must be in [0,1)", c.DDropout))
+	}
+	switch c.OnDivergence {
+	case "", OnDivergenceRollback, OnDivergenceStop:
+	default:
+		errs = append(errs, fmt.Errorf("on-divergence %q: want rollback or stop", c.OnDivergence))
+	}
+	if c.MaxRollbacks < 0 {
+		errs = append(errs, fmt.Errorf("max-rollbacks %d: must not be negative", c.MaxRollbacks))
 	}
 	if c.LRDecayFrom < 0 || (c.LRDecayFrom > 0 && c.LRDecayFrom >= c.Steps) {
 		errs = append(errs, fmt.Errorf("lr-decay-from %d: want 0 (constant rates) or a step before the last (%d)", c.LRDecayFrom, c.Steps))

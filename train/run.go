@@ -29,6 +29,9 @@ type Hooks struct {
 	Checkpoint func(d time.Duration, at time.Time)
 	Sample     func(step int64, png []byte)
 	NonFinite  func(n int)
+	// Rollback is called after a divergence at step rolled the run back
+	// to the checkpoint of step to, with both learning rates halved.
+	Rollback func(step, to int64, lrD, lrG float64)
 	// Evaluate receives opts.EvalSamples fresh samples (n, ImageSize) in
 	// [0,1] every opts.EvalEvery steps; it must not block (hand the work
 	// to another goroutine and report back through opts.Records).
@@ -273,6 +276,12 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 			return err
 		}
 	}
+	if cfg.rollsBack() && lastSaved < 0 {
+		// something to roll back to before the first periodic checkpoint
+		if err := save(); err != nil {
+			return err
+		}
+	}
 
 	bar := newProgress(opts.Progress, cfg.Steps)
 	lastLog, lastStep := time.Now(), t.Step()
@@ -280,6 +289,54 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 	// (every step on the CPU, every LogEvery steps on an asynchronous
 	// backend), as the mean over the steps since the previous wait.
 	lastSync, lastSyncStep := time.Now(), t.Step()
+	// rollback handles a divergence at step (detail says what was not
+	// finite): it restores the last checkpoint and halves both learning
+	// rates, or, when it may not, returns the error that ends the run.
+	rollbacks := 0
+	rollback := func(step int64, detail string) error {
+		kept := fmt.Sprintf("no checkpoint was written before it (the first was due at step %d)", min(cfg.CheckpointEvery, cfg.Steps))
+		if lastSaved >= 0 {
+			kept = fmt.Sprintf("the last good checkpoint, of step %d, is kept in %s", lastSaved, ckPath)
+		}
+		if !cfg.rollsBack() || lastSaved < 0 || rollbacks >= cfg.MaxRollbacks {
+			gaveUp := ""
+			if cfg.rollsBack() && rollbacks > 0 {
+				gaveUp = fmt.Sprintf("; still diverging after %d rollbacks that halved the learning rates each time (now D %g, G %g)",
+					rollbacks, t.Cfg.DAdam.LR, t.Cfg.GAdam.LR)
+			}
+			return fmt.Errorf("step %d: %w (%s)%s; %s", step, ErrNonFinite, detail, gaveUp, kept)
+		}
+		ck, err := ReadCheckpoint(ckPath)
+		if err == nil {
+			err = t.Restore(ck)
+		}
+		if err != nil {
+			return fmt.Errorf("step %d: %w (%s); rolling back to %s failed: %w", step, ErrNonFinite, detail, ckPath, err)
+		}
+		t.ScaleLearningRates(0.5)
+		rollbacks++
+		// the lines past the checkpoint describe steps that are undone
+		if err := mw.Flush(); err != nil {
+			return fmt.Errorf("writing %s: %w", MetricsFile, err)
+		}
+		if err := mf.Close(); err != nil {
+			return fmt.Errorf("closing %s: %w", MetricsFile, err)
+		}
+		nf, err := openMetricsLog(filepath.Join(opts.Dir, MetricsFile), t.Step())
+		if err != nil {
+			return err
+		}
+		mf, mw = nf, bufio.NewWriter(nf)
+		log.Warn("diverged: rolled back to the last checkpoint with halved learning rates",
+			"step", step, "to_step", t.Step(), "rollback", rollbacks, "max_rollbacks", cfg.MaxRollbacks,
+			"d_lr", t.Cfg.DAdam.LR, "g_lr", t.Cfg.GAdam.LR, "what", detail)
+		if opts.Hooks.Rollback != nil {
+			opts.Hooks.Rollback(step, t.Step(), float64(t.Cfg.DAdam.LR), float64(t.Cfg.GAdam.LR))
+		}
+		now := time.Now()
+		lastLog, lastStep, lastSync, lastSyncStep = now, t.Step(), now, t.Step()
+		return nil
+	}
 	for t.Step() < cfg.Steps {
 		if ctx.Err() != nil {
 			bar.done()
@@ -305,12 +362,11 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 				if opts.Hooks.NonFinite != nil {
 					opts.Hooks.NonFinite(n)
 				}
-				kept := fmt.Sprintf("no checkpoint was written before it (the first was due at step %d)", min(cfg.CheckpointEvery, cfg.Steps))
-				if lastSaved >= 0 {
-					kept = fmt.Sprintf("the last good checkpoint, of step %d, is kept in %s", lastSaved, ckPath)
+				if err := rollback(step, fmt.Sprintf("d_loss %v, g_loss %v, gradient norms %v and %v", s.DLoss, s.GLoss, s.GradNormD, s.GradNormG)); err != nil {
+					return err
 				}
-				return fmt.Errorf("step %d: %w (d_loss %v, g_loss %v, gradient norms %v and %v); %s",
-					step, ErrNonFinite, s.DLoss, s.GLoss, s.GradNormD, s.GradNormG, kept)
+				bar = newProgress(opts.Progress, cfg.Steps)
+				continue
 			}
 			if step%cfg.LogEvery == 0 || step == cfg.Steps {
 				now := time.Now()
@@ -344,7 +400,14 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 			}
 		}
 		if step%cfg.CheckpointEvery == 0 && step != cfg.Steps {
-			if err := save(); err != nil {
+			if err := save(); errors.Is(err, ErrNonFinite) {
+				// a backend that checks the losses only every LogEvery
+				// steps: the weights went bad in between
+				if err := rollback(step, err.Error()); err != nil {
+					return err
+				}
+				continue
+			} else if err != nil {
 				return err
 			}
 		}

@@ -167,6 +167,7 @@ func TestNonFiniteStopsWithStep(t *testing.T) {
 	c := tinyConfig(200)
 	c.CheckpointEvery = 1
 	c.DAdam.LR, c.GAdam.LR = 1e38, 1e38
+	c.OnDivergence = OnDivergenceStop
 	err := Run(context.Background(), cpu.New(cpu.Options{}), c, RunOptions{Dir: dir, Images: imgs})
 	if !errors.Is(err, ErrNonFinite) || !strings.Contains(err.Error(), "step ") {
 		t.Fatalf("error %v, want a non-finite error naming the step", err)

@@ -67,6 +67,7 @@ func TestNonFiniteWithoutCheckpointSaysSo(t *testing.T) {
 	dir := t.TempDir()
 	c := tinyConfig(200)
 	c.DAdam.LR, c.GAdam.LR = 1e38, 1e38
+	c.OnDivergence = OnDivergenceStop
 	err := Run(context.Background(), cpu.New(cpu.Options{}), c, RunOptions{Dir: dir, Images: digits(t, 200)})
 	if !errors.Is(err, ErrNonFinite) {
 		t.Fatalf("error %v, want ErrNonFinite", err)
