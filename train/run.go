@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"gan-train/internal/atomicfile"
+	"gan-train/internal/fsx"
 	"gan-train/internal/runlock"
 	"gan-train/model"
 )
@@ -60,6 +62,10 @@ type RunOptions struct {
 	Logger   *slog.Logger
 	Progress io.Writer // a terminal for the progress bar, or nil
 	Hooks    Hooks
+	// FS is the file system the run directory is written through; nil
+	// means the operating system's (tests inject faults through it). The
+	// run-directory lock is always taken on the real directory.
+	FS fsx.FS
 	// DataFingerprint identifies Images and Labels by content
 	// (data.Dataset.Fingerprint); when empty, Run computes
 	// FloatDataFingerprint. Checkpoints store it and a resume checks it.
@@ -91,8 +97,12 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	fsys := opts.FS
+	if fsys == nil {
+		fsys = fsx.OS{}
+	}
 	for _, d := range []string{opts.Dir, filepath.Join(opts.Dir, "checkpoints"), filepath.Join(opts.Dir, "samples")} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
+		if err := fsys.MkdirAll(d, 0o755); err != nil {
 			return fmt.Errorf("run directory: %w", err)
 		}
 	}
@@ -105,21 +115,24 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 		return err
 	}
 	defer lock.Release()
-	if err := probeWritable(opts.Dir); err != nil {
+	if err := probeWritable(fsys, opts.Dir); err != nil {
 		return err
 	}
 	// temporary files of checkpoint writes a crash interrupted
-	if stale, _ := filepath.Glob(filepath.Join(opts.Dir, "checkpoints", ".*.tmp-*")); len(stale) > 0 {
+	if stale, _ := fsys.Glob(filepath.Join(opts.Dir, "checkpoints", ".*.tmp-*")); len(stale) > 0 {
 		for _, f := range stale {
-			os.Remove(f)
+			fsys.Remove(f)
 		}
 		log.Info("removed unfinished checkpoint writes", "files", len(stale))
 	}
 	ckPath := filepath.Join(opts.Dir, CheckpointFile)
 	var ck *model.Checkpoint
 	if !opts.Fresh {
-		if _, serr := os.Stat(ckPath); serr == nil {
-			if ck, err = ReadCheckpoint(ckPath); err != nil {
+		if _, serr := fsys.Stat(ckPath); serr == nil {
+			if ck, err = readCheckpointFS(fsys, ckPath); err != nil {
+				if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+					return err // the disk failed, not the checkpoint
+				}
 				return fmt.Errorf("%w (start over with --fresh)", err)
 			}
 		}
@@ -148,7 +161,7 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 	if opts.Fresh {
 		// Only now that the new run is set up: a crash before its first
 		// checkpoint must not resume the old run.
-		if err := os.Remove(ckPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := fsys.Remove(ckPath); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("starting over: %w", err)
 		}
 	}
@@ -162,10 +175,10 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 		lastSaved = resumed
 		log.Info("resuming", "checkpoint", ckPath, "step", resumed)
 	}
-	if err := writeConfig(filepath.Join(opts.Dir, ConfigFile), &cfg); err != nil {
+	if err := writeConfig(fsys, filepath.Join(opts.Dir, ConfigFile), &cfg); err != nil {
 		return err
 	}
-	mf, err := openMetricsLog(filepath.Join(opts.Dir, MetricsFile), resumed)
+	mf, err := openMetricsLog(fsys, filepath.Join(opts.Dir, MetricsFile), resumed)
 	if err != nil {
 		return err
 	}
@@ -241,7 +254,7 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 		if err := mf.Sync(); err != nil {
 			return fmt.Errorf("syncing %s: %w", MetricsFile, err)
 		}
-		if err := c.WriteFile(ckPath); err != nil {
+		if err := atomicfile.WriteFS(fsys, ckPath, 0o644, c.Encode); err != nil {
 			return fmt.Errorf("writing checkpoint: %w", err)
 		}
 		lastSaved = t.Step()
@@ -262,7 +275,7 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 			return err
 		}
 		for _, f := range []string{name, LatestSample} {
-			if err := atomicfile.WriteBytes(filepath.Join(opts.Dir, f), 0o644, p); err != nil {
+			if err := atomicfile.WriteBytesFS(fsys, filepath.Join(opts.Dir, f), 0o644, p); err != nil {
 				return fmt.Errorf("writing sample grid: %w", err)
 			}
 		}
@@ -306,7 +319,7 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 			}
 			return fmt.Errorf("step %d: %w (%s)%s; %s", step, ErrNonFinite, detail, gaveUp, kept)
 		}
-		ck, err := ReadCheckpoint(ckPath)
+		ck, err := readCheckpointFS(fsys, ckPath)
 		if err == nil {
 			err = t.Restore(ck)
 		}
@@ -322,7 +335,7 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 		if err := mf.Close(); err != nil {
 			return fmt.Errorf("closing %s: %w", MetricsFile, err)
 		}
-		nf, err := openMetricsLog(filepath.Join(opts.Dir, MetricsFile), t.Step())
+		nf, err := openMetricsLog(fsys, filepath.Join(opts.Dir, MetricsFile), t.Step())
 		if err != nil {
 			return err
 		}
@@ -423,29 +436,29 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 	return nil
 }
 
-func probeWritable(dir string) error {
-	f, err := os.CreateTemp(dir, ".probe-*")
+func probeWritable(fsys fsx.FS, dir string) error {
+	f, err := fsys.CreateTemp(dir, ".probe-*")
 	if err != nil {
 		return fmt.Errorf("run directory %s is not writable: %w", dir, err)
 	}
 	name := f.Name()
 	f.Close()
-	return os.Remove(name)
+	return fsys.Remove(name)
 }
 
-func writeConfig(path string, cfg *Config) error {
+func writeConfig(fsys fsx.FS, path string, cfg *Config) error {
 	b, err := yaml.Marshal(cfg)
 	if err != nil {
 		return fmt.Errorf("encoding config: %w", err)
 	}
-	return atomicfile.WriteBytes(path, 0o644, b)
+	return atomicfile.WriteBytesFS(fsys, path, 0o644, b)
 }
 
 // openMetricsLog opens metrics.jsonl for appending. Lines for steps after
 // the checkpoint a run resumes from (logged before a crash) are dropped
 // first, so the log never holds a step twice.
-func openMetricsLog(path string, resumed int64) (*os.File, error) {
-	old, err := os.ReadFile(path)
+func openMetricsLog(fsys fsx.FS, path string, resumed int64) (fsx.File, error) {
+	old, err := fsys.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
@@ -464,11 +477,11 @@ func openMetricsLog(path string, resumed int64) (*os.File, error) {
 		}
 	}
 	if !bytes.Equal(keep.Bytes(), old) {
-		if err := atomicfile.WriteBytes(path, 0o644, keep.Bytes()); err != nil {
+		if err := atomicfile.WriteBytesFS(fsys, path, 0o644, keep.Bytes()); err != nil {
 			return nil, err
 		}
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := fsys.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"gan-train/internal/fsx"
 	"gan-train/model"
 )
 
@@ -102,9 +103,25 @@ func ValidateCheckpoint(ck *model.Checkpoint) error {
 // ReadCheckpoint reads, verifies and validates the checkpoint at path (see
 // model.ReadCheckpointFile and ValidateCheckpoint).
 func ReadCheckpoint(path string) (*model.Checkpoint, error) {
-	ck, err := model.ReadCheckpointFile(path)
+	return readCheckpointFS(fsx.OS{}, path)
+}
+
+// readCheckpointFS is ReadCheckpoint through fsys.
+func readCheckpointFS(fsys fsx.FS, path string) (*model.Checkpoint, error) {
+	st, err := fsys.Stat(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading checkpoint: %w", err)
+	}
+	if st.Size() > model.MaxCheckpointBytes {
+		return nil, fmt.Errorf("checkpoint %s: %d bytes, more than the %d a checkpoint may hold", path, st.Size(), int64(model.MaxCheckpointBytes))
+	}
+	b, err := fsys.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading checkpoint %s: %w", path, err)
+	}
+	ck, err := model.DecodeCheckpoint(b)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	if err := ValidateCheckpoint(ck); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)

@@ -6,13 +6,20 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"gan-train/internal/fsx"
 )
 
 // Write creates or replaces path with what fill writes. On any error the
 // target is left as it was and the temporary file is removed.
-func Write(path string, perm os.FileMode, fill func(w io.Writer) error) (err error) {
+func Write(path string, perm os.FileMode, fill func(w io.Writer) error) error {
+	return WriteFS(fsx.OS{}, path, perm, fill)
+}
+
+// WriteFS is Write through the file system fsys.
+func WriteFS(fsys fsx.FS, path string, perm os.FileMode, fill func(w io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	f, err := fsys.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
@@ -20,7 +27,7 @@ func Write(path string, perm os.FileMode, fill func(w io.Writer) error) (err err
 	defer func() {
 		if err != nil {
 			f.Close()
-			os.Remove(tmp)
+			fsys.Remove(tmp)
 		}
 	}()
 	bw := bufio.NewWriterSize(f, 1<<20)
@@ -39,10 +46,10 @@ func Write(path string, perm os.FileMode, fill func(w io.Writer) error) (err err
 	if err = f.Close(); err != nil {
 		return fmt.Errorf("closing %s: %w", path, err)
 	}
-	if err = os.Rename(tmp, path); err != nil {
+	if err = fsys.Rename(tmp, path); err != nil {
 		return fmt.Errorf("renaming into %s: %w", path, err)
 	}
-	if d, derr := os.Open(dir); derr == nil {
+	if d, derr := fsys.OpenFile(dir, os.O_RDONLY, 0); derr == nil {
 		d.Sync() // best effort: not every file system syncs directories
 		d.Close()
 	}
@@ -51,7 +58,12 @@ func Write(path string, perm os.FileMode, fill func(w io.Writer) error) (err err
 
 // WriteBytes is Write for content already in memory.
 func WriteBytes(path string, perm os.FileMode, b []byte) error {
-	return Write(path, perm, func(w io.Writer) error {
+	return WriteBytesFS(fsx.OS{}, path, perm, b)
+}
+
+// WriteBytesFS is WriteBytes through the file system fsys.
+func WriteBytesFS(fsys fsx.FS, path string, perm os.FileMode, b []byte) error {
+	return WriteFS(fsys, path, perm, func(w io.Writer) error {
 		_, err := w.Write(b)
 		return err
 	})

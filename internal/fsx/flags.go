@@ -1,0 +1,5 @@
+package fsx
+
+import "os"
+
+const createFlag = os.O_CREATE
