@@ -44,7 +44,8 @@ test-long:
 
 FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run XXX -fuzz FuzzReadIDX -fuzztime $(FUZZTIME) ./data/
+	$(GO) test -run XXX -fuzz 'FuzzReadIDX$$' -fuzztime $(FUZZTIME) ./data/
+	$(GO) test -run XXX -fuzz FuzzReadIDXFile -fuzztime $(FUZZTIME) ./data/
 	$(GO) test -run XXX -fuzz FuzzDecodeCheckpoint -fuzztime $(FUZZTIME) ./model/
 
 bench:

@@ -7,9 +7,14 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -115,5 +120,75 @@ func TestGzipCountedReadsGenuineFile(t *testing.T) {
 	}
 	if !bytes.Equal(got.Pixels, pix) {
 		t.Error("pixels differ after the counted read")
+	}
+}
+
+// eioReader returns some bytes, then the error a failing disk gives.
+type eioReader struct {
+	left    int
+	started bool
+}
+
+func (r *eioReader) Read(p []byte) (int, error) {
+	if r.left <= 0 {
+		return 0, syscall.EIO
+	}
+	n := min(len(p), r.left)
+	for i := range p[:n] {
+		p[i] = 0
+	}
+	if !r.started && n >= 16 { // the first read: a valid header for 78,400 bytes
+		copy(p, []byte{0, 0, 8, 3, 0, 0, 0, 100, 0, 0, 0, 28, 0, 0, 0, 28})
+	}
+	r.started = true
+	r.left -= n
+	return n, nil
+}
+
+// An I/O error part-way through the data is reported as such, naming the
+// file, not as a short or corrupt file.
+func TestReadIDXIOError(t *testing.T) {
+	_, err := ReadIDX(&eioReader{left: 16 + 50000}, "disk/train-images-idx3-ubyte", 0)
+	if !errors.Is(err, syscall.EIO) || !strings.Contains(err.Error(), "disk/train-images-idx3-ubyte") {
+		t.Fatalf("error %v, want one wrapping EIO and naming the file", err)
+	}
+}
+
+// A download cut short (the connection drops before Content-Length bytes)
+// is not kept: the next mirror serves the file, and when every mirror cuts
+// it short the error says so and the cache holds nothing.
+func TestTruncatedDownload(t *testing.T) {
+	o, _, stop := fakeSet(t, "")
+	defer stop()
+	good := o.sets["tiny"].mirrors[1]
+	cut := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		resp, err := http.Get(good + strings.TrimPrefix(r.URL.Path, "/"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		w.Write(b[:len(b)/2]) // the server closes the connection short of Content-Length
+	}))
+	defer cut.Close()
+	set := o.sets["tiny"]
+	set.mirrors = []string{cut.URL + "/", good}
+	o.sets["tiny"] = set
+	cache := t.TempDir()
+	d, err := open(context.Background(), "tiny", cache, false, o)
+	if err != nil || d.N != 3 {
+		t.Fatalf("with a good second mirror: %v, %+v; want the 3 images", err, d)
+	}
+	set.mirrors = []string{cut.URL + "/"}
+	o.sets["tiny"] = set
+	cache = t.TempDir()
+	_, err = open(context.Background(), "tiny", cache, false, o)
+	if err == nil || !strings.Contains(err.Error(), "train-images-idx3-ubyte.gz") {
+		t.Fatalf("every mirror truncated: %v, want an error naming the file", err)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(cache, "tiny")); len(entries) != 0 {
+		t.Errorf("cache holds %v after truncated downloads, want nothing", entries)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/push"
@@ -46,11 +47,25 @@ func Push(ctx context.Context, gatewayURL, job string, g prometheus.Gatherer, gr
 	for k, v := range grouping {
 		p = p.Grouping(k, v)
 	}
-	if err := p.PushContext(ctx); err != nil {
-		return fmt.Errorf("metrics: pushing job %q to %s: %w", job, gatewayURL, err)
+	// A gateway that is restarting or overloaded gets two more tries;
+	// one that refuses the push (4xx) or a cancelled ctx ends it.
+	for attempt, wait := 1, 500*time.Millisecond; ; attempt, wait = attempt+1, 2*wait {
+		if err = p.PushContext(ctx); err == nil {
+			return nil
+		}
+		if attempt == pushAttempts || ctx.Err() != nil || strings.Contains(err.Error(), "unexpected status code 4") {
+			return fmt.Errorf("metrics: pushing job %q to %s (attempt %d of %d): %w", job, gatewayURL, attempt, pushAttempts, err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("metrics: pushing job %q to %s (attempt %d of %d): %w", job, gatewayURL, attempt, pushAttempts, err)
+		case <-time.After(wait):
+		}
 	}
-	return nil
 }
+
+// pushAttempts is how often Push tries a gateway that fails.
+const pushAttempts = 3
 
 // isMetricLabel reports whether name is a label the gan-train metrics
 // carry; a grouping label may not repeat one.
