@@ -45,7 +45,8 @@
 # Environment: TEST_IMAGE_BUDGET_S (default 900) fails the run when it took
 # longer; TEST_IMAGE_REV=REV builds from `git archive REV` instead of the
 # working tree; KEEP_TMP=1 keeps the temporary directory (logs) after the
-# engine is stopped.
+# engine is stopped; TEST_IMAGE_FRESH_BASE=1 runs debootstrap even where a
+# root filesystem of the last 24 hours is cached (~/.cache/gan-train).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -178,6 +179,7 @@ cleanup() {
 	exit "$status"
 }
 trap cleanup EXIT
+trap 'say "ERROR: line $LINENO failed: $BASH_COMMAND" >&2' ERR
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -268,14 +270,26 @@ fi
 [ -n "$mirror" ] || die "no bookworm mirror in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list"
 base=gan-train-test/debian:bookworm
 t=$(date +%s)
-debootstrap --variant=minbase bookworm "$work/rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 ||
-	{ tail -n 20 "$work/debootstrap.log" >&2; die "debootstrap failed"; }
-tar -C "$work/rootfs" -c . | dk import -q - "$base" >/dev/null
-rm -rf "$work/rootfs"
+# A developer's rerun within a day reuses the last root filesystem
+# (TEST_IMAGE_FRESH_BASE=1 makes a new one); CI's machine has none.
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/gan-train/test-image
+basetar=$cache/debian-bookworm-minbase.tar
+if [ "${TEST_IMAGE_FRESH_BASE:-0}" != 1 ] && [ -n "$(find "$basetar" -mmin -1440 2>/dev/null)" ]; then
+	say "reusing $basetar from $(date -r "$basetar" '+%F %T')"
+else
+	say "debootstrap --variant=minbase bookworm from the mirror of the apt sources"
+	debootstrap --variant=minbase bookworm "$work/rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 ||
+		{ tail -n 20 "$work/debootstrap.log" >&2; die "debootstrap failed"; }
+	mkdir -p "$cache"
+	tar -C "$work/rootfs" -cf "$basetar.tmp" .
+	mv "$basetar.tmp" "$basetar"
+	rm -rf "$work/rootfs"
+fi
+dk import - "$base" <"$basetar" >/dev/null
 say "$base: $(($(dk image inspect -f '{{.Size}}' "$base") / 1000000)) MB, $(($(date +%s) - t))s"
 goimg=gan-train-test/go:host
 tar -C "$(dirname "$goroot")" -c --transform "s,^$(basename "$goroot"),usr/local/go," "$(basename "$goroot")" |
-	dk import -q - "$goimg" >/dev/null
+	dk import - "$goimg" >/dev/null
 say "$goimg: $("$goroot/bin/go" version) from $goroot"
 
 phase "local build and Prometheus images (deploy/test/)"
