@@ -5,7 +5,7 @@ STUBS   ?= /usr/lib/x86_64-linux-gnu/stubs
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X gan-train/app.Version=$(VERSION)
 
-.PHONY: help build cuda run test test-gpu-emu test-long fuzz bench bench-torch crash-test vet fmt-check check-deploy prom-integration docker ci
+.PHONY: help build cuda run test test-gpu-emu test-long fuzz bench bench-torch crash-test vet fmt-check check-deploy prom-integration docker test-image ci
 
 help:
 	@echo "make run           train the quick preset on the embedded digits (CPU, one to two minutes)"
@@ -19,6 +19,7 @@ help:
 	@echo "make fuzz          run each fuzz target for FUZZTIME (default 30s)"
 	@echo "make check-deploy  promtool, dashboard lint, kubeconform, Dockerfile lint"
 	@echo "make docker        build the CUDA image (needs a Docker engine)"
+	@echo "make test-image    build the image from local Debian bases and run it, and the compose stack (root; starts its own dockerd)"
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/gan-train ./cmd/gan-train
@@ -71,7 +72,10 @@ prom-integration: build
 	bash scripts/prom-integration.sh $(BIN)/gan-train
 
 docker:
-	docker build -f Dockerfile.cuda -t gan-train .
+	docker build -f Dockerfile.cuda -t gan-train -t gan-train:cuda .
+
+test-image:
+	bash scripts/test-image.sh
 
 ci:
 	bash .ci/run
