@@ -8,7 +8,7 @@ LDFLAGS := -X gan-train/app.Version=$(VERSION)
 .PHONY: help build cuda run test test-gpu-emu test-long fuzz bench bench-torch crash-test vet fmt-check check-deploy prom-integration docker test-image ci
 
 help:
-	@echo "make run           train the quick preset on the embedded digits (CPU, one to two minutes)"
+	@echo "make run           train the quick preset on the embedded digits and score it (CPU, under two minutes)"
 	@echo "make test          the default test suite (go test ./...)"
 	@echo "make test-gpu-emu  the CUDA path on the emulated device: every gpu test, kernels/*.cu as host C++ (needs g++)"
 	@echo "make build         build bin/gan-train (pure Go)"
@@ -28,8 +28,10 @@ cuda:
 	CGO_LDFLAGS=-L$(STUBS) $(GO) build -tags cuda -ldflags "$(LDFLAGS)" -o $(BIN)/gan-train-cuda ./cmd/gan-train
 	CGO_LDFLAGS=-L$(STUBS) $(GO) test -c -tags cuda -o $(BIN)/gpu.test ./gpu/
 
+# A fresh run each time; the summary at the end names the pictures and
+# scores the samples against real digits.
 run: build
-	$(BIN)/gan-train train --preset quick --out runs/quick
+	$(BIN)/gan-train train --preset quick --out runs/quick --fresh --eval-at-end
 
 test:
 	$(GO) test ./...
