@@ -104,11 +104,11 @@ func lapganTrain(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer be.Close()
-	if err := lapgan.Train(ctx, be, cfg, ds.Floats(data.Scale01), *out, log); err != nil {
+	if err := lapgan.Train(ctx, be, cfg, ds.Floats(data.Scale01), *out, log); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("training %s: %w", *out, err)
-	}
-	if ctx.Err() != nil {
-		log.Info("stopped by signal; the levels already trained are kept", "out", *out)
+	} else if ctx.Err() != nil {
+		// as train does on SIGINT/SIGTERM: exit 0, nothing half-written
+		log.Info("stopped by signal; the levels already trained are kept, the level in progress is not", "out", *out, "detail", err)
 		return nil
 	}
 	s, err := lapgan.Load(filepath.Join(*out, lapgan.CheckpointName))

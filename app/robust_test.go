@@ -112,6 +112,7 @@ func TestCommandsStopWithinASecond(t *testing.T) {
 					t.Errorf("after the interrupt: checkpoint %v, want one past step 0", err)
 				}
 			}},
+		{"lapgan train", []string{"lapgan", "train", "--out", filepath.Join(tmp, "lap"), "--device", "cpu"}, ExitOK, "", nil},
 		{"sample png", []string{"sample", "--run", run, "--n", fmt.Sprint(1 << 18), "--out", filepath.Join(tmp, "s.png")}, ExitFailure, filepath.Join(tmp, "s.png"), nil},
 		{"sample idx", []string{"sample", "--run", run, "--n", fmt.Sprint(1 << 18), "--out", filepath.Join(tmp, "s.idx")}, ExitFailure, filepath.Join(tmp, "s.idx"), nil},
 		{"eval", []string{"eval", "--run", run, "--n", fmt.Sprint(1 << 18), "--cache-dir", filepath.Join(tmp, "cache")}, ExitFailure, "", nil},
