@@ -13,12 +13,12 @@ set -u
 BIN=${1:?usage: crash-test.sh path/to/gan-train [kills]}
 KILLS=${2:-100}
 LOG_EVERY=10
-STEPS=${STEPS:-4000}
+STEPS=${STEPS:-$((KILLS * 100 > 4000 ? KILLS * 100 : 4000))} # enough that no kill comes after the last step
 DIR=$(mktemp -d)
 trap 'rm -rf "$DIR"' EXIT
 RUN="$DIR/run"
 ARGS=(train --preset edward --steps "$STEPS" --checkpoint-every 2 --sample-every 100 --log-every "$LOG_EVERY" --out "$RUN" --listen '' --device cpu)
-passed=0 failed=0 midwrite=0 last=-1
+passed=0 failed=0 midwrite=0 last=-1 before_end=0
 step_of() { # the step of the run's checkpoint, via the sample command that verifies its checksum
   "$BIN" sample --checkpoint "$RUN/checkpoints/latest.ckpt" --n 1 --out "$DIR/probe.png" 2>&1 | sed -n 's/.*from step \([0-9]*\).*/\1/p'
 }
@@ -53,6 +53,7 @@ for i in $(seq 1 "$KILLS"); do
   if [ -n "$gap" ]; then
     echo "kill $i: FAIL: $gap$w"; failed=$((failed + 1)); last=$s; continue
   fi
+  [ "$s" -lt "$STEPS" ] && before_end=$((before_end + 1))
   echo "kill $i: intact checkpoint at step $s, metrics.jsonl complete up to it$w"; last=$s; passed=$((passed + 1))
 done
 # the final restart must resume (not start over) and finish
@@ -73,6 +74,6 @@ if [ "$dups" -eq 0 ] && [ -z "$gap" ] && [ "$n" -eq $((STEPS / LOG_EVERY)) ]; th
 else
   echo "metrics.jsonl: FAIL: $dups steps logged twice, $n lines for $((STEPS / LOG_EVERY)) logged steps; $gap"; failed=$((failed + 1))
 fi
-echo "kills during a checkpoint write: $midwrite of $KILLS"
+echo "kills during a checkpoint write: $midwrite of $KILLS; kills before the last step was reached: $before_end of $KILLS"
 echo "crash-test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
