@@ -121,7 +121,7 @@ cleanup() {
 				dk logs --tail 30 "$c" 2>&1 | sed 's/^/    /' >&2
 			done
 		fi
-		printf '\n=== cleanup\n'
+		phase "cleanup"
 		for p in "${compose_projects[@]}"; do
 			"$COMPOSE" -p "$p" -f deploy/docker-compose.yml down -v --remove-orphans >/dev/null 2>&1
 		done
@@ -179,7 +179,8 @@ cleanup() {
 	exit "$status"
 }
 trap cleanup EXIT
-trap 'say "ERROR: line $LINENO failed: $BASH_COMMAND" >&2' ERR
+# Name the command that stopped the run (not those run under set +e).
+trap '[[ $- != *e* ]] || say "ERROR: line $LINENO failed: $BASH_COMMAND" >&2' ERR
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -244,7 +245,8 @@ cat >/dev/null
 exit 0
 EOF
 chmod 0755 "$work/hook/nvidia-container-runtime-hook"
-PATH=$work/hook:$PATH dockerd --data-root "$work/docker" --exec-root "$work/exec" \
+# niced, as every build here: its containers (the image build too) inherit it.
+PATH=$work/hook:$PATH nice -n 10 dockerd --data-root "$work/docker" --exec-root "$work/exec" \
 	--pidfile "$work/dockerd.pid" --host "$DOCKER_HOST" --log-level warn >"$work/dockerd.log" 2>&1 &
 dockerd_pid=$!
 wait_until 60 "dockerd (pid $dockerd_pid) answers" dk version ||
@@ -323,7 +325,7 @@ else
 	src=$root
 	version=$(git describe --always --dirty 2>/dev/null || echo dev)
 fi
-nice -n 10 "$DOCKER" build -f "$src/Dockerfile.cuda" \
+dk build -f "$src/Dockerfile.cuda" \
 	--build-arg GO_IMAGE="$goimg" --build-arg BUILD_IMAGE="$builder" --build-arg RUNTIME_IMAGE="$base" \
 	--build-arg VERSION="$version" -t "$image" "$src" >"$work/image-build.log" 2>&1 ||
 	{ tail -n 40 "$work/image-build.log" >&2; die "docker build -f Dockerfile.cuda failed (log above)"; }
@@ -396,7 +398,7 @@ step_now=$(curl -fsS --max-time 5 "$url2/healthz" | sed -n 's/.*"step":\([0-9]*\
 dk stop -t 30 resumed >/dev/null
 code=$(dk inspect -f '{{.State.ExitCode}}' resumed)
 [ "$code" = 0 ] || fail "the resumed run stops with exit code 0" "exit code $code"
-pass "second docker run on volume $vol resumed at step $resumed_step (step ${step_now:-?} when asked), stopped with exit 0"
+pass "second docker run on volume ${vol:0:12} resumed at step $resumed_step (step ${step_now:-?} when asked), stopped with exit 0"
 dk rm -v resumed >/dev/null
 dk volume rm "$vol" >/dev/null
 
@@ -478,4 +480,4 @@ cat "$work/promcheck.log"
 pass "compose: Prometheus (Debian's package) scrapes $target; promcheck: $(tail -n 1 "$work/promcheck.log")"
 "${compose[@]}" down -v >/dev/null 2>&1
 
-phase "done"
+say "every check passed"
