@@ -27,8 +27,19 @@ const (
 	DeviceCUDA0       = "cuda:0"
 )
 
-// probeTimeout bounds how long the GPU probe may take.
-const probeTimeout = 20 * time.Second
+// probeTimeout bounds how long the GPU probe (`gan-train-cuda probe`, in a
+// child process) may take. It is sized for a cold start, not a warm one: on
+// a host without the driver's persistence mode, cuInit loads the driver and
+// initialises every visible GPU, seconds per GPU and tens of seconds on an
+// 8-GPU host; the probe then creates a context and loads every kernel
+// module, which JIT-compiles the embedded PTX when the GPU has no matching
+// SASS and the JIT cache (CUDA_CACHE_PATH) is cold: ptxas -arch=sm_90 takes
+// about 4 s for kernels/*.ptx on one core of the 2-core CI machine, more on
+// a busy host. 60 s is about twice that sum. Timing out is the costly
+// mistake (--device auto would then train on the CPU on a GPU host), while
+// a long limit costs time only when the driver hangs, which the probe then
+// reports as such.
+const probeTimeout = 60 * time.Second
 
 const noGPUHelp = "no usable NVIDIA GPU: %s. Check that the NVIDIA driver is installed (nvidia-smi), " +
 	"and in a container give it the GPU with `docker run --gpus all ...` (NVIDIA Container Toolkit); " +
