@@ -30,8 +30,8 @@ const (
 // probeTimeout bounds how long the GPU probe (`gan-train-cuda probe`, in a
 // child process) may take. It is sized for a cold start, not a warm one: on
 // a host without the driver's persistence mode, cuInit loads the driver and
-// initialises every visible GPU, seconds per GPU and tens of seconds on an
-// 8-GPU host; the probe then creates a context and loads every kernel
+// initialises every visible GPU, which can take seconds per GPU (more on a
+// host with many large GPUs); the probe then creates a context and loads every kernel
 // module, which JIT-compiles the embedded PTX when the GPU has no matching
 // SASS and the JIT cache (CUDA_CACHE_PATH) is cold: ptxas -arch=sm_90 takes
 // about 4 s for kernels/*.ptx on one core of the 2-core CI machine, more on
