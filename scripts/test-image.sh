@@ -368,7 +368,7 @@ logs=$(dk logs default 2>&1)
 echo "$logs" | grep -q 'no usable GPU, training on the CPU' || fail "the default run warns that it falls back to the CPU" "$logs"
 pass "default run: uid $uid (user $user) trains into volume /runs/${rundir#"$voldir"/}, CPU fallback warned"
 
-# The HEALTHCHECK (interval 15s, start period 60s) turns healthy while the run trains.
+# The HEALTHCHECK (interval 15s) turns healthy while the run trains.
 if ! wait_until 90 "HEALTHCHECK healthy" sh -c "[ \"\$($DOCKER inspect -f '{{.State.Health.Status}}' default)\" = healthy ]"; then
 	fail "the HEALTHCHECK turns healthy while training" "$(dk inspect -f '{{json .State.Health}}' default)"
 fi
