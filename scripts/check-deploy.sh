@@ -6,8 +6,10 @@
 #   kubeconform -strict against schemas generated from k8s.io/kubernetes'
 #     OpenAPI spec; the Prometheus Operator CRDs (PodMonitor, ServiceMonitor)
 #     have no schema there and are skipped      (deploy/k8s)
-#   dockerfilelint, BuildKit's `docker build --check` rules (Dockerfile*)
+#   dockerfilelint, BuildKit's `docker build --check` rules (Dockerfile*,
+#     deploy/test/Dockerfile*)
 #   docker-compose config, when docker-compose or docker compose is present
+#     (docker-compose.yml alone and with the test override)
 #   go test of the tools module (the linters' own tests)
 # Install the tools first with scripts/install-deploy-tools.sh. The closing
 # line is "N passed, N failed".
@@ -79,7 +81,7 @@ kubeconform_all() {
 }
 step "kubeconform -strict deploy/k8s (k8s.io/kubernetes@$k8s_version; CRDs PodMonitor and ServiceMonitor skipped)" kubeconform_all
 
-dockerfiles=$(ls Dockerfile* deploy/Dockerfile* 2>/dev/null || true)
+dockerfiles=$(ls Dockerfile* deploy/Dockerfile* deploy/test/Dockerfile* 2>/dev/null || true)
 if [ -n "$dockerfiles" ]; then
 	# shellcheck disable=SC2086 # one argument per file
 	step "dockerfilelint $(echo $dockerfiles)" "$bindir/dockerfilelint" $dockerfiles
@@ -87,10 +89,16 @@ else
 	echo "=== dockerfilelint: no Dockerfile in the repository yet, nothing to lint"
 fi
 
+# The test override (scripts/test-image.sh) needs its two image names.
+compose_test_env=(env GAN_TRAIN_TEST_IMAGE=gan-train:test GAN_TRAIN_TEST_PROMETHEUS_IMAGE=prometheus:test)
 if command -v docker-compose >/dev/null; then
 	step "docker-compose config" docker-compose -f deploy/docker-compose.yml config -q
+	step "docker-compose config (with docker-compose.test.yml)" "${compose_test_env[@]}" \
+		docker-compose -f deploy/docker-compose.yml -f deploy/docker-compose.test.yml config -q
 elif docker compose version >/dev/null 2>&1; then
 	step "docker compose config" docker compose -f deploy/docker-compose.yml config -q
+	step "docker compose config (with docker-compose.test.yml)" "${compose_test_env[@]}" \
+		docker compose -f deploy/docker-compose.yml -f deploy/docker-compose.test.yml config -q
 else
 	echo "=== docker compose config: neither docker-compose nor docker compose found, skipped"
 fi
