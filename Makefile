@@ -5,12 +5,13 @@ STUBS   ?= /usr/lib/x86_64-linux-gnu/stubs
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X gan-train/app.Version=$(VERSION)
 
-.PHONY: help build cuda run test test-gpu-emu test-long fuzz bench bench-torch crash-test vet fmt-check check-deploy prom-integration docker test-image ci
+.PHONY: help build cuda run test test-gpu-emu test-gpu-emu-sanitize test-long fuzz bench bench-torch crash-test vet fmt-check check-deploy prom-integration docker test-image ci
 
 help:
 	@echo "make run           train the quick preset on the embedded digits and score it (CPU, under two minutes)"
 	@echo "make test          the default test suite (go test ./...)"
 	@echo "make test-gpu-emu  the CUDA path on the emulated device: every gpu test, kernels/*.cu as host C++ (needs g++)"
+	@echo "make test-gpu-emu-sanitize  the same under ThreadSanitizer (barrier races), AddressSanitizer and UBSan"
 	@echo "make build         build bin/gan-train (pure Go)"
 	@echo "make cuda          build bin/gan-train-cuda and bin/gpu.test (needs cuda.h; links the libcuda stub)"
 	@echo "make kernels       regenerate kernels/*.ptx with nvcc; make kernels-check fails when they are stale"
@@ -41,6 +42,29 @@ test:
 test-gpu-emu:
 	$(GO) run ./internal/kernelsig/kernelgen -kernels kernels,internal/cudaemu -out internal/cudaemu -check
 	$(GO) test -tags cudaemu -count=1 -timeout 10m ./internal/cudaemu/ ./gpu/
+
+# Sanitizers on the emulated device. racecheck.cpp runs the barrier-sensitive
+# kernels (tiled GEMMs, block reductions) as a C++ program: under
+# ThreadSanitizer, where only the emulated barriers order a block's threads,
+# so a missing __syncthreads is a reported race; and under AddressSanitizer
+# with UBSan. Then a subset of the gpu tests runs under go test -asan with
+# ASan and UBSan in the kernels (go test -asan instruments C, not C++, so
+# CGO_CXXFLAGS asks for it). The emulator's own fault tests that expect a
+# failed launch (a write past an allocation, a shared index out of bounds)
+# are left out there: the sanitizers abort the process on those instead.
+CXX ?= g++
+EMU_SRCS := racecheck.cpp runtime.cpp table_gen.cpp $(notdir $(wildcard internal/cudaemu/k_*.cpp))
+EMU_CXXFLAGS := -std=c++17 -O1 -g -Wno-unknown-pragmas -I.
+EMU_UBSAN := -fsanitize=undefined -fno-sanitize-recover=undefined -DGT_EMU_UBSAN_RUNTIME
+test-gpu-emu-sanitize:
+	@mkdir -p $(BIN)
+	cd internal/cudaemu && $(CXX) $(EMU_CXXFLAGS) -fsanitize=thread -o ../../$(BIN)/emu-racecheck-tsan $(EMU_SRCS) -lpthread
+	TSAN_OPTIONS=halt_on_error=1 $(BIN)/emu-racecheck-tsan
+	cd internal/cudaemu && $(CXX) $(EMU_CXXFLAGS) -fsanitize=address $(EMU_UBSAN) -o ../../$(BIN)/emu-racecheck-asan $(EMU_SRCS) -lpthread
+	$(BIN)/emu-racecheck-asan
+	CGO_CXXFLAGS="-O1 -g -fsanitize=address $(EMU_UBSAN)" CGO_LDFLAGS="-fsanitize=undefined" $(GO) test -asan -tags cudaemu -count=1 \
+		-run 'TestConformance$$|TestCPUAgreement|TestVariantConformance|TestCapture|TestMinibatchConformance|TestPyramidConformance|TestAveragingConformance|Test(Shuffles|WarpSum|Votes|CooperativeGrid|DeadlockIsAnError|LaunchChecks|CaptureReplaysInOrder)' \
+		./gpu/ ./internal/cudaemu/
 
 test-long:
 	$(GO) test -tags long -timeout 60m ./...

@@ -38,8 +38,11 @@ struct ThreadVars {
     uint3_t gridDim;
 };
 
-// cur is the running fiber's variables (set by the scheduler at every switch).
+// cur is the running fiber's variables (set by the scheduler at every
+// switch); vars reads it as an atomic, so that ThreadSanitizer builds see
+// the scheduler's write and the kernel's reads as ordered.
 extern __thread const ThreadVars *cur;
+inline const ThreadVars *vars() { return __atomic_load_n(&cur, __ATOMIC_RELAXED); }
 
 void syncthreads();
 int syncthreads_count(int pred);
@@ -86,10 +89,10 @@ template <class To, class From> inline To bits_as(From v)
 #define __constant__ static const
 
 // Built-in variables.
-#define threadIdx (gt_emu::cur->threadIdx)
-#define blockIdx (gt_emu::cur->blockIdx)
-#define blockDim (gt_emu::cur->blockDim)
-#define gridDim (gt_emu::cur->gridDim)
+#define threadIdx (gt_emu::vars()->threadIdx)
+#define blockIdx (gt_emu::vars()->blockIdx)
+#define blockDim (gt_emu::vars()->blockDim)
+#define gridDim (gt_emu::vars()->gridDim)
 #define warpSize 32
 
 // Vector types.

@@ -27,17 +27,37 @@
 #include <vector>
 
 #if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #define GT_ASAN 1
 #endif
 #if defined(__SANITIZE_THREAD__)
 #include <sanitizer/tsan_interface.h>
 #define GT_TSAN 1
+extern "C" void AnnotateIgnoreReadsBegin(const char *file, int line);
+extern "C" void AnnotateIgnoreReadsEnd(const char *file, int line);
+extern "C" void AnnotateIgnoreWritesBegin(const char *file, int line);
+extern "C" void AnnotateIgnoreWritesEnd(const char *file, int line);
 #endif
 
 namespace gt_emu {
 
 __thread const ThreadVars *cur;
+
+// Quiet marks the runtime's own work on a fiber (barrier bookkeeping, warp
+// exchange slots, the scheduler's records) as invisible to
+// ThreadSanitizer: the fibers of a block are ordered only by the barriers'
+// release and acquire, so that the kernels' own accesses between barriers
+// are checked, and the runtime's bookkeeping, which the scheduler orders,
+// is not reported.
+struct Quiet {
+#ifdef GT_TSAN
+    Quiet();
+    ~Quiet();
+#else
+    Quiet() {}
+#endif
+};
 
 // ---------------------------------------------------------------- context switch
 
@@ -117,6 +137,8 @@ struct Fiber {
     int state = fiberNew; // atomic: read by the scheduler
     unsigned waitGen = 0;
     int countCalls = 0; // __syncthreads_count calls made
+    int quiet = 0;      // open Quiet regions (ThreadSanitizer builds)
+    bool abandoned = false; // left mid-kernel by a failed launch: its stack holds stale frames
     void *asanFake = nullptr;
     void *tsanFiber = nullptr;
 };
@@ -126,7 +148,7 @@ struct Warp {
     int arrived = 0; // atomic
     unsigned gen = 0; // atomic
     unsigned long long vals[32];
-    int acc = 0;
+    char tsanSlot[2]; // ThreadSanitizer sync objects, by barrier generation
 };
 
 struct Worker;
@@ -139,6 +161,7 @@ struct Block {
     int arrived = 0;  // atomic
     unsigned gen = 0; // atomic
     int count[2] = {0, 0}; // __syncthreads_count accumulators
+    char tsanSlot[2];       // ThreadSanitizer sync objects, by barrier generation
     std::vector<Warp> warps;
     bool aborted = false;
 };
@@ -198,6 +221,42 @@ static std::string format(const char *f, ...)
 
 static void fiberEntry();
 
+#ifdef GT_TSAN
+// The depth is kept per fiber, because a fiber may be suspended inside a
+// Quiet region and end inside one; endQuiet closes what it left open, so
+// that a reused fiber's next thread starts with its accesses checked.
+Quiet::Quiet()
+{
+    AnnotateIgnoreReadsBegin(__FILE__, __LINE__);
+    AnnotateIgnoreWritesBegin(__FILE__, __LINE__);
+    if (tlWorker != nullptr && tlWorker->running != nullptr) {
+        tlWorker->running->quiet++;
+    }
+}
+Quiet::~Quiet()
+{
+    if (tlWorker != nullptr && tlWorker->running != nullptr) {
+        tlWorker->running->quiet--;
+    }
+    AnnotateIgnoreWritesEnd(__FILE__, __LINE__);
+    AnnotateIgnoreReadsEnd(__FILE__, __LINE__);
+}
+#endif
+
+static void endQuiet(Fiber &f)
+{
+#ifdef GT_TSAN
+    int n = f.quiet; // read and cleared while the accesses are still ignored
+    f.quiet = 0;
+    for (; n > 0; n--) {
+        AnnotateIgnoreWritesEnd(__FILE__, __LINE__);
+        AnnotateIgnoreReadsEnd(__FILE__, __LINE__);
+    }
+#else
+    (void)f;
+#endif
+}
+
 bool Worker::ensure(int n)
 {
     while ((int)fibers.size() < n) {
@@ -211,6 +270,10 @@ bool Worker::ensure(int n)
         Fiber f;
         f.stack = (char *)m + page;
         f.stackSize = stackSize;
+#ifdef GT_ASAN
+        // The range may be an earlier device's stacks, with stale poison.
+        __asan_unpoison_memory_region(f.stack, f.stackSize);
+#endif
         fibers.push_back(f);
     }
     return true;
@@ -219,6 +282,13 @@ bool Worker::ensure(int n)
 // prepare sets f up to start at fiberEntry on its next switch.
 static void prepare(Fiber &f)
 {
+#ifdef GT_ASAN
+    if (f.abandoned) {
+        // Frames that never returned leave their redzones poisoned.
+        __asan_unpoison_memory_region(f.stack, f.stackSize);
+    }
+#endif
+    f.abandoned = false;
     uintptr_t top = ((uintptr_t)(f.stack + f.stackSize)) & ~(uintptr_t)15;
     unsigned long long *sp = (unsigned long long *)top;
     *--sp = 0;                              // fiberEntry's (absent) return address
@@ -235,7 +305,7 @@ static void prepare(Fiber &f)
 static void toFiber(Worker *w, Fiber &f)
 {
     w->running = &f;
-    cur = &f.vars;
+    __atomic_store_n(&cur, &f.vars, __ATOMIC_RELAXED);
     w->switches++;
 #ifdef GT_TSAN
     // A new fiber starts from the scheduler's view (the launch's arguments,
@@ -270,16 +340,49 @@ static void toScheduler(Worker *w, Fiber &f, bool ending)
 #endif
 }
 
+// finalSwitch leaves a fiber for good. Its last checked access is before
+// endQuiet; what the switch itself needs is read while still quiet.
+[[noreturn]] static void finalSwitch(Worker *w, Fiber &f)
+{
+    void *to = w->schedSP;
+    void **save = &f.sp;
+#ifdef GT_TSAN
+    void *sched = w->tsanSelf;
+    __tsan_release(&w->tsanBlockEnd);
+#endif
+#ifdef GT_ASAN
+    const void *bottom = w->schedBottom;
+    size_t size = w->schedSize;
+#endif
+    endQuiet(f);
+#ifdef GT_TSAN
+    __tsan_switch_to_fiber(sched, __tsan_switch_to_fiber_no_sync);
+#endif
+#ifdef GT_ASAN
+    __sanitizer_start_switch_fiber(nullptr, bottom, size);
+#endif
+    gt_emu_switch(save, to);
+    abort(); // unreachable: a finished fiber is never resumed
+}
+
 static void fiberEntry()
 {
-    Worker *w = tlWorker;
-    Fiber &f = *w->running;
+    Worker *w;
+    Fiber *fp;
+    Launch *l;
+    {
+        Quiet q;
+        w = tlWorker;
+        fp = w->running;
 #ifdef GT_ASAN
-    __sanitizer_finish_switch_fiber(nullptr, &w->schedBottom, &w->schedSize);
+        __sanitizer_finish_switch_fiber(nullptr, &w->schedBottom, &w->schedSize);
 #endif
-    st(f.state, (int)fiberReady);
-    Launch *l = w->blk.launch;
+        st(fp->state, (int)fiberReady);
+        l = w->blk.launch;
+    }
     l->k->call(l->args);
+    Quiet q;
+    Fiber &f = *fp;
     // The thread has returned: it no longer counts towards barriers.
     Block &b = w->blk;
     st(b.live, ld(b.live) - 1);
@@ -293,25 +396,33 @@ static void fiberEntry()
         st(wp.arrived, 0);
         st(wp.gen, ld(wp.gen) + 1);
     }
-#ifdef GT_TSAN
-    __tsan_release(&w->tsanBlockEnd);
-#endif
     st(f.state, (int)fiberDone);
-    toScheduler(w, f, true);
-    abort(); // unreachable: a finished fiber is never resumed
+    finalSwitch(w, f);
 }
 
-// abortFiber ends the launch: the running fiber stops here for good, and
-// the scheduler runs no more of the block.
-[[noreturn]] static void abortFiber(const std::string &msg)
+// abortFiber ends the launch with a message (printf-style, followed by the
+// running thread's coordinates): the running fiber stops here for good,
+// and the scheduler runs no more of the block. The fiber's stack is never
+// unwound, so nothing on it may own memory: callers pass plain C strings.
+[[noreturn]] static void abortFiber(const char *fmt, ...)
 {
+    Quiet q;
     Worker *w = tlWorker;
     Fiber &f = *w->running;
-    w->blk.launch->fail(msg);
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n < sizeof msg) {
+        snprintf(msg + n, sizeof msg - n, " (thread (%u,%u,%u) of block (%u,%u,%u))", f.vars.threadIdx.x,
+                 f.vars.threadIdx.y, f.vars.threadIdx.z, f.vars.blockIdx.x, f.vars.blockIdx.y, f.vars.blockIdx.z);
+    }
+    w->blk.launch->fail(msg); // the temporary string is gone before the switch
     w->blk.aborted = true;
+    f.abandoned = true; // the frames that called abortFiber never return
     st(f.state, (int)fiberDone);
-    toScheduler(w, f, true);
-    abort();
+    finalSwitch(w, f);
 }
 
 static std::string where(const Fiber &f)
@@ -351,6 +462,7 @@ void Worker::runBlock(Launch *l, unsigned long long b)
         f.warp = t / 32;
         f.waitGen = 0;
         f.countCalls = 0;
+        f.quiet = 0;
 #ifdef GT_TSAN
         if (f.tsanFiber == nullptr) {
             f.tsanFiber = __tsan_create_fiber(0);
@@ -399,6 +511,11 @@ void Worker::runBlock(Launch *l, unsigned long long b)
             blk.aborted = true;
         }
     }
+    if (blk.aborted) {
+        for (int t = 0; t < n; t++) {
+            fibers[t].abandoned = ld(fibers[t].state) != fiberDone || fibers[t].abandoned;
+        }
+    }
 }
 
 // ---------------------------------------------------------------- barriers
@@ -416,10 +533,12 @@ static Fiber &self(Worker *&w)
 static void blockWait(Worker *w, Fiber &f)
 {
     Block &b = w->blk;
-#ifdef GT_TSAN
-    __tsan_release(&b.gen);
-#endif
     unsigned gen = ld(b.gen);
+#ifdef GT_TSAN
+    // One sync object per generation parity: an acquire after this barrier
+    // must not take in what a fast thread released at the next one.
+    __tsan_release(&b.tsanSlot[gen & 1]);
+#endif
     int a = ld(b.arrived) + 1;
     if (a == ld(b.live)) {
         st(b.arrived, 0);
@@ -432,12 +551,13 @@ static void blockWait(Worker *w, Fiber &f)
         st(f.state, (int)fiberReady);
     }
 #ifdef GT_TSAN
-    __tsan_acquire(&b.gen);
+    __tsan_acquire(&b.tsanSlot[gen & 1]);
 #endif
 }
 
 void syncthreads()
 {
+    Quiet q;
     Worker *w;
     Fiber &f = self(w);
     blockWait(w, f);
@@ -445,6 +565,7 @@ void syncthreads()
 
 int syncthreads_count(int pred)
 {
+    Quiet q;
     Worker *w;
     Fiber &f = self(w);
     Block &b = w->blk;
@@ -462,10 +583,12 @@ int syncthreads_count(int pred)
 static void warpWait(Worker *w, Fiber &f)
 {
     Warp &wp = w->blk.warps[f.warp];
-#ifdef GT_TSAN
-    __tsan_release(&wp.gen);
-#endif
     unsigned gen = ld(wp.gen);
+#ifdef GT_TSAN
+    // One sync object per generation parity: an acquire after this barrier
+    // must not take in what a fast thread released at the next one.
+    __tsan_release(&wp.tsanSlot[gen & 1]);
+#endif
     int a = ld(wp.arrived) + 1;
     if (a == ld(wp.live)) {
         st(wp.arrived, 0);
@@ -478,12 +601,13 @@ static void warpWait(Worker *w, Fiber &f)
         st(f.state, (int)fiberReady);
     }
 #ifdef GT_TSAN
-    __tsan_acquire(&wp.gen);
+    __tsan_acquire(&wp.tsanSlot[gen & 1]);
 #endif
 }
 
 void syncwarp()
 {
+    Quiet q;
     Worker *w;
     Fiber &f = self(w);
     warpWait(w, f);
@@ -491,11 +615,11 @@ void syncwarp()
 
 unsigned long long shfl(unsigned long long v, int lane, int width, int mode)
 {
+    Quiet q;
     Worker *w;
     Fiber &f = self(w);
     if (width <= 0 || width > 32 || (width & (width - 1)) != 0) {
-        abortFiber(format("kernel %s: shuffle width %d is not a power of two up to 32 (%s)", w->blk.launch->k->name,
-                          width, where(f).c_str()));
+        abortFiber("kernel %s: shuffle width %d is not a power of two up to 32", w->blk.launch->k->name, width);
     }
     Warp &wp = w->blk.warps[f.warp];
     wp.vals[f.lane] = v;
@@ -525,6 +649,7 @@ unsigned long long shfl(unsigned long long v, int lane, int width, int mode)
 
 unsigned int ballot(int pred)
 {
+    Quiet q;
     Worker *w;
     Fiber &f = self(w);
     Warp &wp = w->blk.warps[f.warp];
@@ -541,11 +666,12 @@ unsigned int ballot(int pred)
 
 void grid_sync()
 {
+    Quiet q;
     Worker *w;
     Fiber &f = self(w);
     Launch *l = w->blk.launch;
     if (!l->cooperative) {
-        abortFiber(format("kernel %s: grid sync in a launch that is not cooperative (%s)", l->k->name, where(f).c_str()));
+        abortFiber("kernel %s: grid sync in a launch that is not cooperative", l->k->name);
     }
     blockWait(w, f);
     if (f.vars.threadIdx.x == 0 && f.vars.threadIdx.y == 0 && f.vars.threadIdx.z == 0) {
@@ -556,7 +682,7 @@ void grid_sync()
         } else {
             while (l->gridGen.load() == gen) {
                 if (l->failed.load()) {
-                    abortFiber("");
+                    abortFiber("kernel %s: another block failed during a grid sync", l->k->name);
                 }
                 std::this_thread::yield();
             }
@@ -592,14 +718,15 @@ extern "C" void __ubsan_handle_out_of_bounds(void *data, void *index)
 {
     const OutOfBoundsData *d = (const OutOfBoundsData *)data;
     using namespace gt_emu;
+    Quiet q;
     Worker *w = tlWorker;
-    std::string msg = format("index %lld out of bounds for type %s at %s:%u", (long long)(intptr_t)index,
-                             d->array->name, d->loc.file, d->loc.line);
     if (w == nullptr || w->running == nullptr) {
-        fprintf(stderr, "cudaemu: %s\n", msg.c_str());
+        fprintf(stderr, "cudaemu: index %lld out of bounds for type %s at %s:%u\n", (long long)(intptr_t)index,
+                d->array->name, d->loc.file, d->loc.line);
         abort();
     }
-    abortFiber(format("kernel %s: %s (%s)", w->blk.launch->k->name, msg.c_str(), where(*w->running).c_str()));
+    abortFiber("kernel %s: index %lld out of bounds for type %s at %s:%u", w->blk.launch->k->name,
+               (long long)(intptr_t)index, d->array->name, d->loc.file, d->loc.line);
 }
 extern "C" void __ubsan_handle_out_of_bounds_abort(void *data, void *index)
 {
@@ -695,6 +822,9 @@ static void workerLoop(gt_emu_device *d, int id)
             }
             w->runBlock(l, b);
         }
+#ifdef GT_TSAN
+        __tsan_acquire(&w->tsanBlockEnd); // the launch's writes, for whoever waits on it
+#endif
         lk.lock();
         if (--d->busy == 0) {
             d->idle.notify_all();
@@ -719,6 +849,9 @@ static void runCooperative(Launch *l)
                 return;
             }
             w.runBlock(l, b);
+#ifdef GT_TSAN
+            __tsan_acquire(&w.tsanBlockEnd);
+#endif
             tlWorker = nullptr;
         });
     }
@@ -858,8 +991,11 @@ int gt_emu_alloc(gt_emu_device *d, unsigned long long bytes, unsigned long long 
         return d->fail(GT_EMU_EINVAL, "allocation of 0 bytes");
     }
     // 256-byte aligned, as cuMemAlloc's allocations are.
-    size_t total = ((bytes + guardBytes + 255) / 256) * 256;
-    char *p = (char *)aligned_alloc(256, total);
+    // Under AddressSanitizer the allocation ends exactly at its last byte,
+    // so that the first byte past it is poisoned.
+    size_t total = guardBytes == 0 ? bytes : ((bytes + guardBytes + 255) / 256) * 256;
+    void *mem = nullptr;
+    char *p = posix_memalign(&mem, 256, total) == 0 ? (char *)mem : nullptr;
     if (p == nullptr) {
         return d->fail(GT_EMU_ENOMEM, format("allocating %llu bytes: out of host memory", bytes));
     }
