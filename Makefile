@@ -39,9 +39,11 @@ test:
 
 # The CUDA backend's own launch code driving kernels/*.cu compiled as host
 # C++ (internal/cudaemu): conformance, agreement with the CPU, the trainer.
+# go generate first: the generated files carry the hash of each .cu file,
+# which is how an edited kernel reaches Go's build cache.
 test-gpu-emu:
-	$(GO) run ./internal/kernelsig/kernelgen -kernels kernels,internal/cudaemu -out internal/cudaemu -check
-	$(GO) test -tags cudaemu -count=1 -timeout 10m ./internal/cudaemu/ ./gpu/
+	$(GO) generate ./internal/cudaemu
+	$(GO) test -tags cudaemu -count=1 -timeout 10m $(GOTESTFLAGS) ./internal/cudaemu/ ./gpu/
 
 # Sanitizers on the emulated device. racecheck.cpp runs the barrier-sensitive
 # kernels (tiled GEMMs, block reductions) as a C++ program: under

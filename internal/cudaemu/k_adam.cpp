@@ -4,6 +4,8 @@
 
 // kernels/adam.cu compiled as host C++ for the emulated device.
 
+// Source SHA-256 (with kernels' headers): c5aa8749af8891b9669ecd8ee7d436905d44c2496a694bfca77a689ef631a28a
+
 #include "cuda_emu.h"
 
 #include "../../kernels/adam.cu"

@@ -4,6 +4,8 @@
 
 // kernels/dense.cu compiled as host C++ for the emulated device.
 
+// Source SHA-256 (with kernels' headers): 6942af53096b88d6d0335be2bebb3f4e4ebd0c770a10381cddc4c5affe3c2434
+
 #include "cuda_emu.h"
 
 #include "../../kernels/dense.cu"

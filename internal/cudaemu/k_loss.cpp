@@ -4,6 +4,8 @@
 
 // kernels/loss.cu compiled as host C++ for the emulated device.
 
+// Source SHA-256 (with kernels' headers): 82f573815a7f3a7447cccede91dfc6459ba140edd76a9b2b85171e2add32dc67
+
 #include "cuda_emu.h"
 
 #include "../../kernels/loss.cu"

@@ -4,6 +4,8 @@
 
 // kernels/minibatch.cu compiled as host C++ for the emulated device.
 
+// Source SHA-256 (with kernels' headers): f185cb2d8cd7a13b0a1f9154b8f091bbc2bfda6eda010d0bd3ea7b88731feb40
+
 #include "cuda_emu.h"
 
 #include "../../kernels/minibatch.cu"

@@ -4,6 +4,8 @@
 
 // kernels/misc.cu compiled as host C++ for the emulated device.
 
+// Source SHA-256 (with kernels' headers): 1bc2bdb8622a0991b619b4dd6a88a4a08b224d1011fb78b9afd829f0cff193c7
+
 #include "cuda_emu.h"
 
 #include "../../kernels/misc.cu"

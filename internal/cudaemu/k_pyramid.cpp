@@ -4,6 +4,8 @@
 
 // kernels/pyramid.cu compiled as host C++ for the emulated device.
 
+// Source SHA-256 (with kernels' headers): 0d6ad8a9ed967fbd5f8e573ba2113c03550246f4b38e2e27744223dfc53b6404
+
 #include "cuda_emu.h"
 
 #include "../../kernels/pyramid.cu"

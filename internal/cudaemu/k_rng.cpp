@@ -4,6 +4,8 @@
 
 // kernels/rng.cu compiled as host C++ for the emulated device.
 
+// Source SHA-256 (with kernels' headers): 4ef44f9372f1df85cf00ddc749e856b524bcf97fff4108376ee0d11e574b2c9a
+
 #include "cuda_emu.h"
 
 #include "../../kernels/rng.cu"

@@ -4,6 +4,8 @@
 
 // selftest.cu compiled as host C++ for the emulated device.
 
+// Source SHA-256 (with kernels' headers): 7bbb38d1398624451d1a0724cca6a901435296146c1450a9fa5e84770da7e91f
+
 #include "cuda_emu.h"
 
 #include "selftest.cu"

@@ -4,6 +4,8 @@
 
 // kernels/variants.cu compiled as host C++ for the emulated device.
 
+// Source SHA-256 (with kernels' headers): 7731563ebf1be3804b4b05b523fb4ed82638c72914ed13f03cadc7aa13982700
+
 #include "cuda_emu.h"
 
 #include "../../kernels/variants.cu"

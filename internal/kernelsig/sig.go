@@ -5,6 +5,8 @@ package kernelsig
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -47,6 +49,7 @@ type Kernel struct {
 type Module struct {
 	Name    string
 	Dir     string // the directory of its .cu file
+	Hash    string // SHA-256 of the .cu file and the headers beside it
 	Kernels []Kernel
 }
 
@@ -71,6 +74,20 @@ func ParseDir(dir string) ([]Module, error) {
 	if err != nil && !os.IsNotExist(err) {
 		return nil, fmt.Errorf("reading common.cuh: %w", err)
 	}
+	headers, err := filepath.Glob(filepath.Join(dir, "*.cuh"))
+	if err != nil {
+		return nil, fmt.Errorf("listing %s: %w", dir, err)
+	}
+	sort.Strings(headers)
+	hdr := sha256.New()
+	for _, h := range headers {
+		b, err := os.ReadFile(h)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", h, err)
+		}
+		fmt.Fprintf(hdr, "%s %d\n", filepath.Base(h), len(b))
+		hdr.Write(b)
+	}
 	var mods []Module
 	for _, f := range files {
 		src, err := os.ReadFile(f)
@@ -83,6 +100,10 @@ func ParseDir(dir string) ([]Module, error) {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
 		m.Dir = dir
+		h := sha256.New()
+		h.Write(hdr.Sum(nil))
+		h.Write(src)
+		m.Hash = hex.EncodeToString(h.Sum(nil))
 		mods = append(mods, m)
 	}
 	return mods, nil
@@ -172,6 +193,10 @@ func EmuFiles(mods []Module, out string) (map[string][]byte, error) {
 		}
 		rel = filepath.ToSlash(rel)
 		fmt.Fprintf(&b, "// %s compiled as host C++ for the emulated device.\n\n", strings.TrimPrefix(rel, "../../"))
+		// Go's build cache does not follow #include outside the package, so
+		// the hash of the source is part of this file: an edit of the .cu
+		// file changes it (go generate) and so rebuilds the package.
+		fmt.Fprintf(&b, "// Source SHA-256 (with kernels' headers): %s\n\n", m.Hash)
 		fmt.Fprintf(&b, "#include \"cuda_emu.h\"\n\n#include \"%s\"\n", rel)
 		files["k_"+m.Name+".cpp"] = b.Bytes()
 		for _, k := range m.Kernels {
