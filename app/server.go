@@ -30,6 +30,7 @@ type status struct {
 	target   int64
 	last     train.Stats
 	lastAt   time.Time
+	resumed  int64         // the step a resumed run started from: /healthz's step until the first log
 	history  []train.Stats // thinned to at most historyMax points
 	sample   []byte
 	sampleAt int64
@@ -117,7 +118,7 @@ func newServer(addr string, nextFree bool, reg *prometheus.Registry, st *status,
 	mux.Handle("GET /metrics", metrics.Handler(reg, log))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		st.mu.Lock()
-		body := map[string]any{"status": "ok", "step": st.last.Step, "target_steps": st.target}
+		body := map[string]any{"status": "ok", "step": max(st.last.Step, st.resumed), "target_steps": st.target}
 		code := http.StatusOK
 		if st.err != "" {
 			body["status"], body["error"], code = "failed", st.err, http.StatusServiceUnavailable

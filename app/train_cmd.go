@@ -73,6 +73,9 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 		Hooks: train.Hooks{
 			Started: func(t *train.Trainer, resumed int64) {
 				m.Resume(resumed, resumed*int64(cfg.K*cfg.Batch))
+				st.mu.Lock()
+				st.resumed = resumed
+				st.mu.Unlock()
 			},
 			Log: func(s train.Stats) {
 				m.Report(metrics.Snapshot{
