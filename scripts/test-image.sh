@@ -394,11 +394,22 @@ resumed_step=$(dk logs resumed 2>&1 | sed -n 's/.*msg=resuming .*step=\([0-9]*\)
 url2=http://$(dk port resumed 2112/tcp | head -n 1)
 wait_until 60 "the resumed run serves /healthz" curl -fsS --max-time 2 "$url2/healthz" ||
 	fail "the resumed run serves /healthz" "$(dk logs resumed 2>&1 | tail -n 20)"
-step_now=$(curl -fsS --max-time 5 "$url2/healthz" | sed -n 's/.*"step":\([0-9]*\).*/\1/p')
+healthz_step() { curl -fsS --max-time 5 "$1/healthz" | sed -n 's/.*"step":\([0-9]*\).*/\1/p'; }
+# At once (within a second of the resume: the trainer's start hook follows
+# its "resuming" line by milliseconds), not only after the first logged step.
+for _ in $(seq 1 10); do
+	step_now=$(healthz_step "$url2")
+	[ "${step_now:-0}" -lt "$resumed_step" ] || break
+	sleep 0.1
+done
+[ "${step_now:-0}" -ge "$resumed_step" ] || fail "the resumed run's /healthz starts at the checkpoint's step" "step ${step_now:-?}, resumed at $resumed_step"
+wait_until 60 "the resumed run trains past step $resumed_step" sh -c "[ \"\$(curl -fsS --max-time 5 $url2/healthz | sed -n 's/.*\"step\":\([0-9]*\).*/\1/p')\" -gt $resumed_step ]" ||
+	fail "the resumed run trains on from the checkpoint" "$(dk logs --tail 10 resumed 2>&1)"
+step_later=$(healthz_step "$url2")
 dk stop -t 30 resumed >/dev/null
 code=$(dk inspect -f '{{.State.ExitCode}}' resumed)
 [ "$code" = 0 ] || fail "the resumed run stops with exit code 0" "exit code $code"
-pass "second docker run on volume ${vol:0:12} resumed at step $resumed_step (step ${step_now:-?} when asked), stopped with exit 0"
+pass "second docker run on volume ${vol:0:12} resumed at step $resumed_step (/healthz: step $step_now at once, $step_later later), stopped with exit 0"
 dk rm -v resumed >/dev/null
 dk volume rm "$vol" >/dev/null
 
