@@ -21,9 +21,13 @@ var Version = "0.1.0-dev"
 // CUDA is what a build knows about NVIDIA GPUs. The default build has none;
 // the cuda build (cmd/gan-train with -tags cuda) fills it in.
 type CUDA struct {
-	// Open returns the CUDA backend on the given device.
+	// Open returns the CUDA backend on the given device, without a check.
 	Open func(ordinal int) (model.Backend, error)
-	// Probe checks that a usable GPU is there, returning a description.
+	// OpenChecked opens the device, checks that it computes what the host
+	// computes (the probe, on the backend it returns) and describes it.
+	OpenChecked func(ordinal int) (model.Backend, string, error)
+	// Probe checks that a usable GPU is there, returning a description
+	// (OpenChecked, then Close).
 	Probe func() (string, error)
 }
 

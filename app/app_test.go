@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -267,9 +268,10 @@ func TestDeviceDispatchWithFailingProbe(t *testing.T) {
 		t.Fatal(err)
 	}
 	execd := false
+	var execEnv []string
 	env := func(e *bytes.Buffer) Env {
 		return Env{Stdout: io.Discard, Stderr: e, Getenv: func(string) string { return "" }, Executable: filepath.Join(dir, "gan-train"),
-			Exec: func(string, []string, []string) error { execd = true; return nil }}
+			Exec: func(_ string, _ []string, env []string) error { execd, execEnv = true, env; return nil }}
 	}
 	var e1 bytes.Buffer
 	code := Main(context.Background(), []string{"train", "--preset", "tiny", "--steps", "1", "--out", filepath.Join(dir, "a"), "--listen", ""}, env(&e1))
@@ -281,12 +283,13 @@ func TestDeviceDispatchWithFailingProbe(t *testing.T) {
 	if code != 1 || !strings.Contains(e2.String(), "--gpus all") || strings.Contains(e2.String(), "docs.nvidia.com") || execd {
 		t.Errorf("cuda: exit %d, exec %v, stderr:\n%s\nwant 1 and the --gpus all hint", code, execd, e2.String())
 	}
-	// A probe that succeeds hands the command over to the CUDA build.
-	os.WriteFile(fake, []byte("#!/bin/sh\necho 'GPU 0: test'\n"), 0o755)
+	// A probe that succeeds hands the command over to the CUDA build, with
+	// the probe's description, so that the CUDA build does not probe again.
+	os.WriteFile(fake, []byte("#!/bin/sh\necho 'cuda: device 0 test GPU'\n"), 0o755)
 	var e3 bytes.Buffer
 	Main(context.Background(), []string{"train", "--preset", "tiny", "--steps", "1", "--out", filepath.Join(dir, "c"), "--listen", ""}, env(&e3))
-	if !execd {
-		t.Errorf("a successful probe did not hand over to %s; stderr:\n%s", CUDABinary, e3.String())
+	if !execd || !slices.Contains(execEnv, probedEnv+"=cuda: device 0 test GPU") {
+		t.Errorf("a successful probe did not hand over to %s with %s set (exec %v); stderr:\n%s", CUDABinary, probedEnv, execd, e3.String())
 	}
 }
 
@@ -368,30 +371,47 @@ func TestLapganTrainThenSample(t *testing.T) {
 	}
 }
 
-// In the CUDA build a failed probe means no GPU, whatever Open would do.
-func TestCUDABuildProbesFirst(t *testing.T) {
-	opened := false
+// In the CUDA build a device that fails its check means no GPU; one that
+// passes is opened once and checked on the backend that trains (no second
+// probe); after the CPU build's child probe handed over, it is opened
+// without a check at all.
+func TestCUDABuildOpensOnce(t *testing.T) {
+	var opens, checked, probes int
+	checkErr := errors.New("device 0 is in an unusable state")
 	cuda := &CUDA{
-		Probe: func() (string, error) { return "", errors.New("device 0 is in an unusable state") },
-		Open:  func(int) (model.Backend, error) { opened = true; return cpu.New(cpu.Options{}), nil },
+		Probe: func() (string, error) { probes++; return "NVIDIA test GPU", nil },
+		Open:  func(int) (model.Backend, error) { opens++; return cpu.New(cpu.Options{}), nil },
+		OpenChecked: func(int) (model.Backend, string, error) {
+			checked++
+			if checkErr != nil {
+				return nil, "", checkErr
+			}
+			return cpu.New(cpu.Options{}), "NVIDIA test GPU", nil
+		},
 	}
 	var e bytes.Buffer
-	env := Env{Stdout: io.Discard, Stderr: &e, Getenv: func(string) string { return "" }, CUDA: cuda}
+	vars := map[string]string{}
+	env := Env{Stdout: io.Discard, Stderr: &e, Getenv: func(k string) string { return vars[k] }, CUDA: cuda}
 	dir := t.TempDir()
-	code := Main(context.Background(), []string{"train", "--preset", "tiny", "--steps", "1", "--out", filepath.Join(dir, "a"), "--listen", ""}, env)
-	if code != 0 || opened || !strings.Contains(e.String(), "device="+DeviceCPUFallback) {
-		t.Errorf("auto: exit %d, opened %v, stderr:\n%s\nwant 0, no Open, and the fallback device", code, opened, e.String())
+	train := func(name string, extra ...string) int {
+		e.Reset()
+		opens, checked, probes = 0, 0, 0
+		args := append([]string{"train", "--preset", "tiny", "--steps", "1", "--out", filepath.Join(dir, name), "--listen", ""}, extra...)
+		return Main(context.Background(), args, env)
 	}
-	e.Reset()
-	code = Main(context.Background(), []string{"train", "--preset", "tiny", "--steps", "1", "--device", "cuda", "--out", filepath.Join(dir, "b"), "--listen", ""}, env)
-	if code != 1 || !strings.Contains(e.String(), "unusable state") {
-		t.Errorf("cuda: exit %d, stderr:\n%s\nwant 1 and the probe's reason", code, e.String())
+	if code := train("a"); code != 0 || checked != 1 || opens != 0 || !strings.Contains(e.String(), "device="+DeviceCPUFallback) {
+		t.Errorf("auto, failing check: exit %d, %d checked opens, %d plain, stderr:\n%s\nwant 0, 1, 0, and the fallback device", code, checked, opens, e.String())
 	}
-	cuda.Probe = func() (string, error) { return "NVIDIA test GPU", nil }
-	e.Reset()
-	code = Main(context.Background(), []string{"train", "--preset", "tiny", "--steps", "1", "--out", filepath.Join(dir, "c"), "--listen", ""}, env)
-	if code != 0 || !opened || !strings.Contains(e.String(), "device="+DeviceCUDA0) {
-		t.Errorf("working probe: exit %d, opened %v, stderr:\n%s\nwant 0, Open called, device %s", code, opened, e.String(), DeviceCUDA0)
+	if code := train("b", "--device", "cuda"); code != 1 || !strings.Contains(e.String(), "unusable state") {
+		t.Errorf("cuda, failing check: exit %d, stderr:\n%s\nwant 1 and the check's reason", code, e.String())
+	}
+	checkErr = nil
+	if code := train("c"); code != 0 || checked != 1 || opens != 0 || probes != 0 || !strings.Contains(e.String(), "device="+DeviceCUDA0) {
+		t.Errorf("working device: exit %d, %d checked opens, %d plain, %d probes, stderr:\n%s\nwant 0, 1, 0, 0, device %s", code, checked, opens, probes, e.String(), DeviceCUDA0)
+	}
+	vars[probedEnv] = "cuda: device 0 NVIDIA handed-over GPU"
+	if code := train("d"); code != 0 || checked != 0 || opens != 1 || probes != 0 || !strings.Contains(e.String(), "handed-over GPU") {
+		t.Errorf("after the child probe: exit %d, %d checked opens, %d plain, %d probes, stderr:\n%s\nwant 0, 0, 1, 0 and the child's description", code, checked, opens, probes, e.String())
 	}
 }
 

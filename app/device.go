@@ -31,13 +31,13 @@ const (
 // child process) may take. It is sized for a cold start, not a warm one: on
 // a host without the driver's persistence mode, cuInit loads the driver and
 // initialises every visible GPU, which can take seconds per GPU (more on a
-// host with many large GPUs); the probe then creates a context and loads every kernel
-// module, which JIT-compiles the embedded PTX when the GPU has no matching
-// SASS and the JIT cache (CUDA_CACHE_PATH) is cold: ptxas -arch=sm_90 takes
-// about 4 s for kernels/*.ptx on one core of the 2-core CI machine, more on
-// a busy host. 60 s is about twice that sum. Timing out is the costly
-// mistake (--device auto would then train on the CPU on a GPU host), while
-// a long limit costs time only when the driver hangs, which the probe then
+// host with many large GPUs); the probe then creates a context and loads
+// every kernel module. On sm_80 and sm_90 GPUs that is the embedded SASS;
+// on any other GPU the driver JIT-compiles the embedded compute_70 PTX
+// when its cache (CUDA_CACHE_PATH) is cold, a few seconds of ptxas on one
+// core. 60 s is several times that sum. Timing out is the costly mistake
+// (--device auto would then train on the CPU on a GPU host), while a long
+// limit costs time only when the driver hangs, which the probe then
 // reports as such.
 const probeTimeout = 60 * time.Second
 
@@ -59,10 +59,19 @@ func openBackend(ctx context.Context, device string, args []string, env Env, log
 		return cpu.New(cpu.Options{}), DeviceCPU, nil
 	}
 	if env.CUDA != nil {
-		desc, err := env.CUDA.Probe()
-		var be model.Backend
-		if err == nil {
+		// One probe per start: the CPU build's child probe already checked
+		// the device when it handed over (probedEnv); otherwise the check
+		// runs on the backend that will train, not on a second one.
+		var (
+			be   model.Backend
+			desc string
+			err  error
+		)
+		if probed := env.Getenv(probedEnv); probed != "" {
+			desc = probed
 			be, err = env.CUDA.Open(0)
+		} else {
+			be, desc, err = env.CUDA.OpenChecked(0)
 		}
 		if err == nil {
 			log.Info("training on the GPU", "device", desc)
@@ -74,11 +83,11 @@ func openBackend(ctx context.Context, device string, args []string, env Env, log
 		log.Warn("no usable GPU, training on the CPU", "reason", err.Error())
 		return cpu.New(cpu.Options{}), DeviceCPUFallback, nil
 	}
-	reason := probeCUDABuild(ctx, env)
+	desc, reason := probeCUDABuild(ctx, env)
 	if reason == "" {
 		path := cudaBinaryPath(env)
 		log.Info("GPU found: running the CUDA build", "binary", path)
-		err := env.Exec(path, append([]string{path}, args...), os.Environ())
+		err := env.Exec(path, append([]string{path}, args...), append(os.Environ(), probedEnv+"="+desc))
 		return nil, "", fmt.Errorf("starting %s: %w", path, err)
 	}
 	if device == "cuda" {
@@ -95,15 +104,20 @@ func cudaBinaryPath(env Env) string {
 	return filepath.Join(filepath.Dir(env.Executable), CUDABinary)
 }
 
-// probeCUDABuild runs `gan-train-cuda probe` and returns "" when a GPU is
-// usable, or the reason it is not.
-func probeCUDABuild(ctx context.Context, env Env) string {
+// probedEnv carries the child probe's description of the GPU to the CUDA
+// build the CPU build hands over to, which then opens the device without a
+// second probe.
+const probedEnv = "GAN_TRAIN_GPU_PROBED"
+
+// probeCUDABuild runs `gan-train-cuda probe` and returns the device's
+// description and "" when a GPU is usable, or the reason it is not.
+func probeCUDABuild(ctx context.Context, env Env) (desc, reason string) {
 	path := cudaBinaryPath(env)
 	if path == "" || env.Exec == nil {
-		return "this build has no CUDA support"
+		return "", "this build has no CUDA support"
 	}
 	if _, err := os.Stat(path); err != nil {
-		return fmt.Sprintf("this is the CPU-only build and the CUDA build (%s) is not installed beside it", CUDABinary)
+		return "", fmt.Sprintf("this is the CPU-only build and the CUDA build (%s) is not installed beside it", CUDABinary)
 	}
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
@@ -112,11 +126,18 @@ func probeCUDABuild(ctx context.Context, env Env) string {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
-			return "the GPU probe timed out"
+			return "", "the GPU probe timed out"
 		}
-		return probeReason(out.String(), err)
+		return "", probeReason(out.String(), err)
 	}
-	return ""
+	desc = strings.TrimSpace(out.String())
+	if i := strings.LastIndexByte(desc, '\n'); i >= 0 {
+		desc = desc[i+1:] // the probe prints its description last
+	}
+	if desc == "" {
+		desc = "cuda: device 0"
+	}
+	return desc, ""
 }
 
 // probeReason turns what a failed probe printed into our own words: the

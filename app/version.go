@@ -26,7 +26,7 @@ func cmdVersion(args []string, env Env) error {
 		}
 		return nil
 	}
-	if reason := probeCUDABuild(context.Background(), env); reason == "" {
+	if _, reason := probeCUDABuild(context.Background(), env); reason == "" {
 		// the CUDA build describes the driver and the devices itself
 		ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
 		defer cancel()

@@ -24,24 +24,37 @@ type DeviceInfo struct {
 // ComputeCapability is "major.minor", e.g. "9.0" for an H100.
 func (d DeviceInfo) ComputeCapability() string { return fmt.Sprintf("%d.%d", d.Major, d.Minor) }
 
-// KernelCompiler is the nvcc release that generated the embedded PTX, read
-// from its header (e.g. "release 11.8, V11.8.89").
+// KernelCompiler is the nvcc release that generated the embedded fat
+// binaries (e.g. "release 11.8, V11.8.89").
 func KernelCompiler() string { return kernels.Compiler() }
 
-// Probe checks that device 0 can run gan-train's kernels: it opens a
-// backend (context, stream, JIT of every kernel), fills a buffer on the
-// device, draws Philox noise for a fixed key and compares both with the
-// values computed on the host, then closes the backend. The CPU-safe front
-// binary runs it in a child process (gan-train's hidden probe subcommand)
-// because importing gorgonia.org/cu exits the process when no driver or
-// device is present.
+// Probe checks that device 0 can run gan-train's kernels and describes it:
+// OpenChecked, then Close. The CPU-safe front binary runs it in a child
+// process (gan-train's hidden probe subcommand) because importing
+// gorgonia.org/cu exits the process when no driver or device is present.
 func Probe() error {
-	be, err := Open(0)
+	_, err := Describe()
+	return err
+}
+
+// OpenChecked opens device ordinal and checks it on the backend it
+// returns, so that a process probes and trains on one opened device: it
+// fills a buffer on the device, draws Philox noise for a fixed key and
+// compares both with the values computed on the host. It returns the
+// device's description (see Describe).
+func OpenChecked(ordinal int) (*Backend, string, error) {
+	be, err := Open(ordinal)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
-	perr := probe(be)
-	return errors.Join(perr, be.Close())
+	desc, err := describe(be)
+	if err == nil {
+		err = probe(be)
+	}
+	if err != nil {
+		return nil, "", errors.Join(err, be.Close())
+	}
+	return be, desc, nil
 }
 
 func probe(be *Backend) error {
@@ -82,27 +95,32 @@ func probe(be *Backend) error {
 	return be.Sync()
 }
 
-// Describe runs Probe and, when it passes, describes device 0, the driver
-// and the kernels in one line for `gan-train version` and the probe
-// subcommand, e.g. "cuda: device 0 NVIDIA H100 80GB HBM3 (compute 9.0,
-// 79.2 GiB, 132 SMs), driver CUDA 13.0, kernels PTX compute_70 from nvcc
-// release 11.8, V11.8.89".
+// Describe runs the probe on device 0 and, when it passes, describes the
+// device, the driver and the kernels in one line for `gan-train version`
+// and the probe subcommand, e.g. "cuda: device 0 NVIDIA H100 80GB HBM3
+// (compute 9.0, 79.2 GiB, 132 SMs), driver CUDA 13.0, kernels sm_80 sm_90
+// and compute_70 PTX from nvcc release 11.8, V11.8.89".
 func Describe() (string, error) {
-	if err := Probe(); err != nil {
+	be, desc, err := OpenChecked(0)
+	if err != nil {
 		return "", err
 	}
+	return desc, be.Close()
+}
+
+func describe(be *Backend) (string, error) {
 	devs, err := Devices()
 	if err != nil {
 		return "", err
 	}
-	if len(devs) == 0 {
-		return "", errors.New("gpu: no CUDA devices")
+	if be.ordinal >= len(devs) {
+		return "", fmt.Errorf("gpu: device %d not among %d devices", be.ordinal, len(devs))
 	}
 	drv, err := DriverVersion()
 	if err != nil {
 		return "", err
 	}
-	d := devs[0]
-	return fmt.Sprintf("cuda: device 0 %s (compute %s, %.1f GiB, %d SMs), driver CUDA %s, kernels PTX compute_70 from nvcc %s",
-		d.Name, d.ComputeCapability(), float64(d.TotalMemory)/(1<<30), d.SMs, drv, KernelCompiler()), nil
+	d := devs[be.ordinal]
+	return fmt.Sprintf("cuda: device %d %s (compute %s, %.1f GiB, %d SMs), driver CUDA %s, kernels %s from nvcc %s",
+		be.ordinal, d.Name, d.ComputeCapability(), float64(d.TotalMemory)/(1<<30), d.SMs, drv, kernels.Targets, KernelCompiler()), nil
 }

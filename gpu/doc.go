@@ -23,13 +23,25 @@
 //
 // Devices lists the devices (name, memory, compute capability),
 // DriverVersion the CUDA version of the driver, KernelCompiler the nvcc
-// release of the embedded PTX.
+// release of the embedded fat binaries. OpenChecked opens a device and
+// checks it computes what the host computes, on the backend it returns.
+//
+// # Two devices under one backend
+//
+// The backend reaches the hardware only through the device contract of
+// seam.go. With the cuda build tag that is the CUDA driver
+// (driver_cuda.go); with the cudaemu tag it is the emulated device of
+// package internal/cudaemu (driver_emu.go), which runs kernels/*.cu
+// compiled as host C++, so that every test of this package, with this
+// package's own grids, argument lists and sizes, runs without a GPU
+// (make test-gpu-emu). Emulated tells which one a build has.
 //
 // # Execution model
 //
 // Open retains the device's primary context, creates one non-blocking
-// stream and JIT-compiles the embedded PTX (compute_70; the driver caches
-// the result). Every operation is enqueued on that stream in call order and
+// stream and loads the embedded fat binaries (SASS for sm_80 and sm_90;
+// other GPUs JIT-compile their compute_70 PTX, which the driver caches
+// under CUDA_CACHE_PATH). Every operation is enqueued on that stream in call order and
 // returns at once; Download and Sync wait. Errors are sticky: a failed
 // launch, a use of a freed Buf, or bad input a kernel detects (an Adam step
 // counter of 0, a label or row number out of range, raised through a flag

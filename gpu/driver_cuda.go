@@ -40,9 +40,9 @@ typedef struct {
 	CUmodule mod;
 } gt_mod_result;
 
-// gt_module_load JIT-compiles PTX text into ctx, writing the JIT's error
-// log (NUL-terminated) into log, of logSize bytes.
-static gt_mod_result gt_module_load(CUcontext ctx, const char *ptx, char *log, unsigned int logSize) {
+// gt_module_load loads a fat binary (or cubin, or PTX text) into ctx,
+// writing the JIT's error log (NUL-terminated) into log, of logSize bytes.
+static gt_mod_result gt_module_load(CUcontext ctx, const void *image, char *log, unsigned int logSize) {
 	gt_mod_result out = {CUDA_SUCCESS, NULL};
 	out.r = gt_bind(ctx);
 	if (out.r != CUDA_SUCCESS) {
@@ -50,7 +50,7 @@ static gt_mod_result gt_module_load(CUcontext ctx, const char *ptx, char *log, u
 	}
 	CUjit_option opts[2] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
 	void *vals[2] = {log, (void *)(size_t)logSize};
-	out.r = cuModuleLoadDataEx(&out.mod, ptx, 2, opts, vals);
+	out.r = cuModuleLoadDataEx(&out.mod, image, 2, opts, vals);
 	return out;
 }
 
@@ -417,16 +417,21 @@ type module struct {
 	mod  C.CUmodule
 }
 
-// loadModule loads a kernel family's image (see kernels.Module) into the
-// driver's context.
+// loadModule loads a kernel family's fat binary (see kernels.Module) into
+// the driver's context: the driver picks the SASS for the device when the
+// image has it (sm_80, sm_90) and JIT-compiles the PTX otherwise, writing
+// the JIT's errors into the log.
 func (d *driver) loadModule(m kernels.Module) (module, error) {
 	const logSize = 8192
-	img := C.CString(m.PTX)
-	defer C.free(unsafe.Pointer(img))
+	if len(m.Image) == 0 {
+		return module{}, fmt.Errorf("gpu: kernels/%s.fatbin is empty", m.Name)
+	}
+	img := C.CBytes(m.Image) // the driver reads it during the call only
+	defer C.free(img)
 	clog := (*C.char)(C.calloc(logSize, 1))
 	defer C.free(unsafe.Pointer(clog))
 	res := C.gt_module_load(d.ctx, img, clog, logSize)
-	if err := check("loading kernels/"+m.Name+".ptx", res.r); err != nil {
+	if err := check("loading kernels/"+m.Name+".fatbin", res.r); err != nil {
 		if log := C.GoString(clog); log != "" {
 			return module{}, fmt.Errorf("%w; JIT log: %s", err, log)
 		}
@@ -436,7 +441,7 @@ func (d *driver) loadModule(m kernels.Module) (module, error) {
 }
 
 func (d *driver) unloadModule(m module) error {
-	return check("unloading kernels/"+m.name+".ptx", C.gt_module_unload(d.ctx, m.mod))
+	return check("unloading kernels/"+m.name+".fatbin", C.gt_module_unload(d.ctx, m.mod))
 }
 
 // kernel is a function of a loaded module.
@@ -449,7 +454,7 @@ func (d *driver) function(m module, name string) (kernel, error) {
 	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
 	res := C.gt_function(d.ctx, m.mod, cname)
-	if err := check("finding kernel "+name+" in kernels/"+m.name+".ptx", res.r); err != nil {
+	if err := check("finding kernel "+name+" in kernels/"+m.name+".fatbin", res.r); err != nil {
 		return kernel{}, err
 	}
 	return kernel{name: name, fn: res.fn}, nil

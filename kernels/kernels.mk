@@ -1,33 +1,36 @@
 # kernels/kernels.mk: how the CUDA kernels are built. Included by the top
 # Makefile; paths are relative to the repository root.
 #
-#   make kernels         regenerate kernels/*.ptx from kernels/*.cu (needs nvcc)
-#   make kernels-check   fail when the committed PTX is stale (skips without nvcc)
+#   make kernels          regenerate kernels/*.fatbin and kernels/compiler_gen.go (needs nvcc)
+#   make kernels-check    fail when the committed fat binaries are stale (skips without nvcc)
+#   make kernels-ptxas    ptxas -arch=sm_90 assembles every kernel, with no register spills
 #
-# The PTX targets compute_70 (virtual architecture, PTX ISA 7.8 with nvcc
-# 11.8): the driver JIT-compiles it for the GPU it finds (sm_70 and newer,
-# H100 included) and caches the result. The generated files are committed
-# and embedded into the Go binary by kernels/embed.go, so building gan-train
-# never needs nvcc.
+# Each fat binary holds SASS for sm_80 (A100) and sm_90 (H100, H200), so
+# those GPUs load the kernels without a JIT, and compute_70 PTX as the
+# fallback the driver JIT-compiles for any other GPU of compute capability
+# 7.0 or later (cached under CUDA_CACHE_PATH). They are generated, committed
+# (compressed, deterministic for a given nvcc release) and embedded into the
+# Go binary by kernels/embed.go, so building gan-train never needs nvcc.
 
 NVCC ?= nvcc
-KERNEL_NVCCFLAGS ?= --ptx -arch=compute_70
+KERNEL_GENCODE := -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
+	-gencode arch=compute_70,code=compute_70
+KERNEL_NVCCFLAGS ?= --fatbin $(KERNEL_GENCODE) -Xfatbin -compress-all
 KERNEL_NAMES := dense loss adam rng misc variants pyramid minibatch
-KERNEL_PTX := $(KERNEL_NAMES:%=kernels/%.ptx)
+KERNEL_FATBIN := $(KERNEL_NAMES:%=kernels/%.fatbin)
 
-.PHONY: kernels kernels-check kernels-fatbin
+.PHONY: kernels kernels-check kernels-ptxas
 
-kernels: $(KERNEL_PTX)
+kernels: $(KERNEL_FATBIN) kernels/compiler_gen.go
 
-kernels/%.ptx: kernels/%.cu kernels/common.cuh
+kernels/%.fatbin: kernels/%.cu kernels/common.cuh
 	$(NVCC) $(KERNEL_NVCCFLAGS) -o $@ $<
+
+kernels/compiler_gen.go: $(KERNEL_FATBIN)
+	sh kernels/gen-compiler.sh "$(NVCC)" >$@
 
 kernels-check:
 	sh kernels/check-stale.sh
 
-# Optional: fat binaries with sm_90 code plus compute_70 PTX, to skip the JIT
-# at start-up on an H100. Not committed or embedded; for experiments.
-kernels-fatbin: $(KERNEL_NAMES:%=kernels/%.fatbin)
-
-kernels/%.fatbin: kernels/%.cu kernels/common.cuh
-	$(NVCC) --fatbin -gencode arch=compute_90,code=sm_90 -gencode arch=compute_70,code=compute_70 -o $@ $<
+kernels-ptxas:
+	sh kernels/check-ptxas.sh

@@ -5,23 +5,24 @@ import (
 	"go/parser"
 	"go/token"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"gan-train/internal/kernelsig"
 )
 
-// TestLaunchesMatchPTX checks, without a GPU, that the CUDA backend
+// TestLaunchesMatchSignatures checks, without a GPU, that the CUDA backend
 // (package gpu, build tag cuda, read here as source) launches the kernels
-// this package ships the way their PTX declares them: every kernel that
+// this package ships the way their .cu signatures declare them: every kernel that
 // gpu's init table looks up exists in the named module, and every
 // be.run(be.k.X, grid, block, args...) passes exactly as many arguments as
 // the kernel has parameters, a pointer-sized value (.u64) where the kernel
 // takes one and a 4-byte value (.u32, .s32, .f32) where it takes that. A
 // mismatch would otherwise show only on a GPU, as a failed launch or
 // garbage.
-func TestLaunchesMatchPTX(t *testing.T) {
-	params := ptxParams(t)
+func TestLaunchesMatchSignatures(t *testing.T) {
+	params := sigParams(t)
 	fset := token.NewFileSet()
 	files, err := filepath.Glob("../gpu/*.go")
 	if err != nil || len(files) == 0 {
@@ -64,7 +65,7 @@ func TestLaunchesMatchPTX(t *testing.T) {
 	}
 	for f, k := range field {
 		if _, ok := params[k]; !ok {
-			t.Errorf("gpu looks up kernel %s (field %s), which the embedded PTX does not define", k, f)
+			t.Errorf("gpu looks up kernel %s (field %s), which kernels/*.cu does not define", k, f)
 		}
 	}
 
@@ -108,7 +109,7 @@ func TestLaunchesMatchPTX(t *testing.T) {
 					launched[f] = true
 					want := params[k]
 					if len(args) != len(want) {
-						t.Errorf("%s: %s gets %d arguments, its PTX declares %d parameters (%s)", pos, k, len(args), len(want), strings.Join(want, ", "))
+						t.Errorf("%s: %s gets %d arguments, its signature declares %d parameters (%s)", pos, k, len(args), len(want), strings.Join(want, ", "))
 						continue
 					}
 					for i, a := range args {
@@ -129,25 +130,27 @@ func TestLaunchesMatchPTX(t *testing.T) {
 	t.Logf("%d kernels in the init table, %d launch sites checked", len(field), calls)
 }
 
-var (
-	entryRE = regexp.MustCompile(`\.entry\s+(\w+)\s*\(([^)]*)\)`)
-	paramRE = regexp.MustCompile(`\.param\s+\.(\w+)`)
-)
-
-// ptxParams maps "module/kernel" to its parameter types, e.g. "u64".
-func ptxParams(t *testing.T) map[string][]string {
+// sigParams maps "module/kernel" to its parameters' sizes as PTX would
+// name them: "u64" for pointers and 8-byte values, "u32" for the rest.
+func sigParams(t *testing.T) map[string][]string {
 	t.Helper()
+	mods, err := kernelsig.ParseDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := map[string][]string{}
-	for _, m := range Modules() {
-		if m.PTX == "" {
-			t.Errorf("module %s: empty PTX", m.Name)
-		}
-		for _, e := range entryRE.FindAllStringSubmatch(m.PTX, -1) {
+	for _, m := range mods {
+		for _, k := range m.Kernels {
 			var ps []string
-			for _, p := range paramRE.FindAllStringSubmatch(e[2], -1) {
-				ps = append(ps, p[1])
+			for _, p := range k.Params {
+				switch p.Kind {
+				case kernelsig.Pointer, kernelsig.Uint64, kernelsig.Int64, kernelsig.Double:
+					ps = append(ps, "u64")
+				default:
+					ps = append(ps, "u32")
+				}
 			}
-			out[m.Name+"/"+e[1]] = ps
+			out[m.Name+"/"+k.Name] = ps
 		}
 	}
 	return out

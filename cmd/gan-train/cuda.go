@@ -18,6 +18,13 @@ func cudaSupport() *app.CUDA {
 			}
 			return be, nil
 		},
+		OpenChecked: func(ordinal int) (model.Backend, string, error) {
+			be, desc, err := gpu.OpenChecked(ordinal)
+			if err != nil {
+				return nil, "", err
+			}
+			return be, desc, nil
+		},
 		Probe: gpu.Describe,
 	}
 }
