@@ -20,8 +20,9 @@ COPY cuda.h /usr/include/cuda.h
 COPY libcuda.so /usr/lib/x86_64-linux-gnu/stubs/libcuda.so
 COPY host-ca.crt /usr/local/share/gan-train-test/host-ca.crt
 
-ARG GOPROXY=https://proxy.golang.org,direct
-ARG GOSUMDB=sum.golang.org
+# Unset (empty), Go uses its defaults.
+ARG GOPROXY=
+ARG GOSUMDB=
 ENV SSL_CERT_FILE=/usr/local/share/gan-train-test/host-ca.crt \
     GOPROXY=${GOPROXY} \
     GOSUMDB=${GOSUMDB}
