@@ -5,7 +5,7 @@ STUBS   ?= /usr/lib/x86_64-linux-gnu/stubs
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X gan-train/app.Version=$(VERSION)
 
-.PHONY: help build cuda run test test-gpu-emu test-gpu-emu-sanitize test-long fuzz bench bench-torch crash-test vet fmt-check check-deploy prom-integration docker test-image ci
+.PHONY: help build gpu-check-bins cuda run test test-gpu-emu test-gpu-emu-sanitize test-long fuzz bench bench-torch crash-test vet fmt-check check-deploy prom-integration docker test-image ci
 
 help:
 	@echo "make run           train the quick preset on the embedded digits and score it (CPU, under two minutes)"
@@ -25,6 +25,16 @@ help:
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/gan-train ./cmd/gan-train
+
+# The binaries scripts/gpu-check.sh runs on the device machine (which has no
+# Go), or with EMU=1 their emulated-device twins for its --dry-run.
+gpu-check-bins:
+ifeq ($(EMU),1)
+	$(GO) test -c -tags cudaemu -o $(BIN)/gpu-emu.test ./gpu/
+	$(GO) build -tags cudaemu -ldflags "$(LDFLAGS)" -o $(BIN)/gan-train-emu ./cmd/gan-train
+else
+	$(MAKE) cuda
+endif
 
 cuda:
 	CGO_LDFLAGS=-L$(STUBS) $(GO) build -tags cuda -ldflags "$(LDFLAGS)" -o $(BIN)/gan-train-cuda ./cmd/gan-train

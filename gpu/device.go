@@ -121,6 +121,9 @@ func describe(be *Backend) (string, error) {
 		return "", err
 	}
 	d := devs[be.ordinal]
+	if Emulated {
+		return fmt.Sprintf("cuda: device %d %s, reporting compute %s and %d SMs", be.ordinal, d.Name, d.ComputeCapability(), d.SMs), nil
+	}
 	return fmt.Sprintf("cuda: device %d %s (compute %s, %.1f GiB, %d SMs), driver CUDA %s, kernels %s from nvcc %s",
 		be.ordinal, d.Name, d.ComputeCapability(), float64(d.TotalMemory)/(1<<30), d.SMs, drv, kernels.Targets, KernelCompiler()), nil
 }

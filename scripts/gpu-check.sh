@@ -1,130 +1,182 @@
 #!/bin/bash
-# gpu-check.sh: everything gan-train checks on a CUDA device, in one run.
+# gpu-check.sh: everything gan-train checks on a CUDA device, as one
+# prepared run that fits the device machine's limits (at most 10 minutes a
+# command). It stops starting new work at an internal deadline (480 s by
+# default) and writes each result row to $OUT/rows.tsv the moment it is
+# measured, so a run killed from outside keeps every row it finished.
 #
-# Runs on the device machine from the repository root, with no Go there:
-# the binaries are built beforehand on a machine with Go and the CUDA
-# headers, and carried in bin/:
+# There is no Go on the device machine: everything is built beforehand and
+# carried in bin/ (see bench/gpu/README.md for the exact commands):
 #
-#   make cuda    # bin/gan-train-cuda and bin/gpu.test, linked against the stub
+#   make gpu-check-bins   # bin/gpu.test, bin/gan-train-cuda (cuda build, libcuda stub)
 #
-# Then, on the device: OUT=/some/dir scripts/gpu-check.sh
+# Then, on the device, from the repository root:
 #
-# Steps (each bounded by a timeout; a failing step does not stop the rest):
-#   1. bin/gpu.test -test.v: conformance suites (core ops, variants, averaging,
-#      pyramid, minibatch discrimination), CPU agreement of ops and of the
-#      trainer on each variant, graph replay,
-#      kernel error flags, zero-allocation launches
-#   2. compute-sanitizer memcheck and racecheck on a short selection of tests
-#   3. the Go benchmarks of one edward and one large step, eager and graph
-#   4. bin/gan-train-cuda on the edward and the default (quality) preset and
-#      a short LAPGAN run, if built
-#   5. bench/gpu/torch_ref.py: PyTorch eager and torch.compile on the same step
-# Logs land in $OUT (at most 8 files); a short table is printed last and
-# saved as $OUT/summary.txt.
+#   OUT=$OUT scripts/gpu-check.sh
+#
+# Order (most important first, so that a short budget still answers it):
+#   1. conformance and agreement: bin/gpu.test on the backend suites, the
+#      CPU-agreement tests of ops and of the trainer, graphs, error flags
+#   2. a short training run through bin/gan-train-cuda (edward preset)
+#   3. the step benchmark: bin/gpu.test's BenchmarkEdwardStep (eager and
+#      graph, edward and large sizes) and bench/gpu/torch_ref.py (PyTorch
+#      eager and torch.compile) on the same step, side by side
+#   4. extras, while time is left: the rest of bin/gpu.test,
+#      compute-sanitizer memcheck and racecheck, the quality preset and a
+#      short LAPGAN run
+#
+# --dry-run runs the same script on a machine without a GPU, with the
+# emulated device's builds (bin/gpu-emu.test, bin/gan-train-emu: make
+# gpu-check-bins EMU=1) and fewer steps, to check the script itself and
+# its time budget on the CPU side.
 set -u
 
+DRY=0
+[ "${1:-}" = "--dry-run" ] && DRY=1
 OUT=${OUT:-$(mktemp -d)}
 mkdir -p "$OUT"
+DEADLINE=${DEADLINE:-480} # seconds from start; no step starts past it
 STEPS=${STEPS:-2000}
 cd "$(dirname "$0")/.." || exit 1
+start=$SECONDS
 
-declare -a rows
-row() { rows+=("$(printf '%-34s %s' "$1" "$2")"); }
+TEST=bin/gpu.test
+TRAIN=bin/gan-train-cuda
+if [ "$DRY" = 1 ]; then
+	TEST=bin/gpu-emu.test
+	TRAIN=bin/gan-train-emu
+	STEPS=${DRY_STEPS:-20}
+fi
+BENCH='EdwardStep'
+[ "$DRY" = 1 ] && BENCH='EdwardStep/edward' # the large step takes minutes emulated
+
+ROWS="$OUT/rows.tsv"
+: >"$ROWS"
+# row NAME RESULT: one line, written at once (tab-separated: seconds since
+# start, name, result).
+row() {
+	printf '%s\t%s\t%s\n' "$((SECONDS - start))" "$1" "$2" >>"$ROWS"
+	printf '%-40s %s\n' "$1" "$2"
+}
+
+# budget WANT: prints the seconds a step may take (WANT, or what is left
+# before the deadline less a margin), or nothing when too little is left.
+budget() {
+	local left=$((DEADLINE - (SECONDS - start) - 5))
+	if [ "$left" -lt 15 ]; then
+		return 1
+	fi
+	if [ "$1" -lt "$left" ]; then echo "$1"; else echo "$left"; fi
+}
 
 {
-	echo "# gpu-check $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-	nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1
+	echo "# gpu-check $(date -u +%Y-%m-%dT%H:%M:%SZ) dry-run=$DRY deadline=${DEADLINE}s steps=$STEPS"
+	echo "# revision $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1 || true
 	command -v compute-sanitizer nvcc python3 2>&1
 } >"$OUT/env.txt"
+gpu=$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -n 1)
+row "device" "${gpu:-no nvidia-smi: no GPU visible}"
 
-if [ ! -x bin/gpu.test ]; then
-	echo "gpu-check: bin/gpu.test missing: run make cuda where Go is, and carry bin/" >&2
+if [ ! -x "$TEST" ]; then
+	row "setup" "FAIL: $TEST missing (build it where Go is and carry bin/: make gpu-check-bins)"
 	exit 2
 fi
 
-# 1. The test suite.
-timeout 300 ./bin/gpu.test -test.v -test.timeout 280s >"$OUT/gpu-test.log" 2>&1
-rc=$?
-row "go tests (bin/gpu.test)" "$([ $rc -eq 0 ] && echo PASS || echo "FAIL rc=$rc") ($(grep -c '^--- PASS' "$OUT/gpu-test.log") pass, $(grep -c '^--- FAIL' "$OUT/gpu-test.log") fail)"
+# passfail LOG RC: "PASS (n pass)" or "FAIL rc=N (n pass, m fail: names)".
+passfail() {
+	local p f names
+	p=$(grep -c '^\s*--- PASS' "$1")
+	f=$(grep -c '^\s*--- FAIL' "$1")
+	names=$(grep '^\s*--- FAIL' "$1" | awk '{print $3}' | head -n 4 | tr '\n' ' ')
+	if [ "$2" -eq 0 ]; then echo "PASS ($p pass)"; else echo "FAIL rc=$2 ($p pass, $f fail: $names)"; fi
+}
 
-# 2. compute-sanitizer on a short run: every kernel appears in these tests.
-short='TestKernelErrors|TestCapture|TestLaunchAllocs|TestDenseVariants|TestVariantConformance|TestAveragingConformance|TestPyramidConformance|TestMinibatchConformance'
-if command -v compute-sanitizer >/dev/null 2>&1; then
-	for tool in memcheck racecheck; do
-		timeout 240 compute-sanitizer --tool "$tool" --error-exitcode 3 \
-			./bin/gpu.test -test.run "$short" -test.timeout 230s >>"$OUT/sanitizer.log" 2>&1
-		rc=$?
-		summary=$(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$OUT/sanitizer.log" | tail -n 1)
-		row "compute-sanitizer $tool" "$([ $rc -eq 0 ] && echo clean || echo "rc=$rc") ${summary}"
-	done
+# 1. Conformance and agreement.
+core='TestConformance|TestDeterminism|TestVariantConformance|TestAveragingConformance|TestPyramidConformance|TestMinibatchConformance|TestMinibatchDeterminism|TestCPUAgreement|TestTrainerAgreement|TestMinibatchMatchesCPU|TestPyramidMatchesCPU|TestCapture|TestKernelErrors|TestProbe|TestDevices'
+if b=$(budget 240); then
+	timeout "$b" "./$TEST" -test.v -test.run "$core" -test.timeout "$((b - 2))s" >"$OUT/gpu-test.log" 2>&1
+	row "1 conformance and agreement" "$(passfail "$OUT/gpu-test.log" $?)"
 else
-	row "compute-sanitizer" "not installed: skipped"
+	row "1 conformance and agreement" "skipped: deadline"
 fi
 
-# 3. Go benchmarks: steps/s of one GAN step, op by op and as a CUDA graph.
-timeout 240 ./bin/gpu.test -test.run '^$' -test.bench 'EdwardStep' -test.benchtime "${STEPS}x" \
-	-test.timeout 230s >"$OUT/bench.log" 2>&1
-# A result line: BenchmarkEdwardStep/edward/graph-16  2000  41234 ns/op  24251 steps/s
-while read -r name sps; do
-	row "go ${name#BenchmarkEdwardStep/}" "$sps steps/s"
-done < <(awk '/^BenchmarkEdwardStep\// { for (i = 2; i < NF; i++) if ($(i+1) == "steps/s") print $1, $i }' "$OUT/bench.log")
-if ! grep -q '^BenchmarkEdwardStep/' "$OUT/bench.log"; then
-	row "go benchmarks" "no results, see bench.log"
-fi
-
-# 4. The CUDA build of gan-train on the edward preset.
-if [ -x bin/gan-train-cuda ]; then
+# 2. A short training run through the CUDA build.
+if [ -x "$TRAIN" ] && b=$(budget 90); then
 	run=$(mktemp -d)
-	t0=$(date +%s%N)
-	timeout 240 ./bin/gan-train-cuda train --preset edward --steps "$STEPS" --out "$run" --device cuda \
+	t0=$SECONDS
+	timeout "$b" "./$TRAIN" train --preset edward --steps "$STEPS" --out "$run" --device cuda --listen '' \
 		>"$OUT/gan-train.log" 2>&1
 	rc=$?
-	t1=$(date +%s%N)
-	ms=$(((t1 - t0) / 1000000))
-	row "gan-train-cuda edward $STEPS steps" "rc=$rc, ${ms} ms wall (start-up included)"
-	# The default preset (quality: conditional, dropout, weight averaging)
-	# exercises the variant kernels end to end.
-	run=$(mktemp -d)
-	t0=$(date +%s%N)
-	timeout 240 ./bin/gan-train-cuda train --steps "$STEPS" --out "$run" --device cuda --listen '' \
-		>>"$OUT/gan-train.log" 2>&1
-	rc=$?
-	t1=$(date +%s%N)
-	row "gan-train-cuda quality $STEPS steps" "rc=$rc, $(((t1 - t0) / 1000000)) ms wall (start-up included)"
-	# LAPGAN: the pyramid kernels and per-level averaging end to end.
-	run=$(mktemp -d)
-	timeout 240 ./bin/gan-train-cuda lapgan train --steps 300 --out "$run" --device cuda >>"$OUT/gan-train.log" 2>&1
-	row "gan-train-cuda lapgan 3x300 steps" "rc=$?"
+	sps=$(grep -o 'steps_per_sec=[0-9.e+]*' "$OUT/gan-train.log" | tail -n 1 | cut -d= -f2)
+	row "2 gan-train-cuda edward $STEPS steps" "rc=$rc, $((SECONDS - t0)) s wall with start-up, last logged ${sps:-?} steps/s, final grid $([ -s "$run/samples/final.png" ] && echo written || echo MISSING)"
+	cp "$run/samples/final.png" "$OUT/edward-final.png" 2>/dev/null || true
 else
-	row "gan-train-cuda" "bin/gan-train-cuda not built: skipped"
+	row "2 gan-train-cuda edward" "skipped: $([ -x "$TRAIN" ] && echo deadline || echo "$TRAIN not built")"
 fi
 
-# 5. PyTorch on the same step.
-if command -v python3 >/dev/null 2>&1; then
-	PYTHONUNBUFFERED=1 timeout 400 python3 bench/gpu/torch_ref.py --steps "$STEPS" --out "$OUT/torch.json" \
+# 3. The step benchmark, ours and PyTorch's, one after the other.
+if b=$(budget 150); then
+	bn=$STEPS
+	timeout "$b" "./$TEST" -test.run '^$' -test.bench "$BENCH" -test.benchtime "${bn}x" \
+		-test.timeout "$((b - 2))s" >"$OUT/bench.log" 2>&1
+	found=0
+	# A result line: BenchmarkEdwardStep/edward/graph-16  2000  41234 ns/op  24251 steps/s
+	while read -r name sps; do
+		row "3 go ${name#BenchmarkEdwardStep/}" "$sps steps/s"
+		found=1
+	done < <(awk '/^BenchmarkEdwardStep\// { for (i = 2; i < NF; i++) if ($(i+1) == "steps/s") print $1, $i }' "$OUT/bench.log")
+	[ "$found" = 1 ] || row "3 go benchmarks" "no results, see bench.log"
+else
+	row "3 go benchmarks" "skipped: deadline"
+fi
+if ! python3 -c 'import torch' >/dev/null 2>&1; then
+	row "3 torch_ref.py" "skipped: no PyTorch here"
+elif b=$(budget 200); then
+	PYTHONUNBUFFERED=1 timeout "$b" python3 bench/gpu/torch_ref.py --steps "$STEPS" --out "$OUT/torch.json" \
 		>"$OUT/torch.log" 2>&1
 	rc=$?
 	if [ -s "$OUT/torch.json" ]; then
-		while IFS= read -r line; do
-			row "$(echo "$line" | cut -d' ' -f1)" "$(echo "$line" | cut -d' ' -f2-)"
-		done < <(python3 -c '
+		python3 -c '
 import json, sys
 for l in open(sys.argv[1]):
     r = json.loads(l)
-    if "config" not in r:
-        continue
-    v = r.get("steps_per_sec")
-    print("torch-%s/%s" % (r["config"], r["mode"]), ("%s steps/s" % v) if v else r.get("error", "?")[:80])
-' "$OUT/torch.json")
+    if "config" in r:
+        v = r.get("steps_per_sec")
+        print("3 torch %s/%s\t%s" % (r["config"], r["mode"], ("%s steps/s" % v) if v else r.get("error", "?")[:80]))
+' "$OUT/torch.json" | while IFS=$'\t' read -r name result; do row "$name" "$result"; done
 	else
-		row "torch_ref.py" "no results (rc=$rc), see torch.log"
+		row "3 torch_ref.py" "no results (rc=$rc), see torch.log"
 	fi
 else
-	row "torch_ref.py" "python3 not found: skipped"
+	row "3 torch_ref.py" "skipped: deadline"
 fi
 
-{
-	echo
-	echo "gpu-check summary: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -n 1)"
-	printf '%s\n' "${rows[@]}"
-} | tee "$OUT/summary.txt"
+# 4. Extras, while time is left.
+if b=$(budget 120); then
+	timeout "$b" "./$TEST" -test.v -test.skip "$core" -test.timeout "$((b - 2))s" >"$OUT/gpu-test-rest.log" 2>&1
+	row "4 the other gpu tests" "$(passfail "$OUT/gpu-test-rest.log" $?)"
+fi
+short='TestKernelErrors|TestCapture|TestVariantConformance|TestPyramidConformance|TestMinibatchConformance'
+if [ "$DRY" = 0 ] && command -v compute-sanitizer >/dev/null 2>&1; then
+	for tool in memcheck racecheck; do
+		b=$(budget 120) || break
+		timeout "$b" compute-sanitizer --tool "$tool" --error-exitcode 3 \
+			"./$TEST" -test.run "$short" -test.timeout "$((b - 2))s" >"$OUT/sanitizer-$tool.log" 2>&1
+		rc=$?
+		row "4 compute-sanitizer $tool" "$([ $rc -eq 0 ] && echo clean || echo "rc=$rc") $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$OUT/sanitizer-$tool.log" | tail -n 1)"
+	done
+fi
+if [ -x "$TRAIN" ] && b=$(budget 120); then
+	run=$(mktemp -d)
+	t0=$SECONDS
+	timeout "$b" "./$TRAIN" train --steps "$STEPS" --out "$run" --device cuda --listen '' >"$OUT/gan-train-quality.log" 2>&1
+	row "4 gan-train-cuda quality $STEPS steps" "rc=$?, $((SECONDS - t0)) s wall with start-up"
+fi
+if [ -x "$TRAIN" ] && b=$(budget 90); then
+	run=$(mktemp -d)
+	timeout "$b" "./$TRAIN" lapgan train --steps "$((STEPS / 10 + 10))" --out "$run" --device cuda >"$OUT/lapgan.log" 2>&1
+	row "4 gan-train-cuda lapgan" "rc=$?"
+fi
+
+row "done" "$((SECONDS - start)) s of a ${DEADLINE} s deadline"

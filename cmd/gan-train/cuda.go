@@ -1,4 +1,4 @@
-//go:build cuda
+//go:build cuda || cudaemu
 
 package main
 
@@ -8,7 +8,9 @@ import (
 	"gan-train/model"
 )
 
-// cudaSupport wires the CUDA backend into the cuda build.
+// cudaSupport wires the CUDA backend into the cuda build (and, with the
+// cudaemu tag, into a build that trains on the emulated device: the CUDA
+// path end to end without a GPU, as scripts/gpu-check.sh --dry-run uses it).
 func cudaSupport() *app.CUDA {
 	return &app.CUDA{
 		Open: func(ordinal int) (model.Backend, error) {
