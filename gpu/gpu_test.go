@@ -16,10 +16,11 @@ import (
 	"gan-train/train"
 )
 
-// These tests need a CUDA device. Build them here and run them where the
-// GPU is (scripts/gpu-check.sh):
+// These tests run on the emulated device everywhere (make test-gpu-emu)
+// and on a CUDA device where there is one: build them here and run them
+// where the GPU is (scripts/gpu-check.sh, bench/gpu/README.md):
 //
-//	CGO_LDFLAGS=-L/usr/lib/x86_64-linux-gnu/stubs go test -c -tags cuda -o bin/gpu.test ./gpu/
+//	make gpu-check-bins   # bin/gpu.test, linked against the libcuda stub
 //	./bin/gpu.test -test.v
 
 func open(t testing.TB) *Backend {
@@ -93,6 +94,23 @@ func TestProbe(t *testing.T) {
 	}
 	t.Log(desc)
 }
+
+// Tolerances on the two devices. These tests run on a GPU (build tag cuda)
+// and on the emulated device (cudaemu, make test-gpu-emu) with the same
+// bounds, which are sized for the GPU, where results can differ more from
+// the cpu backend's:
+//   - nvcc contracts a*b+c into one FMA by default (one rounding); the
+//     emulator's host build, ISO C++ on x86-64 without -mfma, rounds twice;
+//   - expf, logf, tanhf and log1pf come from CUDA's math library on the GPU
+//     (within 1 to 2 ulp, CUDA C Programming Guide, "Mathematical
+//     Functions") and from glibc in the emulator;
+//   - blocks run in another order, but every reduction here sums in a fixed
+//     tree whatever the order, and the kernels' only atomics OR error bits,
+//     so neither device's results depend on timing.
+// The bit-for-bit comparisons (sameBits, the determinism suites, noise)
+// cover only arithmetic neither compiler may change: integer Philox, and
+// the pyramid and minibatch kernels written with __fmul_rn, __fadd_rn and
+// __dmul_rn, which are never contracted.
 
 // maxErr returns the largest |got-want| - (atol + rtol*|want|) over i (<= 0
 // means within tolerance), with the index where it occurs.
