@@ -77,15 +77,20 @@ static gt_fn_result gt_function(CUcontext ctx, CUmodule m, const char *name) {
 	return out;
 }
 
-// gt_launch binds ctx and enqueues f on stream s. args is a C array of
-// pointers to the argument values (cuLaunchKernel copies the values before
-// it returns, so the caller may overwrite them at once).
+// gt_launch binds ctx and enqueues f on stream s, as a cooperative launch
+// (every block resident at once, so that a grid-wide barrier can complete)
+// when coop is set. args is a C array of pointers to the argument values
+// (the driver copies the values before it returns, so the caller may
+// overwrite them at once).
 static CUresult gt_launch(CUcontext ctx, CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz,
                           unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem, CUstream s,
-                          void **args) {
+                          void **args, int coop) {
 	CUresult r = gt_bind(ctx);
 	if (r != CUDA_SUCCESS) {
 		return r;
+	}
+	if (coop) {
+		return cuLaunchCooperativeKernel(f, gx, gy, gz, bx, by, bz, shmem, s, args);
 	}
 	return cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shmem, s, args, NULL);
 }
@@ -186,17 +191,6 @@ static CUresult gt_graph_free(CUcontext ctx, CUgraphExec e) {
 	return cuGraphExecDestroy(e);
 }
 
-// gt_launch_coop is gt_launch for a cooperative launch (every block resident
-// at once, so that a grid-wide barrier can complete).
-static CUresult gt_launch_coop(CUcontext ctx, CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz,
-                               unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem, CUstream s,
-                               void **args) {
-	CUresult r = gt_bind(ctx);
-	if (r != CUDA_SUCCESS) {
-		return r;
-	}
-	return cuLaunchCooperativeKernel(f, gx, gy, gz, bx, by, bz, shmem, s, args);
-}
 */
 import "C"
 
@@ -465,28 +459,34 @@ func (d *driver) function(m module, name string) (kernel, error) {
 // in the low bytes). It allocates nothing: the values go into the
 // preallocated C array and one cgo call binds the context and launches.
 func (d *driver) launch(k kernel, grid, block dim3, args ...uint64) error {
-	if len(args) > maxArgs {
-		return fmt.Errorf("gpu: launching %s: %d arguments, at most %d", k.name, len(args), maxArgs)
-	}
-	copy(d.vals[:], args)
-	r := C.gt_launch(d.ctx, k.fn, C.uint(grid.x), C.uint(grid.y), C.uint(grid.z),
-		C.uint(block.x), C.uint(block.y), C.uint(block.z), 0, d.cstream, d.args)
-	if r != C.CUDA_SUCCESS {
-		return check("launching "+k.name, r)
-	}
-	return nil
+	return d.enqueue(k, grid, block, 0, false, args)
 }
 
 // launchCooperative is launch for kernels that synchronise the whole grid;
 // the grid must fit on the device at once.
 func (d *driver) launchCooperative(k kernel, grid, block dim3, shmem uint32, args ...uint64) error {
+	return d.enqueue(k, grid, block, shmem, true, args)
+}
+
+func (d *driver) enqueue(k kernel, grid, block dim3, shmem uint32, coop bool, args []uint64) error {
 	if len(args) > maxArgs {
 		return fmt.Errorf("gpu: launching %s: %d arguments, at most %d", k.name, len(args), maxArgs)
 	}
 	copy(d.vals[:], args)
-	r := C.gt_launch_coop(d.ctx, k.fn, C.uint(grid.x), C.uint(grid.y), C.uint(grid.z),
-		C.uint(block.x), C.uint(block.y), C.uint(block.z), C.uint(shmem), d.cstream, d.args)
-	return check("cooperative launch of "+k.name, r)
+	c := C.int(0)
+	if coop {
+		c = 1
+	}
+	r := C.gt_launch(d.ctx, k.fn, C.uint(grid.x), C.uint(grid.y), C.uint(grid.z),
+		C.uint(block.x), C.uint(block.y), C.uint(block.z), C.uint(shmem), d.cstream, d.args, c)
+	if r != C.CUDA_SUCCESS {
+		op := "launching "
+		if coop {
+			op = "cooperative launch of "
+		}
+		return check(op+k.name, r)
+	}
+	return nil
 }
 
 // graph is an instantiated CUDA graph.
