@@ -6,6 +6,13 @@
 
 #define GT_LEAKY_SLOPE 0.2f
 
+// GT_DYNAMIC_SHARED(T, name) declares the block's dynamic shared memory
+// (the launch's shmem bytes) as an array of T. The emulated device
+// (internal/cudaemu/cuda_emu.h) defines it its own way.
+#ifndef GT_DYNAMIC_SHARED
+#define GT_DYNAMIC_SHARED(T, name) extern __shared__ T name[]
+#endif
+
 // gt_act applies activation act to z.
 __device__ __forceinline__ float gt_act(float z, int act)
 {

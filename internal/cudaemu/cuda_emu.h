@@ -50,6 +50,7 @@ void syncwarp();
 unsigned long long shfl(unsigned long long v, int lane, int width, int mode);
 unsigned int ballot(int pred);
 void grid_sync();
+void *dynamic_shared();
 
 enum { shflIdx, shflUp, shflDown, shflXor };
 
@@ -87,6 +88,11 @@ template <class To, class From> inline To bits_as(From v)
 #define __restrict__ __restrict
 #define __shared__ static thread_local
 #define __constant__ static const
+
+// Dynamic shared memory: kernels declare it with GT_DYNAMIC_SHARED(float,
+// name), which is extern __shared__ float name[] under nvcc (common.cuh)
+// and here the running block's buffer of the launch's shmem bytes.
+#define GT_DYNAMIC_SHARED(T, name) T *name = static_cast<T *>(gt_emu::dynamic_shared())
 
 // Built-in variables.
 #define threadIdx (gt_emu::vars()->threadIdx)

@@ -269,3 +269,20 @@ func TestCaptureReplaysInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestDynamicSharedMemory(t *testing.T) {
+	dev := open(t)
+	const n = 64
+	out := alloc(t, dev, n)
+	k := fn(t, dev, "selftest", "st_dynamic_shared")
+	if err := dev.Launch(k, grid(2), [3]uint32{n, 1, 1}, 4*n, false, out); err != nil {
+		t.Fatalf("shmem of %d floats: %v", n, err)
+	}
+	for i, v := range get[float32](t, dev, out, n) {
+		if want := float32((i + 1) % n); v != want {
+			t.Fatalf("thread %d read %v from its neighbour's slot, want %v", i, v, want)
+		}
+	}
+	// A launch that asks for one float too few.
+	wantFault(t, dev.Launch(k, grid(2), [3]uint32{n, 1, 1}, 4*n-4, false, out), "st_dynamic_shared", "dynamic shared memory", "252 bytes")
+}

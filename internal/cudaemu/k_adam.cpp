@@ -4,7 +4,7 @@
 
 // kernels/adam.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): c5aa8749af8891b9669ecd8ee7d436905d44c2496a694bfca77a689ef631a28a
+// Source SHA-256 (with kernels' headers): 8f3186e97f9eb8a9beec952704edba5a7da5c53819f868fe715eda57051c0e6a
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/dense.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 6942af53096b88d6d0335be2bebb3f4e4ebd0c770a10381cddc4c5affe3c2434
+// Source SHA-256 (with kernels' headers): 260f7c79900c4891e8fcab97844aaeeaaaa8674e3b8d9ca6587253fa0ca7359e
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/loss.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 82f573815a7f3a7447cccede91dfc6459ba140edd76a9b2b85171e2add32dc67
+// Source SHA-256 (with kernels' headers): 14bc91e4d10346622231b22b765ba591cae5b643ad10f924281482fb799de04e
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/minibatch.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): f185cb2d8cd7a13b0a1f9154b8f091bbc2bfda6eda010d0bd3ea7b88731feb40
+// Source SHA-256 (with kernels' headers): 393f3a8357228d7911fd4bf840cbbb35c84950158e95ba5b3f8c4c33cd9d6ef2
 
 #include "cuda_emu.h"
 

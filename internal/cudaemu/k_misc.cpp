@@ -4,7 +4,7 @@
 
 // kernels/misc.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 1bc2bdb8622a0991b619b4dd6a88a4a08b224d1011fb78b9afd829f0cff193c7
+// Source SHA-256 (with kernels' headers): 48251675924d7bb337f025dfdffd73304c1332057274e7926fee802f87271bd9
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/pyramid.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 0d6ad8a9ed967fbd5f8e573ba2113c03550246f4b38e2e27744223dfc53b6404
+// Source SHA-256 (with kernels' headers): 110565316b43809cec5afe813659061fdb0e11e3f4515a477af64f4005f8bf46
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/rng.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 4ef44f9372f1df85cf00ddc749e856b524bcf97fff4108376ee0d11e574b2c9a
+// Source SHA-256 (with kernels' headers): 50f2f412f29f03f7ea89636728d940fc29772a705970851cad1bbbba2baefa0b
 
 #include "cuda_emu.h"
 

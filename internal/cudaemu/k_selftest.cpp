@@ -4,7 +4,7 @@
 
 // selftest.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 7bbb38d1398624451d1a0724cca6a901435296146c1450a9fa5e84770da7e91f
+// Source SHA-256 (with kernels' headers): ad10b0c369a1478c3bfad5bd514d4dd18e2cad72ce1ee5d828d7e8638f1cf7da
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/variants.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 7731563ebf1be3804b4b05b523fb4ed82638c72914ed13f03cadc7aa13982700
+// Source SHA-256 (with kernels' headers): d4366c308fb9d7eef0a8eaa24158c655daae0d2943faa31cf8ec11571d6c2f94
 
 #include "cuda_emu.h"
 

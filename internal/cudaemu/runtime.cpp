@@ -106,6 +106,7 @@ struct Launch {
     const KernelInfo *k = nullptr;
     const unsigned long long *args = nullptr;
     uint3_t grid{}, block{};
+    unsigned shmem = 0; // bytes of dynamic shared memory a block
     unsigned long long nblocks = 0;
     std::atomic<unsigned long long> next{0};
     std::atomic<bool> failed{false};
@@ -185,6 +186,7 @@ struct Worker {
     unsigned long long switches = 0;
     unsigned long long blocks = 0;
     int tsanBlockEnd = 0; // address used to order consecutive blocks
+    std::vector<unsigned> dyn; // dynamic shared memory of the running block, and its guard
 
     ~Worker()
     {
@@ -431,9 +433,25 @@ static std::string where(const Fiber &f)
                   f.vars.blockIdx.x, f.vars.blockIdx.y, f.vars.blockIdx.z);
 }
 
+// dynGuardWords follow a block's dynamic shared memory: a kernel that
+// writes past what its launch asked for fails the launch.
+static const size_t dynGuardWords = 16;
+static const unsigned dynPattern = 0x7fa5a5a5u; // a quiet NaN, as in device memory
+
+void *dynamic_shared()
+{
+    Worker *w = tlWorker;
+    return w != nullptr && !w->dyn.empty() ? w->dyn.data() : nullptr;
+}
+
 void Worker::runBlock(Launch *l, unsigned long long b)
 {
     blocks++;
+    size_t words = (l->shmem + 3) / 4;
+    dyn.assign(words + dynGuardWords, dynPattern); // fresh shared memory holds garbage
+#ifdef GT_ASAN
+    __asan_poison_memory_region(dyn.data() + words, dynGuardWords * 4);
+#endif
     const uint3_t g = l->grid, bd = l->block;
     uint3_t bi{(unsigned)(b % g.x), (unsigned)((b / g.x) % g.y), (unsigned)(b / ((unsigned long long)g.x * g.y))};
     int n = (int)(bd.x * bd.y * bd.z);
@@ -514,6 +532,17 @@ void Worker::runBlock(Launch *l, unsigned long long b)
     if (blk.aborted) {
         for (int t = 0; t < n; t++) {
             fibers[t].abandoned = ld(fibers[t].state) != fiberDone || fibers[t].abandoned;
+        }
+    }
+#ifdef GT_ASAN
+    __asan_unpoison_memory_region(dyn.data() + words, dynGuardWords * 4);
+#endif
+    for (size_t i = words; i < dyn.size() && !blk.aborted; i++) {
+        if (dyn[i] != dynPattern) {
+            l->fail(format("kernel %s wrote past the end of its %u bytes of dynamic shared memory (the launch's shmem) "
+                           "in block (%u,%u,%u)",
+                           l->k->name, l->shmem, bi.x, bi.y, bi.z));
+            break;
         }
     }
 }
@@ -885,7 +914,7 @@ static bool guardIntact(const Alloc &a)
     return true;
 }
 
-static int launchNow(gt_emu_device *d, int index, const unsigned g[3], const unsigned b[3],
+static int launchNow(gt_emu_device *d, int index, const unsigned g[3], const unsigned b[3], unsigned shmem,
                      const unsigned long long *args, int coop)
 {
     const KernelInfo &k = kernels[index];
@@ -896,6 +925,7 @@ static int launchNow(gt_emu_device *d, int index, const unsigned g[3], const uns
     l.block = uint3_t{b[0], b[1], b[2]};
     l.nblocks = (unsigned long long)g[0] * g[1] * g[2];
     l.cooperative = coop != 0;
+    l.shmem = shmem;
     d->launches++;
     if (l.cooperative) {
         runCooperative(&l);
@@ -1152,7 +1182,7 @@ int gt_emu_launch(gt_emu_device *d, int index, unsigned gx, unsigned gy, unsigne
         d->recording.push_back(std::move(r));
         return GT_EMU_OK;
     }
-    return launchNow(d, index, g, b, args, cooperative);
+    return launchNow(d, index, g, b, shmem, args, cooperative);
 }
 
 int gt_emu_capture_begin(gt_emu_device *d)
@@ -1196,7 +1226,7 @@ int gt_emu_graph_launch(gt_emu_device *d, int graph)
                                                      kernels[r.kernel].name, kernels[r.kernel].names[i], r.args[i]));
             }
         }
-        if (int e = launchNow(d, r.kernel, r.g, r.b, r.args.data(), r.cooperative)) {
+        if (int e = launchNow(d, r.kernel, r.g, r.b, r.shmem, r.args.data(), r.cooperative)) {
             return e;
         }
     }

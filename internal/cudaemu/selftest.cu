@@ -99,3 +99,15 @@ extern "C" __global__ void st_fill_to(float *out, int end, float v)
         out[i] = v;
     }
 }
+
+// Dynamic shared memory of the launch's size: each thread writes its slot
+// and reads its neighbour's. With a shmem smaller than blockDim.x floats
+// the last threads write past it.
+extern "C" __global__ void st_dynamic_shared(float *out)
+{
+    GT_DYNAMIC_SHARED(float, s);
+    unsigned int t = threadIdx.x;
+    s[t] = (float)t;
+    __syncthreads();
+    out[t] = s[(t + 1) % blockDim.x];
+}

@@ -278,6 +278,13 @@ static void call_st_fill_to(const unsigned long long *a)
 }
 static const char *const names_st_fill_to[] = {"out", "end", "v", nullptr};
 
+extern "C" void st_dynamic_shared(float *out);
+static void call_st_dynamic_shared(const unsigned long long *a)
+{
+    st_dynamic_shared((float *)(uintptr_t)a[0]);
+}
+static const char *const names_st_dynamic_shared[] = {"out", nullptr};
+
 namespace gt_emu {
 
 const KernelInfo kernels[] = {
@@ -320,8 +327,9 @@ const KernelInfo kernels[] = {
     {"selftest", "st_deadlock", call_st_deadlock, 1, "p", names_st_deadlock, 1024},
     {"selftest", "st_shared_index", call_st_shared_index, 2, "pi", names_st_shared_index, 1024},
     {"selftest", "st_fill_to", call_st_fill_to, 3, "pif", names_st_fill_to, 1024},
+    {"selftest", "st_dynamic_shared", call_st_dynamic_shared, 1, "p", names_st_dynamic_shared, 1024},
 };
 
-const int nkernels = 39;
+const int nkernels = 40;
 
 } // namespace gt_emu
