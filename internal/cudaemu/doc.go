@@ -30,6 +30,9 @@
 //   - writes past the end of an allocation (a guard zone after each one,
 //     filled with a NaN pattern so that reads past the end poison results;
 //     fresh allocations hold the same pattern, as a GPU's hold garbage);
+//   - writes past a block's dynamic shared memory (GT_DYNAMIC_SHARED: the
+//     launch's shmem bytes, then a guard checked after each block), so a
+//     launch that asks for too little fails;
 //   - indexes out of range of arrays of known size, __shared__ tiles
 //     included (the kernels are compiled with -fsanitize=bounds and the
 //     runtime turns the check into a failed launch with the source line);
