@@ -305,8 +305,7 @@ func TestPeriodicEvaluation(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	// --eval-at-end prepared the classifier at the start, beside the
-	// evaluation at step 10, and the summary shows the last evaluation.
+	// The summary shows the last evaluation.
 	for _, want := range []string{"Against real digits (300 samples)", "classifier score", "held-out real digits", "Frechet distance"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("summary lacks %q:\n%s", want, stdout)

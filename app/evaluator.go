@@ -75,8 +75,8 @@ func (e *evaluator) submit(step int64, samples []float32) {
 }
 
 // reference prepares the reference (loading or training the digit
-// classifier) the first time; later calls, and calls made meanwhile, wait
-// for that one. It returns nil when the reference cannot be prepared.
+// classifier) the first time. It returns nil when the reference cannot be
+// prepared.
 func (e *evaluator) reference(be *cpu.Backend) *eval.Reference {
 	e.refOnce.Do(func() {
 		ref, err := prepareReference(e.ctx, be, e.dataSpec, e.cacheDir, eval.Options{Samples: e.n, NoParzen: e.noParzen}, e.log)
@@ -87,19 +87,6 @@ func (e *evaluator) reference(be *cpu.Backend) *eval.Reference {
 		e.ref = ref
 	})
 	return e.ref
-}
-
-// warmUp prepares the reference in the background, so that training the
-// digit classifier the first time overlaps the GAN's training instead of
-// following it.
-func (e *evaluator) warmUp() {
-	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
-		be := cpu.New(cpu.Options{Workers: 1})
-		defer be.Close()
-		e.reference(be)
-	}()
 }
 
 // latest is the latest evaluation, nil before the first.

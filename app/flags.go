@@ -184,7 +184,7 @@ func trainOptions() []option {
 		strOpt("log-format", "text or json", func(c *fileConfig) *string { return &c.LogFormat }),
 		int64Opt("eval-every", "evaluate 10,000 fresh samples every N steps, in the background (0: never)", func(c *fileConfig) *int64 { return &c.EvalEvery }),
 		intOpt("eval-samples", "samples per evaluation during training", func(c *fileConfig) *int { return &c.EvalSamples }),
-		boolOpt("eval-at-end", "evaluate the last step's samples against real digits and show the scores in the end summary (the digit classifier is trained the first time, meanwhile)", func(c *fileConfig) *bool { return &c.EvalAtEnd }),
+		boolOpt("eval-at-end", "evaluate the last step's samples against real digits (without the slow Parzen estimate unless --eval-every is set) and show the scores in the end summary; the first time, the digit classifier is trained first (about half a minute)", func(c *fileConfig) *bool { return &c.EvalAtEnd }),
 		strOpt("cache-dir", "where downloaded datasets are kept (default: the user cache directory)", func(c *fileConfig) *string { return &c.CacheDir }),
 	}
 }

@@ -108,9 +108,6 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 		}
 		opts.EvalEvery, opts.EvalSamples, opts.Records = every, cfg.EvalSamples, ev.records
 		opts.Hooks.Evaluate, opts.Hooks.Finishing = ev.submit, ev.wait
-		if cfg.EvalAtEnd {
-			ev.warmUp()
-		}
 	}
 	if env.IsTerminal && cfg.LogFormat == "text" {
 		opts.Progress = env.Stderr
