@@ -3,8 +3,9 @@
 # gcc for cgo, and the two files of Debian's nvidia-cuda-dev that the cuda
 # build needs, copied from the host (scripts/install-cuda.sh installed them
 # there): cuda.h and the libcuda.so link stub. No nvcc: Dockerfile.cuda then
-# embeds the committed kernels/*.ptx, as it does with nvcc (it only compares
-# them), and CI's `make kernels-check` compares them with Debian's nvcc.
+# embeds the committed kernels/*.fatbin, as it does with nvcc (it only
+# compares them), and CI's `make kernels-check` compares them with Debian's
+# nvcc.
 # The Go toolchain comes in through Dockerfile.cuda's GO_IMAGE.
 #
 # host-ca.crt is the host's CA bundle, so that `go mod download` in the
