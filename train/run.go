@@ -164,6 +164,17 @@ func Run(ctx context.Context, be model.Backend, cfg Config, opts RunOptions) (er
 		if err := fsys.Remove(ckPath); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("starting over: %w", err)
 		}
+		// The old run's grids would join the new run's progress.gif
+		// wherever the two sample at different steps.
+		old, err := fsys.Glob(filepath.Join(opts.Dir, "samples", "step-*.png"))
+		if err != nil {
+			return fmt.Errorf("starting over: %w", err)
+		}
+		for _, f := range old {
+			if err := fsys.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("starting over: %w", err)
+			}
+		}
 	}
 	var resumed int64
 	lastSaved := int64(-1) // the step of the checkpoint on disk for this run; -1: none
