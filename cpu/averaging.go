@@ -4,7 +4,7 @@ import "gan-train/model"
 
 // Average sets avg[i] += (1-d)*(p[i]-avg[i]) in float32, with
 // d = model.AverageDecay(decay, t) and t read from the counter tc (see
-// model.AveragingBackend).
+// model.AveragingOps).
 func (be *Backend) Average(avg, p model.Buf, decay float32, tc model.Buf) {
 	a, s := f32(avg), f32(p)
 	need("Average", "p", s, len(a))
@@ -15,5 +15,3 @@ func (be *Backend) Average(avg, p model.Buf, decay float32, tc model.Buf) {
 		}
 	})
 }
-
-var _ model.AveragingBackend = (*Backend)(nil)

@@ -7,7 +7,7 @@ import (
 	"gan-train/model"
 )
 
-// Minibatch discrimination (model.MinibatchBackend, Salimans et al. 2016
+// Minibatch discrimination (model.MinibatchOps, Salimans et al. 2016
 // section 3.2).
 //
 // Both passes split the work into tasks of one (group, kernel) pair. A
@@ -16,8 +16,6 @@ import (
 // own rows and kernel; so the exponential of each pair is taken once, not
 // twice, and the results do not depend on how tasks are shared between
 // workers.
-
-var _ model.MinibatchBackend = (*Backend)(nil)
 
 // mbdShape checks the arguments of the minibatch-discrimination ops and
 // returns the number of groups.
@@ -96,7 +94,7 @@ func (be *Backend) MinibatchDiscForward(o, m model.Buf, rows, group, kernels, di
 }
 
 // MinibatchDiscBackward overwrites dm with the gradient of the forward
-// pass (model.MinibatchBackend's derivation):
+// pass (model.MinibatchOps's derivation):
 //
 //	dm[k,b,c] = -Σ_{j in G(k)} (do[k,b] + do[j,b]) · exp(-L[k,j,b]) · sign(m[k,b,c] - m[j,b,c])
 //

@@ -1,28 +1,9 @@
 package cpu
 
 import (
-	"fmt"
 	"math"
 	"testing"
-
-	"gan-train/model/backendtest"
 )
-
-func TestMinibatchConformance(t *testing.T) {
-	for _, w := range []int{1, 3} {
-		t.Run(fmt.Sprintf("workers=%d", w), func(t *testing.T) {
-			backendtest.RunMinibatch(t, New(Options{Workers: w}), backendtest.DefaultTolerance())
-		})
-	}
-}
-
-func TestMinibatchDeterministicAcrossWorkerCounts(t *testing.T) {
-	var bes []backendtest.MinibatchBackend
-	for _, w := range workerCounts {
-		bes = append(bes, New(Options{Workers: w}))
-	}
-	backendtest.MinibatchDeterminism(t, bes...)
-}
 
 // expNeg against math.Exp over the range the distances take, and its ends.
 func TestExpNeg(t *testing.T) {

@@ -6,10 +6,8 @@ import (
 	"gan-train/model"
 )
 
-// The Laplacian pyramid's resampling (model.PyramidBackend), used by
+// The Laplacian pyramid's resampling (model.PyramidOps), used by
 // package lapgan.
-
-var _ model.PyramidBackend = (*Backend)(nil)
 
 // Downsample2x is 2×2 average pooling, each image of src (rows, h*w) to
 // dst (rows, (h/2)*(w/2)):

@@ -8,11 +8,10 @@ import (
 	"gan-train/rng"
 )
 
-// The GAN variants' operations (model.VariantBackend): f-GAN losses,
-// one-hot labels and column copies for conditional GANs, maxout and
-// dropout for Goodfellow et al. 2014's discriminator.
-
-var _ model.VariantBackend = (*Backend)(nil)
+// The GAN variants' operations: f-GAN losses (model.LossOps), one-hot
+// labels and column copies for conditional GANs (model.LayoutOps), maxout
+// and dropout for Goodfellow et al. 2014's discriminator
+// (model.RegularisationOps).
 
 // softplus64 is log(1+exp(a)), computed without overflow for any a.
 func softplus64(a float64) float64 {

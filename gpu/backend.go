@@ -90,13 +90,13 @@ type kernelSet struct {
 	adam                                              kernel
 	noise, binarize, counterSet, counterInc           kernel
 	copy, fill, affine, gatherRows                    kernel
-	// The GAN variants (model.VariantBackend, AveragingBackend).
+	// f-GAN losses, layout, regularisation and averaging.
 	fdivPartial, oneHot, copyCols kernel
 	maxoutForward, maxoutBackward kernel
 	dropout, average              kernel
-	// The Laplacian pyramid (model.PyramidBackend).
+	// The Laplacian pyramid (model.PyramidOps).
 	downsample2x, upsample2x kernel
-	// Minibatch discrimination (model.MinibatchBackend).
+	// Minibatch discrimination (model.MinibatchOps) and Accumulate.
 	mbdForward, mbdBackward, accumulate kernel
 }
 

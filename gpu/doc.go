@@ -1,9 +1,8 @@
 //go:build cuda || cudaemu
 
-// Package gpu is gan-train's CUDA backend: model.Backend, model.Capturer
-// and every optional extension (model.VariantBackend, AveragingBackend,
-// PyramidBackend and MinibatchBackend) on one NVIDIA GPU, running the kernels of package kernels
-// through gorgonia.org/cu. It exists only in builds with the cuda tag:
+// Package gpu is gan-train's CUDA backend: the whole model.Backend contract
+// and the optional model.Capturer on one NVIDIA GPU, running the kernels of
+// package kernels through gorgonia.org/cu. It exists only in builds with the cuda tag:
 //
 //	CGO_LDFLAGS=-L/usr/lib/x86_64-linux-gnu/stubs go build -tags cuda ./...
 //

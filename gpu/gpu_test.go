@@ -45,14 +45,6 @@ func TestDeterminism(t *testing.T) {
 	backendtest.Determinism(t, open(t))
 }
 
-func TestVariantConformance(t *testing.T) {
-	backendtest.RunVariants(t, open(t), backendtest.DefaultTolerance())
-}
-
-func TestAveragingConformance(t *testing.T) {
-	backendtest.RunAveraging(t, open(t), backendtest.DefaultTolerance())
-}
-
 func TestDevices(t *testing.T) {
 	devs, err := Devices()
 	if err != nil {
@@ -715,20 +707,6 @@ func TestTrainerAgreement(t *testing.T) {
 	}
 }
 
-func TestPyramidConformance(t *testing.T) {
-	backendtest.RunPyramid(t, open(t), backendtest.DefaultTolerance())
-}
-
-func TestMinibatchConformance(t *testing.T) {
-	backendtest.RunMinibatch(t, open(t), backendtest.DefaultTolerance())
-}
-
-// TestMinibatchDeterminism runs the minibatch-discrimination ops twice at
-// the trainer's shape and requires bit-identical results.
-func TestMinibatchDeterminism(t *testing.T) {
-	backendtest.MinibatchDeterminism(t, open(t))
-}
-
 // sameBits compares got with the cpu backend's want: within a loose
 // tolerance first (a wrong result), then bit for bit (the kernels mirror
 // the cpu's arithmetic and order). what and args name the comparison, as
@@ -776,11 +754,10 @@ func TestMinibatchMatchesCPU(t *testing.T) {
 		do := randoms(r, rows*kernels, -1, 1)
 		var got, want [2][]float32
 		for bi, be := range []model.Backend{gpuBE, cpuBE} {
-			mb := be.(model.MinibatchBackend)
 			mBuf, doBuf := upload(t, be, m), upload(t, be, do)
 			o, dm := upload(t, be, make([]float32, rows*kernels)), upload(t, be, make([]float32, rows*kd))
-			mb.MinibatchDiscForward(o, mBuf, rows, group, kernels, dims)
-			mb.MinibatchDiscBackward(dm, doBuf, mBuf, rows, group, kernels, dims)
+			be.MinibatchDiscForward(o, mBuf, rows, group, kernels, dims)
+			be.MinibatchDiscBackward(dm, doBuf, mBuf, rows, group, kernels, dims)
 			res := [2][]float32{download(t, be, o), download(t, be, dm)}
 			if bi == 0 {
 				got = res
@@ -808,7 +785,7 @@ func TestPyramidMatchesCPU(t *testing.T) {
 			var got, want []float32
 			for bi, be := range []model.Backend{gpuBE, cpuBE} {
 				dst := upload(t, be, dst0)
-				be.(model.PyramidBackend).Upsample2x(dst, upload(t, be, src), rows, h, w, c.alpha, c.beta)
+				be.Upsample2x(dst, upload(t, be, src), rows, h, w, c.alpha, c.beta)
 				if bi == 0 {
 					got = download(t, be, dst)
 				} else {
@@ -821,7 +798,7 @@ func TestPyramidMatchesCPU(t *testing.T) {
 		var got, want []float32
 		for bi, be := range []model.Backend{gpuBE, cpuBE} {
 			dst := upload(t, be, make([]float32, rows*h*w))
-			be.(model.PyramidBackend).Downsample2x(dst, upload(t, be, dst0), rows, 2*h, 2*w)
+			be.Downsample2x(dst, upload(t, be, dst0), rows, 2*h, 2*w)
 			if bi == 0 {
 				got = download(t, be, dst)
 			} else {

@@ -8,15 +8,13 @@ import (
 	"gan-train/model"
 )
 
-// Minibatch discrimination (model.MinibatchBackend, Salimans et al. 2016
+// Minibatch discrimination (model.MinibatchOps, Salimans et al. 2016
 // section 3.2) on the device, kernels/minibatch.cu. One thread owns one
 // output row and kernel and sums over the rows of its group in ascending
 // order, in float64 with cpu/minibatch.go's arithmetic (its expNeg
 // polynomial included, no fused multiply-adds): the results are
 // deterministic, with no atomics or cross-thread reductions, and
 // bit-identical to the cpu backend's.
-
-var _ model.MinibatchBackend = (*Backend)(nil)
 
 // mbdShape checks the arguments of the minibatch-discrimination ops and
 // returns the group length to launch with: group clamped to rows, which
@@ -62,7 +60,7 @@ func (be *Backend) MinibatchDiscForward(o, m model.Buf, rows, group, kernels, di
 }
 
 // MinibatchDiscBackward overwrites dm with the gradient of the forward
-// pass given do = ∂ℓ/∂o (model.MinibatchBackend's derivation;
+// pass given do = ∂ℓ/∂o (model.MinibatchOps's derivation;
 // kernels/minibatch.cu, mbd_backward, one thread per (k, b)):
 //
 //	kd := kernels*dims

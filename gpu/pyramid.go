@@ -8,12 +8,10 @@ import (
 	"gan-train/model"
 )
 
-// The Laplacian pyramid's resampling (model.PyramidBackend, used by package
+// The Laplacian pyramid's resampling (model.PyramidOps, used by package
 // lapgan) on the device, kernels/pyramid.cu. Both compute in float32 with
 // cpu/pyramid.go's order of operations, so the results are bit-identical
 // to the cpu backend's.
-
-var _ model.PyramidBackend = (*Backend)(nil)
 
 // Downsample2x is 2×2 average pooling, each image of src (rows, h*w) to
 // dst (rows, (h/2)*(w/2)) (kernels/pyramid.cu, downsample2x, one thread

@@ -8,17 +8,11 @@ import (
 	"gan-train/model"
 )
 
-// The GAN variants' operations (model.VariantBackend and
-// model.AveragingBackend) on the device: f-GAN losses, one-hot labels and
+// The GAN variants' operations on the device: f-GAN losses, one-hot labels and
 // column copies for conditional GANs, maxout and dropout for Goodfellow et
 // al. 2014's discriminator, and generator weight averaging. Each doc
 // comment is the loop the kernel computes; cpu/variants.go and
 // cpu/averaging.go compute the same functions.
-
-var (
-	_ model.VariantBackend   = (*Backend)(nil)
-	_ model.AveragingBackend = (*Backend)(nil)
-)
 
 // FDivLoss sums one term of the f-GAN objective over the logits x, fused
 // with its gradient (kernels/variants.cu, fdiv_partial; h and h' of the

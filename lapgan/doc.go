@@ -10,7 +10,7 @@
 // and the residuals h_l = I_l - up(I_{l+1}) for l = 1, 0; collapsing it,
 // I_l = up(I_{l+1}) + h_l, gives the image back exactly (up to float32
 // rounding). down is 2×2 average pooling and up is half-pixel-aligned
-// bilinear interpolation (model.PyramidBackend; bilinear leaves 6% less
+// bilinear interpolation (model.PyramidOps; bilinear leaves 6% less
 // residual energy than nearest-neighbour on the embedded digits, and
 // smooth rather than blocky conditions).
 //
@@ -55,7 +55,7 @@
 //
 // # Backends
 //
-// A backend needs model.PyramidBackend and model.ConditionalBackend (whose
-// CopyCols places z or an image beside its condition in a row) besides
-// model.Backend; the CPU backend has both.
+// Any model.Backend will do: LAPGAN uses its pyramid operations
+// (model.PyramidOps) and its column copies (model.LayoutOps.CopyCols,
+// which place z or an image beside its condition in a row).
 package lapgan

@@ -1,6 +1,7 @@
 package lapgan
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -8,29 +9,8 @@ import (
 	"gan-train/model"
 )
 
-// Backend is what LAPGAN needs of a backend: the standard operations, the
-// pyramid's resampling, and the column copies of the conditional variant
-// (which place [z, up(coarse)] and [image, up(coarse)] side by side).
-type Backend interface {
-	model.Backend
-	model.PyramidBackend
-	model.ConditionalBackend
-}
-
-// asBackend type-asserts the extensions LAPGAN needs, naming what is missing.
-func asBackend(be model.Backend) (Backend, error) {
-	if be == nil {
-		return nil, fmt.Errorf("lapgan: no backend")
-	}
-	if _, ok := be.(model.PyramidBackend); !ok {
-		return nil, fmt.Errorf("lapgan: the %s backend has no pyramid operations (model.PyramidBackend)", be.Name())
-	}
-	b, ok := be.(Backend)
-	if !ok {
-		return nil, fmt.Errorf("lapgan: the %s backend has no column copies (model.ConditionalBackend)", be.Name())
-	}
-	return b, nil
-}
+// errNoBackend is what Train and the Sampler return for a nil backend.
+var errNoBackend = errors.New("lapgan: no backend")
 
 // Noise streams of level l are streamBase*(l+1) + these offsets, so that no
 // two levels share a random draw.
@@ -72,7 +52,7 @@ type Stats struct {
 // gathered and downsampled to the level (the "fine" image) and one level
 // further (the "coarse" image).
 type levelTrainer struct {
-	be       Backend
+	be       model.Backend
 	cfg      *Config
 	l        int // level
 	side, p  int // image side and pixel count of the level
@@ -81,8 +61,7 @@ type levelTrainer struct {
 	w        int // D's input width: p, or 2p for a conditional level
 	G, D     *model.MLP
 	avg      model.Buf // moving average of G.Params (nil when cfg.GEMA is 0)
-	ab       model.AveragingBackend
-	n        int // dataset rows
+	n        int       // dataset rows
 	data     model.Buf
 	perm     model.Buf
 	pyr      []model.Buf // pyr[k] is (batch, Side(k)²) for k in [0, l+1] (l+1 only when conditional)
@@ -106,7 +85,7 @@ type levelTrainer struct {
 
 // newLevelTrainer builds level l's networks (freshly initialised) and
 // buffers, with the dataset images (n, ImageSize) uploaded to the backend.
-func newLevelTrainer(be Backend, cfg *Config, l int, images []float32) (*levelTrainer, error) {
+func newLevelTrainer(be model.Backend, cfg *Config, l int, images []float32) (*levelTrainer, error) {
 	gs, ds, err := cfg.Specs(l)
 	if err != nil {
 		return nil, err
@@ -158,11 +137,6 @@ func newLevelTrainer(be Backend, cfg *Config, l int, images []float32) (*levelTr
 		return fail(fmt.Errorf("level %d discriminator: %w", l, err))
 	}
 	if cfg.GEMA > 0 {
-		ab, ok := be.(model.AveragingBackend)
-		if !ok {
-			return fail(fmt.Errorf("lapgan: g_ema: generator weight averaging is not implemented on the %s backend yet", be.Name()))
-		}
-		t.ab = ab
 		if err := t.mem.AllocAll(model.Request{Dst: &t.avg, N: t.G.Params.Len()}); err != nil {
 			return fail(err)
 		}
@@ -298,7 +272,7 @@ func (t *levelTrainer) iterate() {
 	be.IncCounter(t.cAdamG)
 	t.G.Step(c.GAdam, t.cAdamG)
 	if t.avg != nil {
-		t.ab.Average(t.avg, t.G.Params, c.GEMA, t.cAdamG)
+		be.Average(t.avg, t.G.Params, c.GEMA, t.cAdamG)
 	}
 	be.IncCounter(t.cNoise)
 }

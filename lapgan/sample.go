@@ -114,9 +114,8 @@ func (s *Sampler) chain(be model.Backend, n int, seed uint64, top, bottom int, c
 			return out, fmt.Errorf("lapgan: level %d generator has no parameters (use Load)", l)
 		}
 	}
-	lb, err := asBackend(be)
-	if err != nil {
-		return out, err
+	if be == nil {
+		return out, errNoBackend
 	}
 	rows := min(n, sampleChunk)
 	mem := model.NewArena(be)
@@ -128,6 +127,7 @@ func (s *Sampler) chain(be model.Backend, n int, seed uint64, top, bottom int, c
 		mem.Free()
 	}()
 	alloc := mem.Alloc
+	var err error
 	var g [Levels]*model.MLP
 	var z, gin [Levels]model.Buf
 	var img [Levels + 1]model.Buf
@@ -169,7 +169,7 @@ func (s *Sampler) chain(be model.Backend, n int, seed uint64, top, bottom int, c
 	}
 	for c, first := 0, 0; first < n; c, first = c+1, first+rows {
 		r := min(rows, n-first)
-		lb.SetCounter(counter, uint32(c))
+		be.SetCounter(counter, uint32(c))
 		if coarse != nil {
 			if err := be.Upload(be.View(img[top+1], 0, r*q), coarse[first*q:(first+r)*q]); err != nil {
 				return out, fmt.Errorf("lapgan: uploading the coarse images: %w", err)
@@ -185,11 +185,11 @@ func (s *Sampler) chain(be model.Backend, n int, seed uint64, top, bottom int, c
 			} else {
 				coarse, u := be.View(img[l+1], 0, r*p/4), be.View(up, 0, r*p)
 				in := be.View(gin[l], 0, r*(L+p))
-				lb.Upsample2x(u, coarse, r, side/2, side/2, 1, 0)
-				lb.CopyCols(in, zl, r, L+p, 0, L, 0, L)
-				lb.CopyCols(in, u, r, L+p, L, p, 0, p)
+				be.Upsample2x(u, coarse, r, side/2, side/2, 1, 0)
+				be.CopyCols(in, zl, r, L+p, 0, L, 0, L)
+				be.CopyCols(in, u, r, L+p, L, p, 0, p)
 				be.Copy(il, g[l].Forward(in, r))
-				lb.Upsample2x(il, coarse, r, side/2, side/2, 1, 1)
+				be.Upsample2x(il, coarse, r, side/2, side/2, 1, 1)
 			}
 			host := out[l][first*p : (first+r)*p]
 			if err := be.Download(host, il); err != nil {

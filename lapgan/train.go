@@ -76,9 +76,8 @@ func Train(ctx context.Context, be model.Backend, cfg Config, images []float32, 
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("lapgan config: %w", err)
 	}
-	lb, err := asBackend(be)
-	if err != nil {
-		return err
+	if be == nil {
+		return errNoBackend
 	}
 	if err := checkImages(images, cfg.Batch); err != nil {
 		return fmt.Errorf("lapgan: %w", err)
@@ -100,7 +99,7 @@ func Train(ctx context.Context, be model.Backend, cfg Config, images []float32, 
 			log.Info("lapgan level already trained", "level", l, "side", Side(l), "checkpoint", path)
 			continue
 		}
-		if err := trainLevel(ctx, lb, &cfg, l, images, ck, log); err != nil {
+		if err := trainLevel(ctx, be, &cfg, l, images, ck, log); err != nil {
 			return err
 		}
 		m.Trained = append(m.Trained, l)
@@ -145,7 +144,7 @@ func resume(path string, cfg *Config) (*model.Checkpoint, *meta, error) {
 }
 
 // trainLevel trains level l and stores its networks and Adam state in ck.
-func trainLevel(ctx context.Context, be Backend, cfg *Config, l int, images []float32, ck *model.Checkpoint, log *slog.Logger) error {
+func trainLevel(ctx context.Context, be model.Backend, cfg *Config, l int, images []float32, ck *model.Checkpoint, log *slog.Logger) error {
 	t, err := newLevelTrainer(be, cfg, l, images)
 	if err != nil {
 		return err

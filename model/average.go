@@ -1,12 +1,11 @@
 package model
 
-// AveragingBackend keeps an exponential moving average of parameters, the
+// AveragingOps keep an exponential moving average of parameters, the
 // generator weight averaging of Yazıcı et al. 2019 ("The Unusual
 // Effectiveness of Averaging in GAN Training", ICLR 2019): samples drawn
 // from the averaged generator are smoother and score better than those of
 // the last iterate, at no cost to training, which never reads the average.
-// It is an optional extension like those of variants.go.
-type AveragingBackend interface {
+type AveragingOps interface {
 	// Average moves the average avg towards the parameters p, with the
 	// decay ramped up over the first updates as TensorFlow's
 	// ExponentialMovingAverage does when given the update count: with t

@@ -6,10 +6,17 @@
 // parameters in one contiguous buffer, so that one fused Adam call updates
 // a whole network, with per-layer views for the dense operations.
 //
-// Backend is the small interface of fused operations that the CPU backend
-// (package cpu) and the CUDA backend (package gpu, build tag cuda) both
-// implement: dense+bias+activation forward and backward, the stable logit
-// binary cross-entropy with its gradient, softmax cross-entropy, Adam,
-// Philox noise and binarization, row gathering and the reductions metrics
-// need. Package model/backendtest is the conformance suite both run.
+// Backend is the contract of fused operations that every compute backend
+// implements in full: the CPU backend (package cpu) and the CUDA backend
+// (package gpu). It is composed, as gonum composes blas.Float32 from the
+// BLAS levels, of groups named by what the operations do, one file each:
+// memory (buffers, copies, counters), elementwise, dense (fused
+// dense+bias+activation forward and backward), loss (the stable logit
+// binary cross-entropy, softmax cross-entropy and the f-GAN objectives,
+// each with its gradient, and the reductions metrics need), adam, rng
+// (Philox noise and binarization), layout (row gathers, one-hot codes,
+// column copies), regularize (maxout, dropout), pyramid (Laplacian-pyramid
+// resampling), minibatch (minibatch discrimination) and average (parameter
+// averaging). Graph capture (Capturer) is the only optional capability.
+// Package model/backendtest is the conformance suite every backend runs.
 package model

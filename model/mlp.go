@@ -34,7 +34,7 @@ type MLPSpec struct {
 
 	// MinibatchKernels and MinibatchDims describe a discriminator's
 	// minibatch discrimination (Salimans et al. 2016; see
-	// MinibatchBackend): a dense map without bias of the last hidden
+	// MinibatchOps): a dense map without bias of the last hidden
 	// layer's output onto kernels*dims values, whose kernels features join
 	// that output at the input of the last layer. Both zero (and absent
 	// from older checkpoints): none. MLP does not run it.

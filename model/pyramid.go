@@ -1,10 +1,8 @@
 package model
 
-// PyramidBackend provides the resampling operations of a Laplacian pyramid
+// PyramidOps provide the resampling operations of a Laplacian pyramid
 // (Burt and Adelson 1983), which LAPGAN (Denton et al. 2015) generates
-// coarse to fine. It is an optional extension of Backend, like the
-// interfaces of variants.go: package lapgan type-asserts it and names the
-// backend that lacks it.
+// coarse to fine.
 //
 // Images are the rows of a row-major array, each row one h×w image stored
 // row by row. The pair of operators:
@@ -26,14 +24,14 @@ package model
 // 14×14 level 5% more (4.67e4 against 4.45e4), 6% less in all; and the
 // upsampled coarse images that condition the generators are smooth rather
 // than blocky.
-type PyramidBackend interface {
+type PyramidOps interface {
 	// Downsample2x averages each 2×2 block of pixels:
 	//   dst[r, i, j] = (src[r, 2i, 2j] + src[r, 2i, 2j+1] +
 	//                   src[r, 2i+1, 2j] + src[r, 2i+1, 2j+1]) / 4
 	// src is (rows, h*w) with h and w even, dst is (rows, (h/2)*(w/2)).
 	Downsample2x(dst, src Buf, rows, h, w int)
 	// Upsample2x interpolates each h×w image of src bilinearly to
-	// 2h×2w (see PyramidBackend for the weights) and combines it with dst:
+	// 2h×2w (see PyramidOps for the weights) and combines it with dst:
 	//   dst = alpha*up(src) + beta*dst
 	// With beta == 0 dst is only written, never read (a NaN there does not
 	// survive). alpha=1, beta=0 upsamples; alpha=-1, beta=1 turns an image

@@ -53,7 +53,6 @@ type discNet struct {
 	W, B, DW, DB        []model.Buf
 
 	be      model.Backend
-	vb      model.MaxoutBackend // nil unless a layer needs maxout or dropout
 	layers  []dlayer
 	nparams int
 	// Per layer, (MaxBatch, width) buffers: z the dense output (the
@@ -69,16 +68,15 @@ type discNet struct {
 	stream uint32
 	ctr    model.Buf
 
-	// minibatch discrimination (nil backends and buffers when off)
+	// minibatch discrimination (nil buffers when off); CopyCols joins
+	// [h, o] and splits its gradient
 	mb        minibatchDisc
-	mbb       model.MinibatchBackend
-	cb        model.ConditionalBackend // CopyCols joins [h, o] and splits its gradient
-	mbW, mbDW model.Buf                // (H, kernels*dims) views of Params and Grads
-	mbZero    model.Buf                // (kernels*dims) zeros: T's missing bias
-	mbM, mbDM model.Buf                // (MaxBatch, kernels*dims): M = h·T and its gradient
-	mbO, mbDO model.Buf                // (MaxBatch, kernels): the features and their gradient
-	cat, dcat model.Buf                // (MaxBatch, H+kernels): the output layer's input [h, o] and its gradient
-	mbDX      model.Buf                // (MaxBatch, H): the gradient of h through T
+	mbW, mbDW model.Buf // (H, kernels*dims) views of Params and Grads
+	mbZero    model.Buf // (kernels*dims) zeros: T's missing bias
+	mbM, mbDM model.Buf // (MaxBatch, kernels*dims): M = h·T and its gradient
+	mbO, mbDO model.Buf // (MaxBatch, kernels): the features and their gradient
+	cat, dcat model.Buf // (MaxBatch, H+kernels): the output layer's input [h, o] and its gradient
+	mbDX      model.Buf // (MaxBatch, H): the gradient of h through T
 }
 
 // newDiscNet builds the discriminator of widths hidden (then one logit)
@@ -110,21 +108,6 @@ func newDiscNet(be model.Backend, in int, hidden []int, act model.Activation, pi
 	d.Spec.Layers = append(d.Spec.Layers, model.Layer{Out: 1, Act: model.Identity})
 	if err := d.Spec.Validate(); err != nil {
 		return nil, err
-	}
-	if mb.kernels > 0 {
-		mbb, ok1 := be.(model.MinibatchBackend)
-		cb, ok2 := be.(model.ConditionalBackend)
-		if !ok1 || !ok2 {
-			return nil, fmt.Errorf("d-minibatch-kernels %d: minibatch discrimination is not implemented on the %s backend yet", mb.kernels, be.Name())
-		}
-		d.mbb, d.cb = mbb, cb
-	}
-	if pieces > 1 || dropout > 0 {
-		vb, ok := be.(model.MaxoutBackend)
-		if !ok {
-			return nil, fmt.Errorf("maxout and dropout are not implemented on the %s backend yet", be.Name())
-		}
-		d.vb = vb
 	}
 	d.mem = model.NewArena(be)
 	alloc := d.mem.Alloc
@@ -248,12 +231,12 @@ func (d *discNet) Forward(x model.Buf, batch int, seed uint64, stream uint32, ct
 		h := z
 		if l.pieces > 1 {
 			h = be.View(d.h[li], 0, batch*l.units)
-			d.vb.MaxoutForward(h, z, batch, l.units, l.pieces)
+			d.be.MaxoutForward(h, z, batch, l.units, l.pieces)
 		}
 		o := h
 		if l.dropout > 0 {
 			o = be.View(d.o[li], 0, batch*l.units)
-			d.vb.Dropout(o, h, l.dropout, seed, stream+uint32(li), ctr)
+			d.be.Dropout(o, h, l.dropout, seed, stream+uint32(li), ctr)
 		}
 		x = o
 	}
@@ -268,10 +251,10 @@ func (d *discNet) minibatchForward(h model.Buf, batch int) model.Buf {
 	m := be.View(d.mbM, 0, batch*K*D)
 	be.DenseForward(m, h, d.mbW, d.mbZero, batch, H, K*D, model.Identity)
 	o := be.View(d.mbO, 0, batch*K)
-	d.mbb.MinibatchDiscForward(o, m, batch, d.mb.group, K, D)
+	d.be.MinibatchDiscForward(o, m, batch, d.mb.group, K, D)
 	cat := be.View(d.cat, 0, batch*(H+K))
-	d.cb.CopyCols(cat, h, batch, H+K, 0, H, 0, H)
-	d.cb.CopyCols(cat, o, batch, H+K, H, K, 0, K)
+	d.be.CopyCols(cat, h, batch, H+K, 0, H, 0, H)
+	d.be.CopyCols(cat, o, batch, H+K, H, K, 0, K)
 	return cat
 }
 
@@ -284,9 +267,9 @@ func (d *discNet) minibatchBackward(h, dh model.Buf, batch int, params bool) {
 	H := d.layers[len(d.layers)-1].in - K
 	dcat := be.View(d.dcat, 0, batch*(H+K))
 	do := be.View(d.mbDO, 0, batch*K)
-	d.cb.CopyCols(do, dcat, batch, K, 0, H+K, H, K)
+	d.be.CopyCols(do, dcat, batch, K, 0, H+K, H, K)
 	m, dm := be.View(d.mbM, 0, batch*K*D), be.View(d.mbDM, 0, batch*K*D)
-	d.mbb.MinibatchDiscBackward(dm, do, m, batch, d.mb.group, K, D)
+	d.be.MinibatchDiscBackward(dm, do, m, batch, d.mb.group, K, D)
 	var dx, dw model.Buf
 	if dh != nil {
 		dx = be.View(d.mbDX, 0, batch*H)
@@ -299,8 +282,8 @@ func (d *discNet) minibatchBackward(h, dh model.Buf, batch int, params bool) {
 	}
 	be.DenseBackward(dx, dw, nil, dm, h, d.mbW, m, batch, H, K*D, model.Identity)
 	if dh != nil {
-		d.cb.CopyCols(dh, dcat, batch, H, 0, H+K, 0, H)
-		d.mbb.Accumulate(dh, dx)
+		d.be.CopyCols(dh, dcat, batch, H, 0, H+K, 0, H)
+		d.be.Accumulate(dh, dx)
 	}
 }
 
@@ -319,10 +302,10 @@ func (d *discNet) Backward(x model.Buf, batch int, params, input bool) model.Buf
 		l := d.layers[li]
 		if l.dropout > 0 {
 			// the same mask, applied to the gradient
-			d.vb.Dropout(be.View(d.dh[li], 0, batch*l.units), be.View(d.do[li], 0, batch*l.units), l.dropout, d.seed, d.stream+uint32(li), d.ctr)
+			d.be.Dropout(be.View(d.dh[li], 0, batch*l.units), be.View(d.do[li], 0, batch*l.units), l.dropout, d.seed, d.stream+uint32(li), d.ctr)
 		}
 		if l.pieces > 1 {
-			d.vb.MaxoutBackward(be.View(d.dz[li], 0, batch*l.dense()), be.View(d.dh[li], 0, batch*l.units),
+			d.be.MaxoutBackward(be.View(d.dz[li], 0, batch*l.dense()), be.View(d.dh[li], 0, batch*l.units),
 				be.View(d.z[li], 0, batch*l.dense()), batch, l.units, l.pieces)
 		}
 		in := l.in // the width of this layer's input without [h, o]'s features

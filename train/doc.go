@@ -13,8 +13,9 @@
 // Variants: f-GAN objectives (Nowozin et al. 2016), conditional GANs
 // (Mirza and Osindero 2014), Goodfellow et al. 2014's maxout and dropout
 // discriminator and minibatch discrimination (Salimans et al. 2016; real and
-// fake rows each compared within their own batch), each through an optional
-// backend extension (model/variants.go).
+// fake rows each compared within their own batch), each through the
+// groups of the backend contract that compute it (model/fgan.go,
+// model/layout.go, model/regularize.go, model/minibatch.go).
 //
 // An iteration uses only backend operations and reads everything that
 // changes between steps from backend memory, so a backend that can capture

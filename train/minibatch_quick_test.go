@@ -41,12 +41,6 @@ func TestValidateMinibatch(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Errorf("100 kernels of 5 dims: %v", err)
 	}
-	// A backend without the extension is refused, naming the setting.
-	c = mbdConfig(3)
-	_, err := NewTrainer(plainBackend{cpu.New(cpu.Options{})}, c, digits(t, 200))
-	if err == nil || !strings.Contains(err.Error(), "d-minibatch-kernels 8: minibatch discrimination is not implemented on the cpu-plain backend") {
-		t.Errorf("error %v, want one naming d-minibatch-kernels and the cpu-plain backend", err)
-	}
 }
 
 // The discriminator's hand-written backward pass with minibatch

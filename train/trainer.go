@@ -80,13 +80,10 @@ type Trainer struct {
 	D   *discNet
 
 	fdiv model.FDivergence
-	fb   model.FGANBackend        // nil unless Cfg.Divergence is set
-	cb   model.ConditionalBackend // nil unless Cfg.Conditional
 
 	// the averaged generator (Cfg.GEMA > 0): its Params hold the moving
 	// average of G's, which samples and evaluations use; nil when off.
 	gAvg *model.MLP
-	ab   model.AveragingBackend
 
 	n          int // dataset rows
 	data, perm model.Buf
@@ -191,21 +188,9 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 	if t.fdiv, err = model.ParseFDivergence(cfg.Divergence); err != nil {
 		return nil, err
 	}
-	if t.fdiv != model.FNone {
-		fb, ok := be.(model.FGANBackend)
-		if !ok {
-			return nil, fmt.Errorf("divergence %q: f-GAN losses are not implemented on the %s backend yet", cfg.Divergence, be.Name())
-		}
-		t.fb = fb
-	}
 	lw := cfg.labelWidth()
 	var flabels []float32
 	if cfg.Conditional {
-		cb, ok := be.(model.ConditionalBackend)
-		if !ok {
-			return nil, fmt.Errorf("conditional: conditional GANs are not implemented on the %s backend yet", be.Name())
-		}
-		t.cb = cb
 		if labels == nil {
 			return nil, errors.New("conditional: the dataset has no labels")
 		}
@@ -225,11 +210,6 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 		return fail(fmt.Errorf("generator: %w", err))
 	}
 	if cfg.GEMA > 0 {
-		ab, ok := be.(model.AveragingBackend)
-		if !ok {
-			return fail(fmt.Errorf("g-ema: generator weight averaging is not implemented on the %s backend yet", be.Name()))
-		}
-		t.ab = ab
 		if t.gAvg, err = model.NewMLP(be, gs, max(cfg.Batch, SampleRows)); err != nil {
 			return fail(fmt.Errorf("averaged generator: %w", err))
 		}
@@ -353,10 +333,10 @@ func (t *Trainer) iterate() {
 		gout := t.G.Forward(t.genInput(t.z, t.yb, B), B)
 		if c.Conditional {
 			// real and fake rows carry the same labels: those of the real batch
-			t.cb.CopyCols(real, img, B, W, 0, ImageSize, 0, ImageSize)
-			t.cb.OneHot(real, t.yb, B, W, ImageSize, Classes)
-			t.cb.CopyCols(fakeRows, gout, B, W, 0, ImageSize, 0, ImageSize)
-			t.cb.OneHot(fakeRows, t.yb, B, W, ImageSize, Classes)
+			t.be.CopyCols(real, img, B, W, 0, ImageSize, 0, ImageSize)
+			t.be.OneHot(real, t.yb, B, W, ImageSize, Classes)
+			t.be.CopyCols(fakeRows, gout, B, W, 0, ImageSize, 0, ImageSize)
+			t.be.OneHot(fakeRows, t.yb, B, W, ImageSize, Classes)
 		} else {
 			be.Copy(fakeRows, gout)
 		}
@@ -365,8 +345,8 @@ func (t *Trainer) iterate() {
 		lr, lf := be.View(logits, 0, B), be.View(logits, B, B)
 		if t.fdiv != model.FNone {
 			// maximise E_real[T(v)] - E_fake[F(v)]: minimise its negative
-			t.fb.FDivLoss(be.View(dl, 0, B), stat(sLossReal), lr, t.fdiv, model.FActivation, -1/float32(B))
-			t.fb.FDivLoss(be.View(dl, B, B), stat(sLossFake), lf, t.fdiv, model.FConjugate, 1/float32(B))
+			t.be.FDivLoss(be.View(dl, 0, B), stat(sLossReal), lr, t.fdiv, model.FActivation, -1/float32(B))
+			t.be.FDivLoss(be.View(dl, B, B), stat(sLossFake), lf, t.fdiv, model.FConjugate, 1/float32(B))
 		} else {
 			be.LogitBCE(be.View(dl, 0, B), stat(sLossReal), lr, 1-c.LabelSmoothing, 1/float32(B))
 			be.LogitBCE(be.View(dl, B, B), stat(sLossFake), lf, 0, 1/float32(B))
@@ -383,18 +363,18 @@ func (t *Trainer) iterate() {
 	din := fake
 	if c.Conditional {
 		// the labels of the last discriminator step's batch
-		t.cb.CopyCols(t.xg, fake, B, W, 0, ImageSize, 0, ImageSize)
-		t.cb.OneHot(t.xg, t.yb, B, W, ImageSize, Classes)
+		t.be.CopyCols(t.xg, fake, B, W, 0, ImageSize, 0, ImageSize)
+		t.be.OneHot(t.xg, t.yb, B, W, ImageSize, Classes)
 		din = t.xg
 	}
 	logits := t.D.Forward(din, B, c.Seed, streamDropout+64*uint32(c.K), t.cNoise)
 	switch {
 	case t.fdiv != model.FNone && c.GLoss == Minimax:
 		// the saddle-point objective: minimise -E_fake[F(v)]
-		t.fb.FDivLoss(t.D.OutputGrad(B), stat(sGLoss), logits, t.fdiv, model.FConjugate, -1/float32(B))
+		t.be.FDivLoss(t.D.OutputGrad(B), stat(sGLoss), logits, t.fdiv, model.FConjugate, -1/float32(B))
 	case t.fdiv != model.FNone:
 		// Nowozin et al.'s alternative: maximise E_fake[T(v)]
-		t.fb.FDivLoss(t.D.OutputGrad(B), stat(sGLoss), logits, t.fdiv, model.FActivation, -1/float32(B))
+		t.be.FDivLoss(t.D.OutputGrad(B), stat(sGLoss), logits, t.fdiv, model.FActivation, -1/float32(B))
 	case c.GLoss == Minimax:
 		// minimise mean log(1 - D(G(z))) = -mean BCE(logit, 0)
 		be.LogitBCE(t.D.OutputGrad(B), stat(sGLoss), logits, 0, -1/float32(B))
@@ -404,7 +384,7 @@ func (t *Trainer) iterate() {
 	}
 	dx := t.D.Backward(din, B, false, true)
 	if c.Conditional {
-		t.cb.CopyCols(t.G.OutputGrad(B), dx, B, ImageSize, 0, W, 0, ImageSize)
+		t.be.CopyCols(t.G.OutputGrad(B), dx, B, ImageSize, 0, W, 0, ImageSize)
 	} else {
 		be.Copy(t.G.OutputGrad(B), dx)
 	}
@@ -413,7 +393,7 @@ func (t *Trainer) iterate() {
 	be.IncCounter(t.cAdamG)
 	t.G.Step(scaledLR(c.GAdam, t.lrf), t.cAdamG)
 	if t.gAvg != nil {
-		t.ab.Average(t.gAvg.Params, t.G.Params, c.GEMA, t.cAdamG)
+		t.be.Average(t.gAvg.Params, t.G.Params, c.GEMA, t.cAdamG)
 	}
 	be.IncCounter(t.cNoise)
 }
@@ -427,8 +407,8 @@ func (t *Trainer) genInput(z, labels model.Buf, rows int) model.Buf {
 	}
 	L := t.Cfg.Latent
 	zc := t.be.View(t.zc, 0, rows*(L+Classes))
-	t.cb.CopyCols(zc, z, rows, L+Classes, 0, L, 0, L)
-	t.cb.OneHot(zc, labels, rows, L+Classes, L, Classes)
+	t.be.CopyCols(zc, z, rows, L+Classes, 0, L, 0, L)
+	t.be.OneHot(zc, labels, rows, L+Classes, L, Classes)
 	return zc
 }
 
@@ -572,13 +552,6 @@ func generateLabeled(ctx context.Context, be model.Backend, g *model.MLP, c *Con
 	if label >= 0 && !c.Conditional {
 		return nil, fmt.Errorf("label %d: the generator is not conditional", label)
 	}
-	var cb model.ConditionalBackend
-	if c.Conditional {
-		var ok bool
-		if cb, ok = be.(model.ConditionalBackend); !ok {
-			return nil, fmt.Errorf("conditional GANs are not implemented on the %s backend yet", be.Name())
-		}
-	}
 	lw := c.labelWidth()
 	if g.Spec.In != c.Latent+lw {
 		return nil, fmt.Errorf("generator takes %d inputs, want latent %d plus %d label columns", g.Spec.In, c.Latent, lw)
@@ -616,8 +589,8 @@ func generateLabeled(ctx context.Context, be model.Backend, g *model.MLP, c *Con
 				return nil, fmt.Errorf("uploading sample labels: %w", err)
 			}
 			in = be.View(zc, 0, m*(c.Latent+lw))
-			cb.CopyCols(in, zz, m, c.Latent+lw, 0, c.Latent, 0, c.Latent)
-			cb.OneHot(in, yy, m, c.Latent+lw, c.Latent, Classes)
+			be.CopyCols(in, zz, m, c.Latent+lw, 0, c.Latent, 0, c.Latent)
+			be.OneHot(in, yy, m, c.Latent+lw, c.Latent, Classes)
 		}
 		if err := be.Download(out[r*ImageSize:(r+m)*ImageSize], g.Forward(in, m)); err != nil {
 			return nil, fmt.Errorf("generating samples: %w", err)

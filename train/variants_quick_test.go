@@ -53,34 +53,6 @@ func TestGANDivergenceIsStandardGAN(t *testing.T) {
 	}
 }
 
-// A backend without the f-GAN extension is refused with an error naming
-// what is missing.
-func TestVariantNeedsBackendSupport(t *testing.T) {
-	imgs := digits(t, 200)
-	be := plainBackend{cpu.New(cpu.Options{})}
-	for _, tc := range []struct {
-		mut  func(*Config)
-		want string
-	}{
-		{func(c *Config) { c.Divergence = "js" }, "f-GAN losses are not implemented on the cpu-plain backend"},
-		{func(c *Config) { c.Conditional = true }, "conditional GANs are not implemented on the cpu-plain backend"},
-		{func(c *Config) { c.DMaxoutPieces = 3 }, "maxout and dropout are not implemented on the cpu-plain backend"},
-		{func(c *Config) { c.DDropout = 0.5 }, "maxout and dropout are not implemented on the cpu-plain backend"},
-	} {
-		c := tinyConfig(3)
-		tc.mut(&c)
-		_, err := NewLabeledTrainer(be, c, imgs, make([]uint8, 200))
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("error %v, want one containing %q", err, tc.want)
-		}
-	}
-}
-
-// plainBackend hides the CPU backend's variant extensions.
-type plainBackend struct{ model.Backend }
-
-func (plainBackend) Name() string { return "cpu-plain" }
-
 func TestValidateVariants(t *testing.T) {
 	for _, tc := range []struct {
 		mut  func(*Config)

@@ -9,7 +9,8 @@ import (
 
 // Determinism runs the same fixed sequence of operations (dense forward and
 // backward at shapes that straddle tile and block sizes, the losses, the
-// reductions, Adam and noise) twice on each backend, and fails unless every
+// reductions, Adam, noise, and minibatch discrimination at a shape of the
+// trainer's: 2B rows in groups of B, B = 64, 100 kernels of 5 dims) twice on each backend, and fails unless every
 // result is bit-identical across runs and across backends. Pass one backend
 // to check run-to-run repeatability, or several configurations of one
 // implementation (worker counts, say) to check that they agree.
@@ -31,7 +32,7 @@ func Determinism(t *testing.T, backends ...model.Backend) {
 	}
 }
 
-var programOutputs = []string{"y", "dx", "dw", "db", "bce", "bcedx", "meansig", "sumsq", "xent", "xentdx", "p", "m", "v", "noise"}
+var programOutputs = []string{"y", "dx", "dw", "db", "bce", "bcedx", "meansig", "sumsq", "xent", "xentdx", "p", "m", "v", "noise", "mbd_o", "mbd_dm"}
 
 // program runs the fixed sequence on be and returns its outputs by name.
 func program(t *testing.T, be model.Backend) map[string][]float32 {
@@ -66,10 +67,17 @@ func program(t *testing.T, be model.Backend) map[string][]float32 {
 	noise := e.filled(100_003, 0)
 	be.Noise(noise, model.Normal, 5, 1, e.counter(9))
 
+	const mrows, group, kernels, dims = 128, 64, 100, 5
+	mb := e.buf(e.mbdInput(mrows, group, kernels, dims))
+	mbO, mbDM := e.filled(mrows*kernels, 0), e.filled(mrows*kernels*dims, 0)
+	be.MinibatchDiscForward(mbO, mb, mrows, group, kernels, dims)
+	be.MinibatchDiscBackward(mbDM, e.buf(e.uniform(mrows*kernels, -1, 1)), mb, mrows, group, kernels, dims)
+
 	res := map[string][]float32{}
 	for name, buf := range map[string]model.Buf{
 		"y": y, "dx": dx, "dw": dw, "db": db, "bce": bce, "bcedx": bcedx, "meansig": meansig, "sumsq": sumsq,
 		"xent": xent, "xentdx": xentdx, "p": p, "m": m, "v": v, "noise": noise,
+		"mbd_o": mbO, "mbd_dm": mbDM,
 	} {
 		res[name] = e.get(buf)
 	}

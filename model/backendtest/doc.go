@@ -18,12 +18,18 @@
 // (index, got, want) and the largest error. Noise and Binarize must match
 // package rng exactly, since rng is their specification.
 //
+// Run has one subtest per group of model.Backend (Memory, Elementwise,
+// Dense, Loss, Optimiser, Random, Layout, Regularisation, Pyramid,
+// Minibatch, Averaging), and each group's checks sit in the file named as
+// the group's file in package model (dense.go, loss.go, fgan.go, adam.go,
+// ...). Beyond the float64 references: minibatch discrimination's backward
+// pass is also checked against central finite differences of the reference
+// forward pass, and on a collapsed batch (identical rows, gradient exactly
+// zero); a Laplacian pyramid built and collapsed with the resampling
+// operations must give back its image, bit for bit for pixels that are
+// multiples of 1/256. TestSuiteCoversContract fails when an operation of
+// the contract has no check.
+//
 // Determinism runs one fixed sequence of operations on several backends (or
 // the same backend twice) and requires bit-identical results.
-//
-// RunVariants, RunMinibatch and RunPyramid check the optional extensions of
-// model/variants.go (f-GAN losses, one-hot and column copies, maxout and
-// dropout; minibatch discrimination, with finite differences of its
-// backward pass) and model/pyramid.go (Laplacian-pyramid resampling) the
-// same way; MinibatchDeterminism is Determinism for minibatch discrimination.
 package backendtest

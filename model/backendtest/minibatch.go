@@ -8,32 +8,6 @@ import (
 	"gan-train/model"
 )
 
-// MinibatchBackend is a Backend with the minibatch-discrimination extension.
-type MinibatchBackend interface {
-	model.Backend
-	model.MinibatchBackend
-}
-
-// RunMinibatch checks MinibatchDiscForward, MinibatchDiscBackward and
-// Accumulate (model.MinibatchBackend) against float64 references written
-// here from the documentation of package model: the forward pass as the
-// paper's all-pairs sum, the backward pass both against the documented
-// closed form and against central finite differences of the reference
-// forward pass (which checks the closed form itself), and a collapsed
-// batch (identical rows), whose features are the group sizes and whose
-// gradient is exactly zero (sign(0) = 0).
-//
-//	func TestMinibatch(t *testing.T) {
-//		backendtest.RunMinibatch(t, myBackend, backendtest.DefaultTolerance())
-//	}
-func RunMinibatch(t *testing.T, be MinibatchBackend, tol Tolerance) {
-	t.Run("Forward", func(t *testing.T) { testMBDForward(t, be, tol) })
-	t.Run("Backward", func(t *testing.T) { testMBDBackward(t, be, tol) })
-	t.Run("FiniteDifferences", func(t *testing.T) { testMBDFiniteDiff(t, be) })
-	t.Run("Collapsed", func(t *testing.T) { testMBDCollapsed(t, be) })
-	t.Run("Accumulate", func(t *testing.T) { testAccumulate(t, be) })
-}
-
 // mbdShapes are (rows, group, kernels, dims): a single row, groups that
 // divide the rows, a short last group, and the trainer's stacked 2B rows
 // in groups of B.
@@ -107,7 +81,7 @@ func (e *env) mbdInput(rows, group, kernels, dims int) []float32 {
 	return m
 }
 
-func testMBDForward(t *testing.T, be MinibatchBackend, tol Tolerance) {
+func testMBDForward(t *testing.T, be model.Backend, tol Tolerance) {
 	for _, sh := range mbdShapes {
 		rows, group, kernels, dims := sh[0], sh[1], sh[2], sh[3]
 		name := fmt.Sprintf("MinibatchDiscForward(rows=%d, group=%d, kernels=%d, dims=%d)", rows, group, kernels, dims)
@@ -128,7 +102,7 @@ func testMBDForward(t *testing.T, be MinibatchBackend, tol Tolerance) {
 	}
 }
 
-func testMBDBackward(t *testing.T, be MinibatchBackend, tol Tolerance) {
+func testMBDBackward(t *testing.T, be model.Backend, tol Tolerance) {
 	for _, sh := range mbdShapes {
 		rows, group, kernels, dims := sh[0], sh[1], sh[2], sh[3]
 		name := fmt.Sprintf("MinibatchDiscBackward(rows=%d, group=%d, kernels=%d, dims=%d)", rows, group, kernels, dims)
@@ -148,7 +122,7 @@ func testMBDBackward(t *testing.T, be MinibatchBackend, tol Tolerance) {
 // ℓ(m) = Σ do[i,b]·o[i,b] with central differences of the float64
 // reference forward pass. Coordinates within a few steps of a kink of
 // |.| (a tie with another row of the group) are skipped.
-func testMBDFiniteDiff(t *testing.T, be MinibatchBackend) {
+func testMBDFiniteDiff(t *testing.T, be model.Backend) {
 	for _, sh := range [][4]int{{5, 5, 2, 3}, {12, 6, 3, 5}, {9, 4, 2, 2}} {
 		rows, group, kernels, dims := sh[0], sh[1], sh[2], sh[3]
 		name := fmt.Sprintf("MinibatchDiscBackward(rows=%d, group=%d, kernels=%d, dims=%d) vs finite differences", rows, group, kernels, dims)
@@ -203,7 +177,7 @@ func testMBDFiniteDiff(t *testing.T, be MinibatchBackend) {
 // testMBDCollapsed feeds identical rows (a generator collapsed onto one
 // output): every pair is at distance 0, so o[i,b] is the size of i's group
 // exactly, and the gradient is 0 exactly (sign(0) = 0), whatever do is.
-func testMBDCollapsed(t *testing.T, be MinibatchBackend) {
+func testMBDCollapsed(t *testing.T, be model.Backend) {
 	const rows, group, kernels, dims = 20, 8, 3, 4
 	e := newEnv(t, be, 5)
 	one := e.uniform(kernels*dims, -1, 1)
@@ -222,49 +196,4 @@ func testMBDCollapsed(t *testing.T, be MinibatchBackend) {
 	checkExact(t, "collapsed batch: o", e.get(o), want)
 	checkExact(t, "collapsed batch: dm", e.get(dm), make([]float32, rows*kernels*dims))
 	e.sync()
-}
-
-func testAccumulate(t *testing.T, be MinibatchBackend) {
-	for _, n := range sizes {
-		e := newEnv(t, be, uint64(n)+17)
-		a, b := e.uniform(n, -2, 2), e.uniform(n, -2, 2)
-		dst, src := e.buf(a), e.buf(b)
-		be.Accumulate(dst, src)
-		want := make([]float32, n)
-		for i := range want {
-			want[i] = a[i] + b[i] // one float32 addition: exact to compare
-		}
-		checkExact(t, fmt.Sprintf("Accumulate(n=%d)", n), e.get(dst), want)
-		checkExact(t, fmt.Sprintf("Accumulate(n=%d) src (must not change)", n), e.get(src), b)
-		e.sync()
-	}
-}
-
-// MinibatchDeterminism runs the minibatch-discrimination ops on the same
-// inputs on each backend (twice), at a shape of the trainer's (2B rows in
-// groups of B, B = 64, 100 kernels of 5 dims), and fails unless every
-// result is bit-identical: pass several worker counts of one
-// implementation to check that they agree.
-func MinibatchDeterminism(t *testing.T, backends ...MinibatchBackend) {
-	const rows, group, kernels, dims = 128, 64, 100, 5
-	var ref [2][]float32
-	for bi, be := range backends {
-		for run := 0; run < 2; run++ {
-			e := newEnv(t, be, 11)
-			mBuf := e.buf(e.mbdInput(rows, group, kernels, dims))
-			doBuf := e.buf(e.uniform(rows*kernels, -1, 1))
-			o, dm := e.filled(rows*kernels, 0), e.filled(rows*kernels*dims, 0)
-			be.MinibatchDiscForward(o, mBuf, rows, group, kernels, dims)
-			be.MinibatchDiscBackward(dm, doBuf, mBuf, rows, group, kernels, dims)
-			got := [2][]float32{e.get(o), e.get(dm)}
-			e.sync()
-			if ref[0] == nil {
-				ref = got
-				continue
-			}
-			for k, what := range []string{"o", "dm"} {
-				checkExact(t, fmt.Sprintf("backend %d (%s) run %d vs backend 0 run 0: %s", bi, be.Name(), run, what), got[k], ref[k])
-			}
-		}
-	}
 }

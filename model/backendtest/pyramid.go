@@ -8,28 +8,6 @@ import (
 	"gan-train/model"
 )
 
-// PyramidBackend is a Backend with the Laplacian pyramid extension.
-type PyramidBackend interface {
-	model.Backend
-	model.PyramidBackend
-}
-
-// RunPyramid checks Downsample2x and Upsample2x (model.PyramidBackend)
-// against float64 references written here from the documentation of
-// package model, and that a Laplacian pyramid built and collapsed with them
-// gives back its image: bit for bit for pixels that are multiples of 1/256
-// (every intermediate value is then exact in float32), within 1e-6 for any
-// pixels in [0,1].
-//
-//	func TestPyramid(t *testing.T) {
-//		backendtest.RunPyramid(t, myBackend, backendtest.DefaultTolerance())
-//	}
-func RunPyramid(t *testing.T, be PyramidBackend, tol Tolerance) {
-	t.Run("Downsample2x", func(t *testing.T) { testDownsample(t, be, tol) })
-	t.Run("Upsample2x", func(t *testing.T) { testUpsample(t, be, tol) })
-	t.Run("RoundTrip", func(t *testing.T) { testPyramidRoundTrip(t, be) })
-}
-
 // refDownsample averages 2×2 blocks of each h×w image of x (rows, h*w).
 func refDownsample(x []float32, rows, h, w int) []float64 {
 	ho, wo := h/2, w/2
@@ -80,7 +58,7 @@ func refUpsample(x, dst []float32, rows, h, w int, alpha, beta float64) []float6
 	return out
 }
 
-func testDownsample(t *testing.T, be PyramidBackend, tol Tolerance) {
+func testDownsample(t *testing.T, be model.Backend, tol Tolerance) {
 	for _, s := range []struct{ rows, h, w int }{{1, 2, 2}, {3, 28, 28}, {5, 14, 14}, {2, 4, 6}, {17, 2, 8}, {129, 6, 2}} {
 		t.Run(fmt.Sprintf("%dx%dx%d", s.rows, s.h, s.w), func(t *testing.T) {
 			e := newEnv(t, be, uint64(s.rows*1000+s.h*10+s.w))
@@ -92,7 +70,7 @@ func testDownsample(t *testing.T, be PyramidBackend, tol Tolerance) {
 	}
 }
 
-func testUpsample(t *testing.T, be PyramidBackend, tol Tolerance) {
+func testUpsample(t *testing.T, be model.Backend, tol Tolerance) {
 	shapes := []struct{ rows, h, w int }{{1, 1, 1}, {3, 7, 7}, {2, 14, 14}, {4, 3, 5}, {1, 1, 4}, {129, 2, 3}}
 	coefs := []struct{ alpha, beta float32 }{{1, 0}, {-1, 1}, {1, 1}, {0.5, -2}}
 	for _, s := range shapes {
@@ -132,7 +110,7 @@ func testUpsample(t *testing.T, be PyramidBackend, tol Tolerance) {
 // testPyramidRoundTrip builds the two-level Laplacian pyramid of 28×28
 // images (residuals at 28×28 and 14×14, the 7×7 image on top) with the
 // backend's operations and collapses it again.
-func testPyramidRoundTrip(t *testing.T, be PyramidBackend) {
+func testPyramidRoundTrip(t *testing.T, be model.Backend) {
 	for _, dyadic := range []bool{true, false} {
 		t.Run(fmt.Sprintf("dyadic=%v", dyadic), func(t *testing.T) {
 			const rows = 9
