@@ -81,9 +81,9 @@ Usage:
 // commands a first session needs.
 const shortUsage = `gan-train trains generative adversarial networks; 10,000 MNIST digits are built in.
 
-  gan-train train --preset quick           train for about a minute and a half (open the URL it logs)
+  gan-train train --preset quick                     train for about a minute and a half (open the URL it logs)
   gan-train sample --run runs/quick --out grid.png   draw a grid of digits from that run
-  gan-train eval --run runs/quick          score its samples against real digits
+  gan-train eval --run runs/quick                    score its samples against real digits
 
 gan-train help lists every command; gan-train train -h lists every flag.
 `

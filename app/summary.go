@@ -55,15 +55,21 @@ func (s runSummary) write(w io.Writer) {
 		fmt.Fprintf(&b, "  digits             %d of 10 classes hold at least 2%% of the samples\n", r.ModesCovered)
 	}
 	run := quoteArg(s.dir)
-	b.WriteString("Next:\n")
+	next := [][2]string{{"gan-train sample --run " + run + " --n 64 --out grid.png", "draw 64 new samples"}}
 	if s.conditional {
-		fmt.Fprintf(&b, "  gan-train sample --run %s --label 3 --n 64 --out threes.png   draw 64 threes\n", run)
-	} else {
-		fmt.Fprintf(&b, "  gan-train sample --run %s --n 64 --out grid.png   draw 64 new samples\n", run)
+		next[0] = [2]string{"gan-train sample --run " + run + " --label 3 --n 64 --out threes.png", "draw 64 threes"}
 	}
-	fmt.Fprintf(&b, "  gan-train eval --run %s            every metric, Parzen likelihood included\n", run)
+	next = append(next, [2]string{"gan-train eval --run " + run, "every metric, Parzen likelihood included"})
 	if s.preset != DefaultPreset {
-		fmt.Fprintf(&b, "  gan-train train --preset %s          the best samples we have measured (about ten minutes on 2 cores)\n", DefaultPreset)
+		next = append(next, [2]string{"gan-train train --preset " + DefaultPreset, "the best samples we have measured (about ten minutes on 2 cores)"})
+	}
+	width := 0
+	for _, n := range next {
+		width = max(width, len(n[0]))
+	}
+	b.WriteString("Next:\n")
+	for _, n := range next {
+		fmt.Fprintf(&b, "  %-*s   %s\n", width, n[0], n[1])
 	}
 	io.WriteString(w, b.String())
 }
