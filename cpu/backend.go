@@ -66,7 +66,10 @@ type Backend struct {
 	// adam is the vectorised Adam loop, nil where there is none; it gives
 	// the same bits as adamScalar.
 	adam func(p, g, m, v []float32, k *adamConsts)
-	err  error // first failure since the last Sync
+	// act applies the activations and their derivatives: the AVX2 loops
+	// where the CPU has them, the scalar loops (the same bits) elsewhere.
+	act activations
+	err error // first failure since the last Sync
 
 	// Scratch space reused between calls (a Backend is not safe for
 	// concurrent use): packed GEMM panels and the dz of DenseBackward.
@@ -83,6 +86,10 @@ func New(opts Options) *Backend {
 	}
 	be := &Backend{workers: w, gemmImpl: opts.GEMM, kernel: portableKernel()}
 	be.adam, _ = adamKernel()
+	be.act = scalarActivations()
+	if va, ok := vectorActivations(); ok {
+		be.act = va
+	}
 	avx2, ok := avx2Kernel()
 	switch {
 	case (opts.GEMM == DefaultGEMM || opts.GEMM == AVX2GEMM) && ok:

@@ -11,10 +11,14 @@ import (
 	"gan-train/model"
 )
 
-// The dense layers of the Edward preset: G is 100 -> 128 ReLU -> 784
-// sigmoid on 128 rows, D is 784 -> 128 ReLU -> 1 on 256 rows (128 real and
-// 128 fake).
-var edwardLayers = []struct {
+// benchLayers are the dense layers of the Edward (seed) preset and of the
+// quality preset, as the trainer runs them. Edward: G is 100 -> 128 ReLU ->
+// 784 sigmoid on 128 rows, D is 784 -> 128 ReLU -> 1 on 256 rows (128 real
+// and 128 fake). Quality (names starting with q): G is 110 (latent 100 and a
+// one-hot label) -> 256 -> 512 leaky ReLU -> 784 tanh on 64 rows, D is 794
+// -> 512 -> 256 leaky ReLU -> 1 on 128 rows. bench/torch_layers.py times the
+// same layers in PyTorch.
+var benchLayers = []struct {
 	name           string
 	batch, in, out int
 	act            model.Activation
@@ -23,16 +27,39 @@ var edwardLayers = []struct {
 	{"G2_128x128x784", 128, 128, 784, model.Sigmoid},
 	{"D1_256x784x128", 256, 784, 128, model.ReLU},
 	{"D2_256x128x1", 256, 128, 1, model.Identity},
+	{"qG1_64x110x256", 64, 110, 256, model.LeakyReLU},
+	{"qG2_64x256x512", 64, 256, 512, model.LeakyReLU},
+	{"qG3_64x512x784", 64, 512, 784, model.Tanh},
+	{"qD1_128x794x512", 128, 794, 512, model.LeakyReLU},
+	{"qD2_128x512x256", 128, 512, 256, model.LeakyReLU},
+	{"qD3_128x256x1", 128, 256, 1, model.Identity},
 }
 
 func gflops(b *testing.B, flopsPerOp float64) {
 	b.ReportMetric(flopsPerOp*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
 
+// cpuTimer reports the process CPU time per op (cpu-ns/op) of a benchmark
+// when stopped: with GOMAXPROCS=1 it is the time the benchmark ran, however
+// many other processes shared the core (bench/cpu-vs-torch.sh compares it
+// with PyTorch's CPU time).
+type cpuTimer struct{ start int64 }
+
+func startCPUTimer() cpuTimer {
+	t, _ := processCPU()
+	return cpuTimer{t}
+}
+
+func (c cpuTimer) report(b *testing.B) {
+	if t, ok := processCPU(); ok {
+		b.ReportMetric(float64(t-c.start)/float64(b.N), "cpu-ns/op")
+	}
+}
+
 func BenchmarkDenseForward(b *testing.B) {
 	for _, g := range gemms {
 		be := New(Options{GEMM: g.gemm})
-		for _, l := range edwardLayers {
+		for _, l := range benchLayers {
 			b.Run(g.name+"/"+l.name, func(b *testing.B) {
 				r := rand.New(rand.NewPCG(1, 2))
 				x := upload(nil, be, randSlice(r, l.batch*l.in, -1, 1))
@@ -40,9 +67,11 @@ func BenchmarkDenseForward(b *testing.B) {
 				bias := upload(nil, be, randSlice(r, l.out, -0.1, 0.1))
 				y := upload(nil, be, make([]float32, l.batch*l.out))
 				b.ResetTimer()
+				ct := startCPUTimer()
 				for range b.N {
 					be.DenseForward(y, x, w, bias, l.batch, l.in, l.out, l.act)
 				}
+				ct.report(b)
 				gflops(b, float64(2*l.batch*l.in*l.out))
 			})
 		}
@@ -52,7 +81,7 @@ func BenchmarkDenseForward(b *testing.B) {
 func BenchmarkDenseBackward(b *testing.B) {
 	for _, g := range gemms {
 		be := New(Options{GEMM: g.gemm})
-		for _, l := range edwardLayers {
+		for _, l := range benchLayers {
 			b.Run(g.name+"/"+l.name, func(b *testing.B) {
 				r := rand.New(rand.NewPCG(1, 2))
 				x := upload(nil, be, randSlice(r, l.batch*l.in, -1, 1))
@@ -63,9 +92,11 @@ func BenchmarkDenseBackward(b *testing.B) {
 				dw := upload(nil, be, make([]float32, l.in*l.out))
 				db := upload(nil, be, make([]float32, l.out))
 				b.ResetTimer()
+				ct := startCPUTimer()
 				for range b.N {
 					be.DenseBackward(dx, dw, db, dy, x, w, y, l.batch, l.in, l.out, l.act)
 				}
+				ct.report(b)
 				gflops(b, float64(4*l.batch*l.in*l.out))
 			})
 		}
@@ -76,7 +107,7 @@ func BenchmarkDenseBackward(b *testing.B) {
 // assembly kernels, parallel over GOMAXPROCS) on the forward products of
 // the same layers, without bias or activation.
 func BenchmarkGonumSgemm(b *testing.B) {
-	for _, l := range edwardLayers {
+	for _, l := range benchLayers {
 		b.Run(l.name, func(b *testing.B) {
 			r := rand.New(rand.NewPCG(1, 2))
 			x := blas32.General{Rows: l.batch, Cols: l.in, Stride: l.in, Data: randSlice(r, l.batch*l.in, -1, 1)}

@@ -2,60 +2,15 @@ package cpu
 
 import (
 	"fmt"
-	"math"
 
 	"gan-train/model"
 )
 
-// activate returns act(z) in float32 (sigmoid and tanh via float64).
-func activate(act model.Activation, z float32) float32 {
-	switch act {
-	case model.Identity:
-		return z
-	case model.ReLU:
-		if z > 0 {
-			return z
-		}
-		return 0
-	case model.LeakyReLU:
-		if z > 0 {
-			return z
-		}
-		return model.LeakySlope * z
-	case model.Sigmoid:
-		return float32(sigmoid64(float64(z)))
-	case model.Tanh:
-		return float32(math.Tanh(float64(z)))
-	}
-	panic(fmt.Sprintf("cpu: unknown activation %v", act))
-}
-
-// activateAll replaces each z in s by activate(act, z).
-func activateAll(act model.Activation, s []float32) {
-	switch act {
-	case model.Identity:
-	case model.ReLU:
-		for i, z := range s {
-			if !(z > 0) {
-				s[i] = 0
-			}
-		}
-	case model.LeakyReLU:
-		for i, z := range s {
-			if !(z > 0) {
-				s[i] = model.LeakySlope * z
-			}
-		}
-	default:
-		for i, z := range s {
-			s[i] = activate(act, z)
-		}
-	}
-}
-
 // derivative returns act'(z) computed from y = act(z), in float32:
 // identity 1; relu 1 if y > 0 else 0; leaky relu 1 if y > 0 else
-// LeakySlope; sigmoid y*(1-y); tanh 1-y*y.
+// LeakySlope; sigmoid y*(1-y); tanh 1-y*y (y*y rounded first). The
+// backward pass applies it to whole slices (derivScalar and its AVX2
+// twin in act.go); this scalar form is the reference the tests use.
 func derivative(act model.Activation, y float32) float32 {
 	switch act {
 	case model.Identity:
@@ -73,7 +28,7 @@ func derivative(act model.Activation, y float32) float32 {
 	case model.Sigmoid:
 		return y * (1 - y)
 	case model.Tanh:
-		return 1 - y*y
+		return 1 - float32(y*y)
 	}
 	panic(fmt.Sprintf("cpu: unknown activation %v", act))
 }
@@ -137,9 +92,7 @@ func (be *Backend) DenseBackward(dx, dw, db, dy, x, w, y model.Buf, batch, in, o
 	if act != model.Identity {
 		dz = grow(&be.dz, batch*out)
 		be.parallel(batch, max(1, elementGrain/max(out, 1)), 1, func(lo, hi int) {
-			for i := lo * out; i < hi*out; i++ {
-				dz[i] = dys[i] * derivative(act, ys[i])
-			}
+			be.act.bwd(act, dz[lo*out:hi*out], dys[lo*out:hi*out], ys[lo*out:hi*out])
 		})
 	}
 	if dbs != nil {

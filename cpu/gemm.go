@@ -13,6 +13,10 @@ import (
 type microKernel struct {
 	mr, nr int
 	run    func(k int, a, b, out []float32)
+	// tile, where not nil, computes the same sums as run but reads A in
+	// place, element (r, p) at a[r*rs+p*cs], and writes the tile to
+	// c[r*ldc+j], adding bias[j] when bias is not nil (gemmDirect).
+	tile func(k int, a []float32, rs, cs int, b, c []float32, ldc int, bias []float32)
 }
 
 // portableKernel is the pure-Go micro-kernel. Its tile is 2 rows of A by 3
@@ -127,6 +131,10 @@ func (be *Backend) gemm(c []float32, ldc, m, n, k int, a, b operand, bias []floa
 		be.gonumGEMM(c, ldc, m, n, k, a, b, bias, act)
 		return
 	}
+	if be.kernel.tile != nil {
+		be.gemmDirect(c, ldc, m, n, k, a, b, bias, act)
+		return
+	}
 	mr, nr := be.kernel.mr, be.kernel.nr
 	mp, np := (m+mr-1)/mr, (n+nr-1)/nr
 	pa := grow(&be.packA, mp*mr*k)
@@ -174,7 +182,7 @@ func (be *Backend) tiles(c []float32, ldc, m, n, k int, pa, pb []float32, ip0, i
 				i0 := ip * mr
 				for r := 0; r < min(mr, m-i0); r++ {
 					row := c[(i0+r)*ldc+j0 : (i0+r)*ldc+j0+nc]
-					epilogue(row, acc[r*nr:r*nr+nc], bias, j0, act)
+					be.epilogue(row, acc[r*nr:r*nr+nc], bias, j0, act)
 				}
 			}
 		}
@@ -198,7 +206,7 @@ func (be *Backend) gonumGEMM(c []float32, ldc, m, n, k int, a, b operand, bias [
 	be.parallel(m, max(1, elementGrain/n), 1, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			row := c[i*ldc : i*ldc+n]
-			epilogue(row, row, bias, 0, act)
+			be.epilogue(row, row, bias, 0, act)
 		}
 	})
 }
@@ -206,7 +214,7 @@ func (be *Backend) gonumGEMM(c []float32, ldc, m, n, k int, a, b operand, bias [
 // epilogue writes dst[q] = act(src[q] + bias[j0+q]) (no bias term when bias
 // is nil), with the branch on the activation taken once per row rather than
 // once per element. dst and src may be the same slice.
-func epilogue(dst, src, bias []float32, j0 int, act model.Activation) {
+func (be *Backend) epilogue(dst, src, bias []float32, j0 int, act model.Activation) {
 	src = src[:len(dst)]
 	if bias != nil {
 		b := bias[j0 : j0+len(dst)]
@@ -216,5 +224,5 @@ func epilogue(dst, src, bias []float32, j0 int, act model.Activation) {
 	} else {
 		copy(dst, src)
 	}
-	activateAll(act, dst)
+	be.act.fwd(act, dst)
 }

@@ -9,6 +9,27 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func kernel6x16(k int, a, b []float32, out *[96]float32)
 
+// tile6x16 is the AVX2/FMA tile kernel in kernel_amd64.s: kernel6x16 on A
+// where it lies, writing C.
+//
+//go:noescape
+func tile6x16(k int, a *float32, rs, cs int, b *float32, c *float32, ldc int, bias *float32)
+
+// tile6x16Checked is microKernel.tile for tile6x16: it checks every bound
+// the assembly relies on, then calls it.
+func tile6x16Checked(k int, a []float32, rs, cs int, b, c []float32, ldc int, bias []float32) {
+	var pa, pb, pbias *float32
+	if k > 0 {
+		_ = a[5*rs+(k-1)*cs] // the last element of A the tile reads
+		pa, pb = &a[0], &b[:16*k][0]
+	}
+	_ = c[5*ldc+15]
+	if bias != nil {
+		pbias = &bias[:16][0]
+	}
+	tile6x16(k, pa, rs, cs, pb, &c[0], ldc, pbias)
+}
+
 // avx2Kernel returns the 6x16 AVX2/FMA micro-kernel, and false where the CPU
 // or the operating system lacks AVX2 or FMA.
 func avx2Kernel() (microKernel, bool) {
@@ -19,7 +40,7 @@ func avx2Kernel() (microKernel, bool) {
 		// The assembly reads 6k and 16k floats and writes 96 without
 		// checking; the slicing here does.
 		kernel6x16(k, a[:6*k], b[:16*k], (*[96]float32)(out[:96]))
-	}}, true
+	}, tile: tile6x16Checked}, true
 }
 
 // adamAVX is the AVX loop in adam_amd64.s.

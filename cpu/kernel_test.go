@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"gan-train/model"
 )
 
 // TestMicroKernels checks each micro-kernel against a float64 sum of the
@@ -142,6 +144,57 @@ func TestAdamKernelBitIdentical(t *testing.T) {
 				if math.Float32bits(got[j][i]) != math.Float32bits(want[j][i]) {
 					t.Fatalf("n=%d: %s[%d] = %g (%#x) from the vector loop, %g (%#x) from the scalar one",
 						n, name, i, got[j][i], math.Float32bits(got[j][i]), want[j][i], math.Float32bits(want[j][i]))
+				}
+			}
+		}
+	}
+}
+
+// TestDirectGEMMBitIdentical checks that the AVX2 product reading A in
+// place (gemmDirect) gives the bits of the packed path with the same
+// micro-kernel, for both layouts of A and B, edge tiles in both dimensions,
+// with and without bias, and every activation, over several worker counts.
+func TestDirectGEMMBitIdentical(t *testing.T) {
+	if _, ok := avx2Kernel(); !ok {
+		t.Skip("no AVX2/FMA on this CPU or build")
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	shapes := [][3]int{{1, 1, 1}, {6, 16, 5}, {7, 17, 3}, {5, 15, 0}, {128, 1, 100}, {13, 40, 33}, {64, 110, 31}, {37, 784, 9}}
+	for _, sh := range shapes {
+		m, n, k := sh[0], sh[1], sh[2]
+		for _, ta := range []bool{false, true} {
+			for _, tb := range []bool{false, true} {
+				for _, act := range allActs {
+					for _, w := range []int{1, 3} {
+						a := operand{s: randSlice(rng, m*k, -1, 1), ld: k, t: ta}
+						if ta {
+							a.ld = m
+						}
+						b := operand{s: randSlice(rng, k*n, -1, 1), ld: n, t: tb}
+						if tb {
+							b.ld = k
+						}
+						var bias []float32
+						if act != model.Identity || w == 1 {
+							bias = randSlice(rng, n, -1, 1)
+						}
+						ldc := n + 3 // C wider than the product
+						direct := New(Options{Workers: w, GEMM: AVX2GEMM})
+						packed := New(Options{Workers: w, GEMM: AVX2GEMM})
+						packed.kernel.tile = nil
+						got, want := make([]float32, m*ldc), make([]float32, m*ldc)
+						for i := range got {
+							got[i], want[i] = -7, -7
+						}
+						direct.gemm(got, ldc, m, n, k, a, b, bias, act)
+						packed.gemm(want, ldc, m, n, k, a, b, bias, act)
+						for i := range want {
+							if !sameBits(got[i], want[i]) {
+								t.Fatalf("m=%d n=%d k=%d ta=%v tb=%v %v workers=%d: c[%d] = %g direct, %g packed",
+									m, n, k, ta, tb, act, w, i, got[i], want[i])
+							}
+						}
+					}
 				}
 			}
 		}
