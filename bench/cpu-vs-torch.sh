@@ -13,8 +13,31 @@
 # (each Go row against PyTorch running the same step), plus the machine (CPU
 # model, cores, load), the date and the versions.
 #
-# Usage: bench/cpu-vs-torch.sh            (from anywhere; about 1-2 minutes)
+# Two more sections (issue 14), each Go run paired with the PyTorch run right
+# after or before it:
+#   layers   the dense layers of the edward and quality presets, forward and
+#            backward, GOMAXPROCS=1 (BenchmarkDenseForward/Backward in ./cpu/,
+#            AVX2 engine) against bench/torch_layers.py on one thread, in
+#            LAYER_PAIRS pairs; table by bench/layer_table.py;
+#   process  whole processes: `gan-train train --preset edward --steps
+#            PROC_STEPS` (built from this tree) with the default GOMAXPROCS
+#            and with GOMAXPROCS=1, against bench/torch_twin.py training the
+#            same networks for the same steps on 1 and on 2 threads, in
+#            PROC_PAIRS rounds whose order alternates (Go first, then
+#            PyTorch first); medians and min-max of the wall times, ratios of
+#            the medians; plus the wall time of a 1-step run (start-up: data,
+#            networks, one step, final checkpoint and grid). GO_BASE names an
+#            optional second gan-train binary (e.g. built from the tree before
+#            a change) timed in the same rounds.
+#
+# Usage: bench/cpu-vs-torch.sh            (from anywhere; all sections, ~10 min)
+#        SECTIONS="layers process" bench/cpu-vs-torch.sh
 # Environment:
+#   SECTIONS    which sections to run (default "step layers process")
+#   LAYER_PAIRS, LAYER_BENCHTIME   per-layer pairs (default 3) and go test
+#               -benchtime per sub-benchmark (default 0.3s)
+#   PROC_PAIRS, PROC_STEPS         whole-process rounds (default 3) and steps
+#               (default 1500); GO_BASE: see above
 #   BENCHTIME   go test -benchtime value (default 3s)
 #   TORCH_STEPS timed steps per PyTorch repeat (default 2000)
 #   PYTHON      interpreter with torch (default /usr/bin/python3: Debian's
@@ -76,17 +99,33 @@ go_rows() {
     }' >>"$tmp/go.rows"
 }
 
+SECTIONS=${SECTIONS:-step layers process}
+LAYER_PAIRS=${LAYER_PAIRS:-3}
+LAYER_BENCHTIME=${LAYER_BENCHTIME:-0.3s}
+PROC_PAIRS=${PROC_PAIRS:-3}
+PROC_STEPS=${PROC_STEPS:-1500}
+GO_BASE=${GO_BASE:-}
+
+# build_cpu_test builds ./cpu/'s test binary once; every section uses it.
+build_cpu_test() {
+    [[ -x $tmp/cpu.test ]] && return 0
+    if ! go test -c -o "$tmp/cpu.test" ./cpu/ >"$tmp/build.log" 2>&1; then
+        echo "building the cpu test binary failed:" >&2
+        cat "$tmp/build.log" >&2
+        return 1
+    fi
+}
+has() { [[ " $SECTIONS " == *" $1 "* ]]; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b == 0) print "n/a"; else printf "%.3f", a / b }'; }
+
+step_section() {
 echo
 echo "== Go: BenchmarkEdwardStep (./cpu/), benchtime $BENCHTIME"
 : >"$tmp/go.rows"
 if grep -qs 'func BenchmarkEdwardStep' cpu/*_test.go; then
-    # Build the test binary once; both runs use the same binary.
-    if go test -c -o "$tmp/cpu.test" ./cpu/ >"$tmp/build.log" 2>&1; then
+    if build_cpu_test; then
         go_rows 1
         go_rows 2
-    else
-        echo "building the cpu test binary failed:" >&2
-        cat "$tmp/build.log" >&2
     fi
 else
     echo "BenchmarkEdwardStep not found in cpu/*_test.go: Go rows skipped"
@@ -131,8 +170,6 @@ if [[ -x bin/gan-train ]]; then
     fi
 fi
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b == 0) print "n/a"; else printf "%.3f", a / b }'; }
-
 echo
 echo "load average (after): $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
@@ -157,3 +194,140 @@ echo "A name ending in #01 is a second sub-benchmark that Go named like the one 
 echo "(the default worker count resolved to the same number)."
 echo
 echo "peak RSS of a $RSS_STEPS-step edward CPU run: $rss"
+}
+
+# layers_section: LAYER_PAIRS pairs of (Go per-layer benchmarks, PyTorch
+# per-layer times), GOMAXPROCS=1 and one PyTorch thread, the order within a
+# pair alternating.
+layers_section() {
+    echo
+    echo "== per layer: BenchmarkDenseForward/Backward (avx2, GOMAXPROCS=1, benchtime $LAYER_BENCHTIME) against bench/torch_layers.py --threads 1, $LAYER_PAIRS pairs"
+    build_cpu_test || return
+    local d=$tmp/layers n
+    mkdir -p "$d"
+    go_layers() {
+        GOMAXPROCS=1 "$tmp/cpu.test" -test.run '^$' -test.bench '^BenchmarkDense(Forward|Backward)$/^avx2/' \
+            -test.benchtime "$LAYER_BENCHTIME" -test.cpu 1 >"$d/go.$1.txt" 2>&1
+    }
+    torch_layers() {
+        "$PYTHON" bench/torch_layers.py --threads 1 --seconds 0.3 --repeats 3 >"$d/torch.$1.jsonl"
+    }
+    for ((n = 1; n <= LAYER_PAIRS; n++)); do
+        if ((n % 2)); then go_layers "$n"; torch_layers "$n"; else torch_layers "$n"; go_layers "$n"; fi
+        echo "pair $n done, load $(cut -d' ' -f1-3 /proc/loadavg)"
+    done
+    echo
+    echo "load average (after layers): $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo
+    "$PYTHON" bench/layer_table.py "$d" "$LAYER_PAIRS"
+    echo
+    echo "Ratio: PyTorch's time over gan-train's (= gan-train's GFLOP/s over PyTorch's); issue 14's target is >= 0.8."
+}
+
+# process_section: whole training processes, PROC_PAIRS rounds of
+# gan-train (default GOMAXPROCS, GOMAXPROCS=1[, GO_BASE]) and PyTorch
+# (1 and 2 threads), the order alternating between rounds.
+process_section() {
+    echo
+    echo "== whole process: edward preset, $PROC_STEPS steps, $PROC_PAIRS rounds"
+    if [[ ! -x /usr/bin/time ]]; then
+        echo "skipped: /usr/bin/time missing (apt-get install time)"
+        return
+    fi
+    local d=$tmp/proc n
+    mkdir -p "$d"
+    if ! go build -o "$d/gan-train" ./cmd/gan-train 2>"$d/build.log"; then
+        echo "building gan-train failed:" >&2
+        cat "$d/build.log" >&2
+        return
+    fi
+    : >"$d/times"
+    # timed LABEL CMD...: appends "LABEL wall user sys maxrss_kb" to $d/times.
+    timed() {
+        local label=$1 rc=0
+        shift
+        /usr/bin/time -f "%e %U %S %M" -o "$d/t" "$@" >"$d/log" 2>&1 || rc=$?
+        if ((rc != 0)); then
+            echo "$label failed (exit $rc):" >&2
+            tail -n 20 "$d/log" >&2
+            return
+        fi
+        echo "$label $(tail -n 1 "$d/t")" | tee -a "$d/times"
+    }
+    gt() { # gt BIN LABEL [GOMAXPROCS]
+        local out
+        out=$(mktemp -d -p "$d")
+        if [[ -n ${3:-} ]]; then
+            timed "$2" env GOMAXPROCS="$3" "$1" train --preset edward --steps "$PROC_STEPS" --out "$out/run" --listen '' --device cpu --fresh
+        else
+            timed "$2" "$1" train --preset edward --steps "$PROC_STEPS" --out "$out/run" --listen '' --device cpu --fresh
+        fi
+        rm -rf "$out"
+    }
+    py() { # py THREADS
+        timed "pytorch-threads=$1" "$PYTHON" bench/torch_twin.py --preset edward --steps "$PROC_STEPS" \
+            --threads "$1" --n 100 --out "$d/samples.idx" --log-every "$PROC_STEPS"
+    }
+    go_all() {
+        gt "$d/gan-train" gan-train-default
+        gt "$d/gan-train" gan-train-gomaxprocs=1 1
+        if [[ -n $GO_BASE ]]; then
+            gt "$GO_BASE" base-default
+            gt "$GO_BASE" base-gomaxprocs=1 1
+        fi
+    }
+    py_all() { py 1; py 2; }
+    for ((n = 1; n <= PROC_PAIRS; n++)); do
+        echo "round $n, load $(cut -d' ' -f1-3 /proc/loadavg)"
+        if ((n % 2)); then go_all; py_all; else py_all; go_all; fi
+    done
+    # Start-up: a 1-step run (embedded data, networks, one step, final
+    # checkpoint and sample grid), three times.
+    local start_out
+    for ((n = 1; n <= 3; n++)); do
+        start_out=$(mktemp -d -p "$d")
+        timed startup-1-step "$d/gan-train" train --preset edward --steps 1 --out "$start_out/run" --listen '' --device cpu --fresh
+        rm -rf "$start_out"
+    done
+    echo
+    echo "load average (after process): $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo
+    "$PYTHON" - "$d/times" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    if len(f) == 5:
+        rows.setdefault(f[0], []).append([float(v) for v in f[1:]])
+def med(label, i=0):
+    return statistics.median(r[i] for r in rows[label]) if label in rows else None
+print("| process | runs | wall s, median [min-max] | CPU s (user+sys), median | peak RSS MB, max |")
+print("| --- | --- | --- | --- | --- |")
+for label, rs in rows.items():
+    w = [r[0] for r in rs]
+    c = statistics.median(r[1] + r[2] for r in rs)
+    print(f"| {label} | {len(rs)} | {statistics.median(w):.2f} [{min(w):.2f}-{max(w):.2f}] | {c:.2f} | {max(r[3] for r in rs) / 1024:.1f} |")
+print()
+p1, p2 = med("pytorch-threads=1"), med("pytorch-threads=2")
+best = min(x for x in (p1, p2) if x is not None) if (p1 or p2) else None
+def ratio(label, ref, what, goal):
+    g = med(label)
+    if g is None or ref is None:
+        return
+    r = ref / g
+    print(f"- {label}: {what} / gan-train = {ref:.2f} s / {g:.2f} s = **{r:.2f}x** (goal >= {goal}x: {'met' if r >= goal else 'not met'})")
+ratio("gan-train-default", best, "PyTorch best thread count (median)", 2.0)
+ratio("gan-train-gomaxprocs=1", p1, "PyTorch 1 thread (median)", 1.5)
+ratio("base-default", best, "PyTorch best thread count (median)", 2.0)
+ratio("base-gomaxprocs=1", p1, "PyTorch 1 thread (median)", 1.5)
+if "base-default" in rows:
+    print(f"- this tree against GO_BASE, default GOMAXPROCS: {med('base-default') / med('gan-train-default'):.2f}x; GOMAXPROCS=1: {med('base-gomaxprocs=1') / med('gan-train-gomaxprocs=1'):.2f}x")
+if "startup-1-step" in rows:
+    print(f"- start-up (1-step run, wall): median {med('startup-1-step'):.3f} s (goal < 0.3 s)")
+PY
+}
+
+has step && step_section
+has layers && layers_section
+has process && process_section
+exit 0
