@@ -85,6 +85,14 @@ func TestShuffles(t *testing.T) {
 			return t % 32
 		}},
 		{3, 1, 32, func(t int) int { return (t % 32) ^ 1 }},
+		{3, -1, 32, func(t int) int { // the lane mask is taken to 5 bits
+			if t < 32 {
+				return (t % 32) ^ 31
+			}
+			return t % 32 // the partial warp has no lane (t%32)^31 >= 16
+		}},
+		{1, -1, 32, func(t int) int { return t % 32 }}, // an up-delta of 2^32-1 stays in place
+		{3, 8, 8, func(t int) int { return t % 32 }},   // xor beyond the 8-wide segment
 	} {
 		if err := dev.Launch(k, grid(1), [3]uint32{n, 1, 1}, 0, false, out, uint64(c.mode), uint64(c.arg), uint64(c.width)); err != nil {
 			t.Fatal(err)
@@ -158,7 +166,7 @@ func TestCooperativeGrid(t *testing.T) {
 
 func TestDeadlockIsAnError(t *testing.T) {
 	dev := open(t)
-	out := alloc(t, dev, 128)
+	out := alloc(t, dev, 2*128)
 	err := dev.Launch(fn(t, dev, "selftest", "st_deadlock"), grid(2), [3]uint32{128, 1, 1}, 0, false, out)
 	wantFault(t, err, "st_deadlock", "deadlocked")
 }
@@ -285,4 +293,25 @@ func TestDynamicSharedMemory(t *testing.T) {
 	}
 	// A launch that asks for one float too few.
 	wantFault(t, dev.Launch(k, grid(2), [3]uint32{n, 1, 1}, 4*n-4, false, out), "st_dynamic_shared", "dynamic shared memory", "252 bytes")
+}
+
+func TestBallotSkipsReturnedLanes(t *testing.T) {
+	dev := open(t)
+	out := alloc(t, dev, 32)
+	if err := dev.Launch(fn(t, dev, "selftest", "st_ballot_after_exit"), grid(1), [3]uint32{32, 1, 1}, 0, false, out); err != nil {
+		t.Fatal(err)
+	}
+	got := get[uint32](t, dev, out, 32)
+	for l := 0; l < 16; l++ {
+		if got[l] != 0 || got[16+l] != 0xffff {
+			t.Fatalf("lane %d: ballot(0) = %#x, ballot(1) = %#x; want 0 and 0xffff (the returned lanes take no part)", l, got[l], got[16+l])
+		}
+	}
+}
+
+func TestCooperativeDeadlockIsAnError(t *testing.T) {
+	dev := open(t)
+	out := alloc(t, dev, 4)
+	err := dev.Launch(fn(t, dev, "selftest", "st_grid_skip"), grid(4), [3]uint32{32, 1, 1}, 0, true, out)
+	wantFault(t, err, "st_grid_skip", "deadlocked", "ended without reaching the grid sync")
 }

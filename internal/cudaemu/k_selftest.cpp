@@ -4,7 +4,7 @@
 
 // selftest.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): ad10b0c369a1478c3bfad5bd514d4dd18e2cad72ce1ee5d828d7e8638f1cf7da
+// Source SHA-256 (with kernels' headers): f817324fcb131eab9f1346d1ed403ab5175021aff1888c73eff3ae928a73d42b
 
 #include "cuda_emu.h"
 

@@ -162,6 +162,21 @@ int main()
     std::mt19937 r(7);
     gemms(r);
     reductions(r);
+    // A launch that fails part-way (a deadlock abandons its fibers), then
+    // the checks again: the runtime must recover without a report.
+    unsigned long long buf = 0;
+    int k = 0;
+    std::vector<unsigned long long> args(1);
+    if (gt_emu_alloc(dev, 4 * 2 * 128, &buf) || gt_emu_function(dev, "selftest", "st_deadlock", &k)) {
+        fail("setting up the failing launch");
+    }
+    args[0] = buf;
+    if (gt_emu_launch(dev, k, 2, 1, 1, 128, 1, 1, 0, args.data(), 1, 0) != GT_EMU_EFAULT) {
+        fprintf(stderr, "racecheck: FAIL: st_deadlock did not fail its launch\n");
+        failures++;
+    }
+    gemms(r);
+    reductions(r);
     gt_emu_close(dev);
     if (failures) {
         fprintf(stderr, "racecheck: %d failures\n", failures);

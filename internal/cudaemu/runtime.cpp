@@ -113,9 +113,10 @@ struct Launch {
     std::mutex errMu;
     std::string err;
     bool cooperative = false;
-    // Grid barrier of a cooperative launch.
+    // Grid barrier of a cooperative launch, and the blocks that have ended.
     std::atomic<unsigned> gridArrived{0};
     std::atomic<unsigned> gridGen{0};
+    std::atomic<unsigned> gridDone{0};
 
     void fail(const std::string &msg)
     {
@@ -149,7 +150,8 @@ struct Warp {
     int arrived = 0; // atomic
     unsigned gen = 0; // atomic
     unsigned long long vals[32];
-    char tsanSlot[2]; // ThreadSanitizer sync objects, by barrier generation
+    unsigned exited = 0; // lanes that have returned: not in ballots
+    char tsanSlot[2];    // ThreadSanitizer sync objects, by barrier generation
 };
 
 struct Worker;
@@ -329,6 +331,10 @@ static void toFiber(Worker *w, Fiber &f)
 static void toScheduler(Worker *w, Fiber &f, bool ending)
 {
 #ifdef GT_TSAN
+    // What the fiber did so far is ordered before the next block's threads
+    // (the scheduler acquires this at a block's start), even if the fiber
+    // is abandoned and never ends.
+    __tsan_release(&w->tsanBlockEnd);
     __tsan_switch_to_fiber(w->tsanSelf, __tsan_switch_to_fiber_no_sync);
 #endif
 #ifdef GT_ASAN
@@ -393,6 +399,7 @@ static void fiberEntry()
         st(b.gen, ld(b.gen) + 1);
     }
     Warp &wp = b.warps[f.warp];
+    wp.exited |= 1u << f.lane;
     st(wp.live, ld(wp.live) - 1);
     if (ld(wp.arrived) > 0 && ld(wp.arrived) == ld(wp.live)) {
         st(wp.arrived, 0);
@@ -531,7 +538,23 @@ void Worker::runBlock(Launch *l, unsigned long long b)
     }
     if (blk.aborted) {
         for (int t = 0; t < n; t++) {
-            fibers[t].abandoned = ld(fibers[t].state) != fiberDone || fibers[t].abandoned;
+            Fiber &f = fibers[t];
+            f.abandoned = ld(f.state) != fiberDone || f.abandoned;
+#ifdef GT_TSAN
+            int state = ld(f.state);
+            if (state != fiberDone && state != fiberNew && f.tsanFiber != nullptr) {
+                // The fiber stopped inside the runtime (a barrier) with its
+                // accesses ignored: close that in its own context, touching
+                // nothing there but what endQuiet reads while still
+                // ignored, then give the next block a fresh TSan fiber.
+                void *self = tsanSelf, *fib = f.tsanFiber;
+                __tsan_switch_to_fiber(fib, __tsan_switch_to_fiber_no_sync);
+                endQuiet(f);
+                __tsan_switch_to_fiber(self, __tsan_switch_to_fiber_no_sync);
+                __tsan_destroy_fiber(fib);
+                f.tsanFiber = nullptr;
+            }
+#endif
         }
     }
 #ifdef GT_ASAN
@@ -653,20 +676,23 @@ unsigned long long shfl(unsigned long long v, int lane, int width, int mode)
     Warp &wp = w->blk.warps[f.warp];
     wp.vals[f.lane] = v;
     warpWait(w, f);
+    // The source lane, as CUDA computes it: within the lane's width-wide
+    // segment, or the lane's own value where it would leave the segment.
     int base = f.lane & ~(width - 1), src = f.lane;
+    unsigned d = (unsigned)lane; // the delta of up and down is unsigned
     switch (mode) {
     case shflIdx:
         src = base + (lane & (width - 1));
         break;
     case shflUp:
-        src = f.lane - lane >= base ? f.lane - lane : f.lane;
+        src = d <= (unsigned)(f.lane - base) ? f.lane - (int)d : f.lane;
         break;
     case shflDown:
-        src = f.lane + lane < base + width ? f.lane + lane : f.lane;
+        src = d < (unsigned)(base + width - f.lane) ? f.lane + (int)d : f.lane;
         break;
     case shflXor:
-        src = f.lane ^ lane;
-        src = src >= base + width ? f.lane : src;
+        src = f.lane ^ (lane & 31);
+        src = src >= base && src < base + width ? src : f.lane;
         break;
     }
     // A lane beyond a partial last warp has no value: keep one's own.
@@ -687,7 +713,9 @@ unsigned int ballot(int pred)
     unsigned int m = 0;
     int n = std::min(32, w->blk.nthreads - 32 * f.warp);
     for (int i = 0; i < n; i++) {
-        m |= (wp.vals[i] != 0 ? 1u : 0u) << i;
+        if ((wp.exited >> i & 1u) == 0) {
+            m |= (wp.vals[i] != 0 ? 1u : 0u) << i;
+        }
     }
     warpWait(w, f);
     return m;
@@ -712,6 +740,12 @@ void grid_sync()
             while (l->gridGen.load() == gen) {
                 if (l->failed.load()) {
                     abortFiber("kernel %s: another block failed during a grid sync", l->k->name);
+                }
+                unsigned done = l->gridDone.load();
+                if (done > 0 && done + l->gridArrived.load() >= l->nblocks) {
+                    abortFiber("kernel %s deadlocked: %u blocks ended without reaching the grid sync the others "
+                               "wait at",
+                               l->k->name, done);
                 }
                 std::this_thread::yield();
             }
@@ -845,11 +879,16 @@ static void workerLoop(gt_emu_device *d, int id)
             if (b >= l->nblocks) {
                 break;
             }
-            if (!w->ensure((int)(l->block.x * l->block.y * l->block.z))) {
-                l->fail("out of host memory for fiber stacks");
+            try {
+                if (!w->ensure((int)(l->block.x * l->block.y * l->block.z))) {
+                    l->fail("out of host memory for fiber stacks");
+                    break;
+                }
+                w->runBlock(l, b);
+            } catch (const std::exception &e) {
+                l->fail(format("block %llu of %s: %s", b, l->k->name, e.what()));
                 break;
             }
-            w->runBlock(l, b);
         }
 #ifdef GT_TSAN
         __tsan_acquire(&w->tsanBlockEnd); // the launch's writes, for whoever waits on it
@@ -867,22 +906,34 @@ static void runCooperative(Launch *l)
 {
     std::vector<std::thread> ts;
     for (unsigned long long b = 0; b < l->nblocks; b++) {
-        ts.emplace_back([l, b] {
-            Worker w;
-            tlWorker = &w;
+        try {
+            ts.emplace_back([l, b] {
+                Worker w;
+                tlWorker = &w;
 #ifdef GT_TSAN
-            w.tsanSelf = __tsan_get_current_fiber();
+                w.tsanSelf = __tsan_get_current_fiber();
 #endif
-            if (!w.ensure((int)(l->block.x * l->block.y * l->block.z))) {
-                l->fail("out of host memory for fiber stacks");
-                return;
-            }
-            w.runBlock(l, b);
+                try {
+                    if (!w.ensure((int)(l->block.x * l->block.y * l->block.z))) {
+                        l->fail("out of host memory for fiber stacks");
+                    } else {
+                        w.runBlock(l, b);
+                    }
+                } catch (const std::exception &e) {
+                    l->fail(format("block %llu of a cooperative launch of %s: %s", b, l->k->name, e.what()));
+                }
 #ifdef GT_TSAN
-            __tsan_acquire(&w.tsanBlockEnd);
+                __tsan_acquire(&w.tsanBlockEnd);
 #endif
-            tlWorker = nullptr;
-        });
+                l->gridDone.fetch_add(1);
+                tlWorker = nullptr;
+            });
+        } catch (const std::exception &e) {
+            // The blocks already started see the failure at their grid sync.
+            l->fail(format("cooperative launch of %s: cannot start a host thread for block %llu of %llu (%s)",
+                           l->k->name, b, l->nblocks, e.what()));
+            break;
+        }
     }
     for (auto &t : ts) {
         t.join();
@@ -966,6 +1017,19 @@ static int launchNow(gt_emu_device *d, int index, const unsigned g[3], const uns
 
 using namespace gt_emu;
 
+// guarded runs an entry point's body so that no C++ exception (an
+// allocation failing, a thread that cannot start) crosses into Go.
+template <class F> static int guarded(gt_emu_device *d, F body)
+{
+    try {
+        return body();
+    } catch (const std::bad_alloc &) {
+        return d->fail(GT_EMU_ENOMEM, "out of host memory");
+    } catch (const std::exception &e) {
+        return d->fail(GT_EMU_EINVAL, e.what());
+    }
+}
+
 extern "C" {
 
 gt_emu_device *gt_emu_open(int workers)
@@ -977,11 +1041,16 @@ gt_emu_device *gt_emu_open(int workers)
     if (d == nullptr) {
         return nullptr;
     }
-    for (int i = 0; i < workers; i++) {
-        d->workers.push_back(new Worker);
-    }
-    for (int i = 0; i < workers; i++) {
-        d->threads.emplace_back(workerLoop, d, i);
+    try {
+        for (int i = 0; i < workers; i++) {
+            d->workers.push_back(new Worker);
+        }
+        for (int i = 0; i < workers; i++) {
+            d->threads.emplace_back(workerLoop, d, i);
+        }
+    } catch (const std::exception &) {
+        gt_emu_close(d); // stops the workers that did start
+        return nullptr;
     }
     return d;
 }
@@ -1012,7 +1081,7 @@ const char *gt_emu_error(gt_emu_device *d) { return d->err.c_str(); }
 
 int gt_emu_workers(gt_emu_device *d) { return (int)d->workers.size(); }
 
-int gt_emu_alloc(gt_emu_device *d, unsigned long long bytes, unsigned long long *ptr)
+static int gt_emu_alloc_impl(gt_emu_device *d, unsigned long long bytes, unsigned long long *ptr)
 {
     if (d->capturing) {
         return d->fail(GT_EMU_ECAPTURE, "memory allocation during graph capture");
@@ -1037,6 +1106,11 @@ int gt_emu_alloc(gt_emu_device *d, unsigned long long bytes, unsigned long long 
     d->allocs[(unsigned long long)(uintptr_t)p] = Alloc{bytes, p};
     *ptr = (unsigned long long)(uintptr_t)p;
     return GT_EMU_OK;
+}
+
+int gt_emu_alloc(gt_emu_device *d, unsigned long long bytes, unsigned long long *ptr)
+{
+    return guarded(d, [&] { return gt_emu_alloc_impl(d, bytes, ptr); });
 }
 
 int gt_emu_free(gt_emu_device *d, unsigned long long ptr)
@@ -1131,7 +1205,7 @@ int gt_emu_function(gt_emu_device *d, const char *module, const char *name, int 
 
 int gt_emu_kernel_params(int index) { return index >= 0 && index < nkernels ? kernels[index].nparams : -1; }
 
-int gt_emu_launch(gt_emu_device *d, int index, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
+static int gt_emu_launch_impl(gt_emu_device *d, int index, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
                   unsigned bz, unsigned shmem, const unsigned long long *args, int nargs, int cooperative)
 {
     if (index < 0 || index >= nkernels) {
@@ -1185,6 +1259,12 @@ int gt_emu_launch(gt_emu_device *d, int index, unsigned gx, unsigned gy, unsigne
     return launchNow(d, index, g, b, shmem, args, cooperative);
 }
 
+int gt_emu_launch(gt_emu_device *d, int index, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
+                  unsigned bz, unsigned shmem, const unsigned long long *args, int nargs, int cooperative)
+{
+    return guarded(d, [&] { return gt_emu_launch_impl(d, index, gx, gy, gz, bx, by, bz, shmem, args, nargs, cooperative); });
+}
+
 int gt_emu_capture_begin(gt_emu_device *d)
 {
     if (d->capturing) {
@@ -1195,7 +1275,7 @@ int gt_emu_capture_begin(gt_emu_device *d)
     return GT_EMU_OK;
 }
 
-int gt_emu_capture_end(gt_emu_device *d, int *graph)
+static int gt_emu_capture_end_impl(gt_emu_device *d, int *graph)
 {
     if (!d->capturing) {
         return d->fail(GT_EMU_ECAPTURE, "no capture in progress");
@@ -1207,7 +1287,12 @@ int gt_emu_capture_end(gt_emu_device *d, int *graph)
     return GT_EMU_OK;
 }
 
-int gt_emu_graph_launch(gt_emu_device *d, int graph)
+int gt_emu_capture_end(gt_emu_device *d, int *graph)
+{
+    return guarded(d, [&] { return gt_emu_capture_end_impl(d, graph); });
+}
+
+static int gt_emu_graph_launch_impl(gt_emu_device *d, int graph)
 {
     if (d->capturing) {
         return d->fail(GT_EMU_ECAPTURE, "graph launch during capture");
@@ -1231,6 +1316,11 @@ int gt_emu_graph_launch(gt_emu_device *d, int graph)
         }
     }
     return GT_EMU_OK;
+}
+
+int gt_emu_graph_launch(gt_emu_device *d, int graph)
+{
+    return guarded(d, [&] { return gt_emu_graph_launch_impl(d, graph); });
 }
 
 int gt_emu_graph_free(gt_emu_device *d, int graph)

@@ -78,7 +78,7 @@ extern "C" __global__ void st_deadlock(int *out)
     } else {
         __syncwarp();
     }
-    out[threadIdx.x] = 1;
+    out[blockIdx.x * blockDim.x + threadIdx.x] = 1;
 }
 
 // Writes index i of a 32-float shared array: out of bounds for i >= 32.
@@ -110,4 +110,28 @@ extern "C" __global__ void st_dynamic_shared(float *out)
     s[t] = (float)t;
     __syncthreads();
     out[t] = s[(t + 1) % blockDim.x];
+}
+
+// Lanes 16 and up return after a shuffle; the remaining half-warp votes.
+// out[lane] = ballot(0), out[16 + lane] = ballot(1), for lanes below 16:
+// lanes that have returned take no part (0 and 0xffff on a GPU).
+extern "C" __global__ void st_ballot_after_exit(unsigned int *out)
+{
+    unsigned int lane = threadIdx.x % 32;
+    int v = __shfl_xor_sync(0xffffffffu, (int)lane, 1);
+    if (lane >= 16) {
+        return;
+    }
+    out[lane] = __ballot_sync(0xffffu, 0) + (unsigned int)(v & 0);
+    out[16 + lane] = __ballot_sync(0xffffu, 1);
+}
+
+// Block 1 returns before the grid barrier the others wait at.
+extern "C" __global__ void st_grid_skip(int *out)
+{
+    if (blockIdx.x == 1) {
+        return;
+    }
+    cooperative_groups::this_grid().sync();
+    out[blockIdx.x] = 1;
 }

@@ -285,6 +285,20 @@ static void call_st_dynamic_shared(const unsigned long long *a)
 }
 static const char *const names_st_dynamic_shared[] = {"out", nullptr};
 
+extern "C" void st_ballot_after_exit(unsigned int *out);
+static void call_st_ballot_after_exit(const unsigned long long *a)
+{
+    st_ballot_after_exit((unsigned int *)(uintptr_t)a[0]);
+}
+static const char *const names_st_ballot_after_exit[] = {"out", nullptr};
+
+extern "C" void st_grid_skip(int *out);
+static void call_st_grid_skip(const unsigned long long *a)
+{
+    st_grid_skip((int *)(uintptr_t)a[0]);
+}
+static const char *const names_st_grid_skip[] = {"out", nullptr};
+
 namespace gt_emu {
 
 const KernelInfo kernels[] = {
@@ -328,8 +342,10 @@ const KernelInfo kernels[] = {
     {"selftest", "st_shared_index", call_st_shared_index, 2, "pi", names_st_shared_index, 1024},
     {"selftest", "st_fill_to", call_st_fill_to, 3, "pif", names_st_fill_to, 1024},
     {"selftest", "st_dynamic_shared", call_st_dynamic_shared, 1, "p", names_st_dynamic_shared, 1024},
+    {"selftest", "st_ballot_after_exit", call_st_ballot_after_exit, 1, "p", names_st_ballot_after_exit, 1024},
+    {"selftest", "st_grid_skip", call_st_grid_skip, 1, "p", names_st_grid_skip, 1024},
 };
 
-const int nkernels = 40;
+const int nkernels = 42;
 
 } // namespace gt_emu
