@@ -5,7 +5,6 @@ package gpu
 import (
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"unsafe"
 
@@ -79,26 +78,7 @@ type Buf struct {
 func (b *Buf) Len() int { return b.n }
 
 // ptr is the device address of the first element.
-func (b *Buf) ptr() uint64 { return uint64(b.a.ptr) + 4*uint64(b.off) }
-
-// kernelSet holds every kernel the backend launches.
-type kernelSet struct {
-	denseForward1, denseBackwardDX1, denseBackwardDW1 kernel
-	denseForward64, denseForward32                    kernel
-	denseBackward64, denseBackward32                  kernel
-	logitBCE, reduceMap, softmaxXent, reduceFinal     kernel
-	adam                                              kernel
-	noise, binarize, counterSet, counterInc           kernel
-	copy, fill, affine, gatherRows                    kernel
-	// f-GAN losses, layout, regularisation and averaging.
-	fdivPartial, oneHot, copyCols kernel
-	maxoutForward, maxoutBackward kernel
-	dropout, average              kernel
-	// The Laplacian pyramid (model.PyramidOps).
-	downsample2x, upsample2x kernel
-	// Minibatch discrimination (model.MinibatchOps) and Accumulate.
-	mbdForward, mbdBackward, accumulate kernel
-}
+func (b *Buf) ptr() devPtr { return b.a.ptr + 4*devPtr(b.off) }
 
 // Open starts a backend on the device with the given ordinal: it opens the
 // device (on a GPU: retains its primary context and creates a stream),
@@ -128,44 +108,8 @@ func (be *Backend) init() error {
 		byName[m.Name] = mod
 	}
 	var err error
-	for _, f := range []struct {
-		mod, name string
-		k         *kernel
-	}{
-		{"dense", "dense_forward1", &be.k.denseForward1},
-		{"dense", "dense_backward_dx1", &be.k.denseBackwardDX1},
-		{"dense", "dense_backward_dw1", &be.k.denseBackwardDW1},
-		{"dense", "dense_forward2_64", &be.k.denseForward64},
-		{"dense", "dense_forward2_32", &be.k.denseForward32},
-		{"dense", "dense_backward2_64", &be.k.denseBackward64},
-		{"dense", "dense_backward2_32", &be.k.denseBackward32},
-		{"loss", "logit_bce_partial", &be.k.logitBCE},
-		{"loss", "reduce_map_partial", &be.k.reduceMap},
-		{"loss", "softmax_xent_partial", &be.k.softmaxXent},
-		{"loss", "reduce_final", &be.k.reduceFinal},
-		{"adam", "adam_step", &be.k.adam},
-		{"rng", "rng_noise", &be.k.noise},
-		{"rng", "rng_binarize", &be.k.binarize},
-		{"rng", "counter_set", &be.k.counterSet},
-		{"rng", "counter_inc", &be.k.counterInc},
-		{"misc", "copy_f32", &be.k.copy},
-		{"misc", "fill_f32", &be.k.fill},
-		{"misc", "affine_f32", &be.k.affine},
-		{"misc", "gather_rows", &be.k.gatherRows},
-		{"variants", "fdiv_partial", &be.k.fdivPartial},
-		{"variants", "one_hot", &be.k.oneHot},
-		{"variants", "copy_cols", &be.k.copyCols},
-		{"variants", "maxout_forward", &be.k.maxoutForward},
-		{"variants", "maxout_backward", &be.k.maxoutBackward},
-		{"variants", "average_f32", &be.k.average},
-		{"rng", "rng_dropout", &be.k.dropout},
-		{"pyramid", "downsample2x", &be.k.downsample2x},
-		{"pyramid", "upsample2x", &be.k.upsample2x},
-		{"minibatch", "mbd_forward", &be.k.mbdForward},
-		{"minibatch", "mbd_backward", &be.k.mbdBackward},
-		{"minibatch", "accumulate_f32", &be.k.accumulate},
-	} {
-		if *f.k, err = be.drv.function(byName[f.mod], f.name); err != nil {
+	for _, f := range be.k.refs() {
+		if *f.k, err = be.drv.function(byName[f.module], f.name); err != nil {
 			return err
 		}
 	}
@@ -280,7 +224,7 @@ func (be *Backend) Upload(dst model.Buf, src []float32) error {
 		return nil
 	}
 	// Pageable host memory: the driver stages src before returning.
-	if err := be.drv.upload(devPtr(d.ptr()), unsafe.Pointer(&src[0]), 4*int64(d.n)); err != nil {
+	if err := be.drv.upload(d.ptr(), unsafe.Pointer(&src[0]), 4*int64(d.n)); err != nil {
 		return fmt.Errorf("gpu: Upload of %d floats: %w", d.n, err)
 	}
 	return nil
@@ -306,7 +250,7 @@ func (be *Backend) Download(dst []float32, src model.Buf) error {
 	if s.n == 0 {
 		return nil
 	}
-	if err := be.drv.download(unsafe.Pointer(&dst[0]), devPtr(s.ptr()), 4*int64(s.n)); err != nil {
+	if err := be.drv.download(unsafe.Pointer(&dst[0]), s.ptr(), 4*int64(s.n)); err != nil {
 		return fmt.Errorf("gpu: Download of %d floats: %w", s.n, err)
 	}
 	return nil
@@ -430,8 +374,3 @@ func (be *Backend) opt(op, name string, b model.Buf) *Buf {
 	}
 	return be.buf(op, name, b)
 }
-
-// f32bits and i32 encode kernel parameters for driver.launch.
-func f32bits(v float32) uint64 { return uint64(math.Float32bits(v)) }
-
-func i32(v int) uint64 { return uint64(uint32(int32(v))) }

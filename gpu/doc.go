@@ -35,6 +35,15 @@
 // package's own grids, argument lists and sizes, runs without a GPU
 // (make test-gpu-emu). Emulated tells which one a build has.
 //
+// # Launches
+//
+// kernels_gen.go is generated from the signatures of kernels/*.cu by
+// internal/kernelsig/kernelgen (go generate -tags cudaemu ./gpu): one
+// handle a kernel, and one typed launcher a kernel, whose parameters are
+// the kernel's with their Go types (a device address for a pointer), so a
+// launch with a missing, extra or mistyped argument does not compile. A
+// test of internal/kernelsig fails when the file is stale.
+//
 // # Execution model
 //
 // Open retains the device's primary context, creates one non-blocking
@@ -81,3 +90,5 @@
 // kernels from device memory, so one recorded training step replays as
 // every later step.
 package gpu
+
+//go:generate go run gan-train/internal/kernelsig/kernelgen -kernels ../kernels -golaunch kernels_gen.go

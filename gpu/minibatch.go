@@ -55,8 +55,7 @@ func (be *Backend) MinibatchDiscForward(o, m model.Buf, rows, group, kernels, di
 	if od == nil || md == nil || rows == 0 {
 		return
 	}
-	be.run(be.k.mbdForward, be.elems(mbdItems(rows, group, kernels)), block1D,
-		od.ptr(), md.ptr(), i32(rows), i32(group), i32(kernels), i32(dims))
+	be.launchMbdForward(be.elems(mbdItems(rows, group, kernels)), block1D, od.ptr(), md.ptr(), rows, group, kernels, dims)
 }
 
 // MinibatchDiscBackward overwrites dm with the gradient of the forward
@@ -84,8 +83,7 @@ func (be *Backend) MinibatchDiscBackward(dm, do, m model.Buf, rows, group, kerne
 	if dmd == nil || dod == nil || md == nil || rows == 0 {
 		return
 	}
-	be.run(be.k.mbdBackward, be.elems(mbdItems(rows, group, kernels)), block1D,
-		dmd.ptr(), dod.ptr(), md.ptr(), i32(rows), i32(group), i32(kernels), i32(dims))
+	be.launchMbdBackward(be.elems(mbdItems(rows, group, kernels)), block1D, dmd.ptr(), dod.ptr(), md.ptr(), rows, group, kernels, dims)
 }
 
 // Accumulate adds src into dst (same length; they must not overlap)
@@ -99,5 +97,5 @@ func (be *Backend) Accumulate(dst, src model.Buf) {
 	if d == nil || s == nil || d.n == 0 {
 		return
 	}
-	be.run(be.k.accumulate, be.elems(d.n), block1D, d.ptr(), s.ptr(), i32(d.n))
+	be.launchAccumulateF32(be.elems(d.n), block1D, d.ptr(), s.ptr(), d.n)
 }

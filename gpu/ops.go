@@ -49,7 +49,8 @@ func counterArg(be *Backend, op, name string, c model.Buf) *Buf {
 	return be.arg(op, name, c, 1, true)
 }
 
-// run enqueues k, recording a failure.
+// run enqueues k, recording a failure. Its callers are the typed
+// launchers of kernels_gen.go, generated from the kernels' signatures.
 func (be *Backend) run(k kernel, grid, block dim3, args ...uint64) {
 	if be.closed {
 		be.fail(fmt.Errorf("gpu: %s: backend is closed", k.name))
@@ -70,7 +71,7 @@ func (be *Backend) elems(n int) dim3 {
 
 var block1D = dim3{threads, 1, 1}
 
-func ptrOrNull(b *Buf) uint64 {
+func ptrOrNull(b *Buf) devPtr {
 	if b == nil {
 		return 0
 	}
@@ -86,7 +87,7 @@ func (be *Backend) Copy(dst, src model.Buf) {
 	if d == nil || s == nil || d.n == 0 {
 		return
 	}
-	be.run(be.k.copy, be.elems(d.n), block1D, d.ptr(), s.ptr(), i32(d.n))
+	be.launchCopyF32(be.elems(d.n), block1D, d.ptr(), s.ptr(), d.n)
 }
 
 // Fill sets every element of x to v:
@@ -97,7 +98,7 @@ func (be *Backend) Fill(x model.Buf, v float32) {
 	if d == nil || d.n == 0 {
 		return
 	}
-	be.run(be.k.fill, be.elems(d.n), block1D, d.ptr(), i32(d.n), f32bits(v))
+	be.launchFillF32(be.elems(d.n), block1D, d.ptr(), d.n, v)
 }
 
 // Affine sets x[i] = a*x[i] + c:
@@ -108,7 +109,7 @@ func (be *Backend) Affine(x model.Buf, a, c float32) {
 	if d == nil || d.n == 0 {
 		return
 	}
-	be.run(be.k.affine, be.elems(d.n), block1D, d.ptr(), i32(d.n), f32bits(a), f32bits(c))
+	be.launchAffineF32(be.elems(d.n), block1D, d.ptr(), d.n, a, c)
 }
 
 // tile picks the dense kernels' tile edge: 64 unless 64-wide tiles would
@@ -140,12 +141,12 @@ func (be *Backend) DenseForward(y, x, w, b model.Buf, batch, in, out int, act mo
 	if yd == nil || xd == nil || wd == nil || bd == nil || batch*out == 0 {
 		return
 	}
-	k, t := be.k.denseForward64, 64
+	launch, t := (*Backend).launchDenseForward2_64, 64
 	if be.tile(batch, out) == 32 {
-		k, t = be.k.denseForward32, 32
+		launch, t = (*Backend).launchDenseForward2_32, 32
 	}
 	grid := dim3{uint32((out + t - 1) / t), uint32((batch + t - 1) / t), 1}
-	be.run(k, grid, block1D, yd.ptr(), xd.ptr(), wd.ptr(), bd.ptr(), i32(batch), i32(in), i32(out), uint64(act))
+	launch(be, grid, block1D, yd.ptr(), xd.ptr(), wd.ptr(), bd.ptr(), batch, in, out, int(act))
 }
 
 // DenseBackward is the backward pass of DenseForward given its output y
@@ -188,15 +189,15 @@ func (be *Backend) DenseBackward(dx, dw, db, dy, x, w, y model.Buf, batch, in, o
 	if in == 0 && out == 0 {
 		return
 	}
-	k, t := be.k.denseBackward64, 64
+	launch, t := (*Backend).launchDenseBackward2_64, 64
 	if be.tile(max(batch, in+1), max(in, out)) == 32 {
-		k, t = be.k.denseBackward32, 32
+		launch, t = (*Backend).launchDenseBackward2_32, 32
 	}
 	gx := max((in+t-1)/t, (out+t-1)/t)
 	gy := max((batch+t-1)/t, (in+1+t-1)/t)
-	be.run(k, dim3{uint32(gx), uint32(gy), 2}, block1D,
+	launch(be, dim3{uint32(gx), uint32(gy), 2}, block1D,
 		ptrOrNull(dxd), ptrOrNull(dwd), ptrOrNull(dbd), dyd.ptr(), xd.ptr(), wd.ptr(), yd.ptr(),
-		i32(batch), i32(in), i32(out), uint64(act))
+		batch, in, out, int(act))
 }
 
 // denseNaive runs variant 1 of kernels/dense.cu (one thread per output) for
@@ -207,8 +208,7 @@ func (be *Backend) denseNaive(backward bool, dx, dw, db, dy, x, w, b, y model.Bu
 	if !backward {
 		yd, xd := be.arg(op, "y", y, batch*out, false), be.arg(op, "x", x, batch*in, false)
 		wd, bd := be.arg(op, "w", w, in*out, true), be.arg(op, "b", b, out, true)
-		be.run(be.k.denseForward1, dim3{uint32((out + 127) / 128), uint32(batch), 1}, dim3{128, 1, 1},
-			yd.ptr(), xd.ptr(), wd.ptr(), bd.ptr(), i32(batch), i32(in), i32(out), uint64(act))
+		be.launchDenseForward1(dim3{uint32((out + 127) / 128), uint32(batch), 1}, dim3{128, 1, 1}, yd.ptr(), xd.ptr(), wd.ptr(), bd.ptr(), batch, in, out, int(act))
 		return
 	}
 	dyd, yd := be.arg(op, "dy", dy, batch*out, false), be.arg(op, "y", y, batch*out, false)
@@ -217,12 +217,10 @@ func (be *Backend) denseNaive(backward bool, dx, dw, db, dy, x, w, b, y model.Bu
 	dwd, _ := be.optArg(op, "dw", dw, in*out, true)
 	dbd, _ := be.optArg(op, "db", db, out, true)
 	if dxd != nil {
-		be.run(be.k.denseBackwardDX1, dim3{uint32((in + 127) / 128), uint32(batch), 1}, dim3{128, 1, 1},
-			dxd.ptr(), dyd.ptr(), wd.ptr(), yd.ptr(), i32(batch), i32(in), i32(out), uint64(act))
+		be.launchDenseBackwardDx1(dim3{uint32((in + 127) / 128), uint32(batch), 1}, dim3{128, 1, 1}, dxd.ptr(), dyd.ptr(), wd.ptr(), yd.ptr(), batch, in, out, int(act))
 	}
 	if dwd != nil || dbd != nil {
-		be.run(be.k.denseBackwardDW1, dim3{uint32((out + 127) / 128), uint32(in + 1), 1}, dim3{128, 1, 1},
-			ptrOrNull(dwd), ptrOrNull(dbd), dyd.ptr(), xd.ptr(), yd.ptr(), i32(batch), i32(in), i32(out), uint64(act))
+		be.launchDenseBackwardDw1(dim3{uint32((out + 127) / 128), uint32(in + 1), 1}, dim3{128, 1, 1}, ptrOrNull(dwd), ptrOrNull(dbd), dyd.ptr(), xd.ptr(), yd.ptr(), batch, in, out, int(act))
 	}
 }
 
@@ -247,17 +245,17 @@ func (be *Backend) reduceBlocks(n int) int {
 // final runs reduce_final over g partials when g > 1.
 func (be *Backend) final(out *Buf, g int, scale float32) {
 	if g > 1 {
-		be.run(be.k.reduceFinal, dim3{1, 1, 1}, block1D, out.ptr(), uint64(be.scratch), i32(g), f32bits(scale))
+		be.launchReduceFinal(dim3{1, 1, 1}, block1D, out.ptr(), be.scratch, g, scale)
 	}
 }
 
 // partialOut is where pass 1 writes: out itself for one block, else the
 // scratch buffer.
-func (be *Backend) partialOut(out *Buf, g int) uint64 {
+func (be *Backend) partialOut(out *Buf, g int) devPtr {
 	if g == 1 {
 		return out.ptr()
 	}
-	return uint64(be.scratch)
+	return be.scratch
 }
 
 // LogitBCE is the stable binary cross-entropy of logits x against target y,
@@ -283,8 +281,7 @@ func (be *Backend) LogitBCE(dx, loss, x model.Buf, target, scale float32) {
 	// The kernel scales dx always and the sum only when it runs as one
 	// block; with more, its partials are unscaled and pass 2 scales.
 	g := be.reduceBlocks(xd.n)
-	be.run(be.k.logitBCE, dim3{uint32(g), 1, 1}, block1D,
-		ptrOrNull(dxd), be.partialOut(ld, g), xd.ptr(), i32(xd.n), f32bits(target), f32bits(scale))
+	be.launchLogitBcePartial(dim3{uint32(g), 1, 1}, block1D, ptrOrNull(dxd), be.partialOut(ld, g), xd.ptr(), xd.n, target, scale)
 	be.final(ld, g, scale)
 }
 
@@ -313,8 +310,7 @@ func (be *Backend) reduceMap(op string, out, x model.Buf, code int) {
 		scale = float32(1 / float64(xd.n))
 	}
 	g := be.reduceBlocks(xd.n)
-	be.run(be.k.reduceMap, dim3{uint32(g), 1, 1}, block1D,
-		be.partialOut(od, g), xd.ptr(), i32(xd.n), i32(code), f32bits(scale))
+	be.launchReduceMapPartial(dim3{uint32(g), 1, 1}, block1D, be.partialOut(od, g), xd.ptr(), xd.n, code, scale)
 	be.final(od, g, scale)
 }
 
@@ -345,9 +341,7 @@ func (be *Backend) SoftmaxXent(dx, loss, x, labels model.Buf, batch, classes int
 	if batch > 16*threads {
 		g = min((batch+threads-1)/threads, partials)
 	}
-	be.run(be.k.softmaxXent, dim3{uint32(g), 1, 1}, block1D,
-		ptrOrNull(dxd), be.partialOut(ld, g), xd.ptr(), lb.ptr(), i32(batch), i32(classes), f32bits(scale),
-		uint64(be.flag))
+	be.launchSoftmaxXentPartial(dim3{uint32(g), 1, 1}, block1D, ptrOrNull(dxd), be.partialOut(ld, g), xd.ptr(), lb.ptr(), batch, classes, scale, be.flag)
 	be.final(ld, g, scale)
 }
 
@@ -372,8 +366,7 @@ func (be *Backend) Adam(p, g, m, v model.Buf, hp model.Adam, tc model.Buf) {
 	if pd == nil || gd == nil || md == nil || vd == nil || td == nil || pd.n == 0 {
 		return
 	}
-	be.run(be.k.adam, be.elems(pd.n), block1D, pd.ptr(), gd.ptr(), md.ptr(), vd.ptr(), i32(pd.n),
-		f32bits(hp.LR), f32bits(hp.Beta1), f32bits(hp.Beta2), f32bits(hp.Eps), td.ptr(), uint64(be.flag))
+	be.launchAdamStep(be.elems(pd.n), block1D, pd.ptr(), gd.ptr(), md.ptr(), vd.ptr(), pd.n, hp.LR, hp.Beta1, hp.Beta2, hp.Eps, td.ptr(), be.flag)
 }
 
 // Noise fills dst with Philox4x32-10 draws (kernels/rng.cu; package rng is
@@ -394,7 +387,7 @@ func (be *Backend) Noise(dst model.Buf, dist model.Dist, seed uint64, stream uin
 	if d == nil || s == nil || d.n == 0 {
 		return
 	}
-	be.run(be.k.noise, be.elems((d.n+3)/4), block1D, d.ptr(), i32(d.n), uint64(dist), seed, uint64(stream), s.ptr())
+	be.launchRngNoise(be.elems((d.n+3)/4), block1D, d.ptr(), d.n, int(dist), seed, stream, s.ptr())
 }
 
 // Binarize draws Bernoulli(src[i]) with the Uniform01 draws of Noise
@@ -411,7 +404,7 @@ func (be *Backend) Binarize(dst, src model.Buf, seed uint64, stream uint32, sc m
 	if d == nil || s == nil || c == nil || d.n == 0 {
 		return
 	}
-	be.run(be.k.binarize, be.elems((d.n+3)/4), block1D, d.ptr(), s.ptr(), i32(d.n), seed, uint64(stream), c.ptr())
+	be.launchRngBinarize(be.elems((d.n+3)/4), block1D, d.ptr(), s.ptr(), d.n, seed, stream, c.ptr())
 }
 
 // GatherRows copies one batch of rows of src into dst (kernels/misc.cu):
@@ -436,8 +429,7 @@ func (be *Backend) GatherRows(dst, src, perm model.Buf, cols int, bc model.Buf) 
 		return
 	}
 	rows := d.n / cols
-	be.run(be.k.gatherRows, be.elems(d.n), block1D, d.ptr(), s.ptr(), p.ptr(), i32(rows), i32(cols),
-		i32(s.n/cols), i32(p.n), c.ptr(), uint64(be.flag))
+	be.launchGatherRows(be.elems(d.n), block1D, d.ptr(), s.ptr(), p.ptr(), rows, cols, s.n/cols, p.n, c.ptr(), be.flag)
 }
 
 // SetCounter sets the counter c to v (kernels/rng.cu):
@@ -448,7 +440,7 @@ func (be *Backend) SetCounter(c model.Buf, v uint32) {
 	if d == nil {
 		return
 	}
-	be.run(be.k.counterSet, dim3{1, 1, 1}, dim3{1, 1, 1}, d.ptr(), uint64(v))
+	be.launchCounterSet(dim3{1, 1, 1}, dim3{1, 1, 1}, d.ptr(), v)
 }
 
 // IncCounter adds one to the counter c (kernels/rng.cu):
@@ -459,5 +451,5 @@ func (be *Backend) IncCounter(c model.Buf) {
 	if d == nil {
 		return
 	}
-	be.run(be.k.counterInc, dim3{1, 1, 1}, dim3{1, 1, 1}, d.ptr())
+	be.launchCounterInc(dim3{1, 1, 1}, dim3{1, 1, 1}, d.ptr())
 }

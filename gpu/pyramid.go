@@ -32,7 +32,7 @@ func (be *Backend) Downsample2x(dst, src model.Buf, rows, h, w int) {
 	if s == nil || d == nil || n == 0 {
 		return
 	}
-	be.run(be.k.downsample2x, be.elems(n), block1D, d.ptr(), s.ptr(), i32(rows), i32(h), i32(w))
+	be.launchDownsample2x(be.elems(n), block1D, d.ptr(), s.ptr(), rows, h, w)
 }
 
 // Upsample2x sets dst = alpha*up(src) + beta*dst, with up the bilinear,
@@ -59,6 +59,5 @@ func (be *Backend) Upsample2x(dst, src model.Buf, rows, h, w int, alpha, beta fl
 	if s == nil || d == nil || n == 0 {
 		return
 	}
-	be.run(be.k.upsample2x, be.elems(n), block1D, d.ptr(), s.ptr(), i32(rows), i32(h), i32(w),
-		f32bits(alpha), f32bits(beta))
+	be.launchUpsample2x(be.elems(n), block1D, d.ptr(), s.ptr(), rows, h, w, alpha, beta)
 }

@@ -42,8 +42,7 @@ func (be *Backend) FDivLoss(dx, loss, x model.Buf, div model.FDivergence, term m
 		return
 	}
 	g := be.reduceBlocks(xd.n)
-	be.run(be.k.fdivPartial, dim3{uint32(g), 1, 1}, block1D,
-		ptrOrNull(dxd), be.partialOut(ld, g), xd.ptr(), i32(xd.n), uint64(div), uint64(term), f32bits(scale))
+	be.launchFdivPartial(dim3{uint32(g), 1, 1}, block1D, ptrOrNull(dxd), be.partialOut(ld, g), xd.ptr(), xd.n, int(div), int(term), scale)
 	be.final(ld, g, 1) // the kernel scaled each thread's sum
 }
 
@@ -65,8 +64,7 @@ func (be *Backend) OneHot(dst, labels model.Buf, rows, width, col, classes int) 
 	if d == nil || l == nil || rows == 0 {
 		return
 	}
-	be.run(be.k.oneHot, be.elems(rows*classes), block1D, d.ptr(), l.ptr(), i32(rows), i32(width), i32(col),
-		i32(classes), uint64(be.flag))
+	be.launchOneHot(be.elems(rows*classes), block1D, d.ptr(), l.ptr(), rows, width, col, classes, be.flag)
 }
 
 // CopyCols copies n columns of each row (kernels/variants.cu, copy_cols):
@@ -86,8 +84,7 @@ func (be *Backend) CopyCols(dst, src model.Buf, rows, dstWidth, dstCol, srcWidth
 	if d == nil || s == nil || rows*n == 0 {
 		return
 	}
-	be.run(be.k.copyCols, be.elems(rows*n), block1D, d.ptr(), s.ptr(), i32(rows), i32(dstWidth), i32(dstCol),
-		i32(srcWidth), i32(srcCol), i32(n))
+	be.launchCopyCols(be.elems(rows*n), block1D, d.ptr(), s.ptr(), rows, dstWidth, dstCol, srcWidth, srcCol, n)
 }
 
 func maxoutShape(op string, units, pieces int) {
@@ -110,7 +107,7 @@ func (be *Backend) MaxoutForward(y, x model.Buf, rows, units, pieces int) {
 	if yd == nil || xd == nil || rows == 0 {
 		return
 	}
-	be.run(be.k.maxoutForward, be.elems(rows*units), block1D, yd.ptr(), xd.ptr(), i32(rows*units), i32(pieces))
+	be.launchMaxoutForward(be.elems(rows*units), block1D, yd.ptr(), xd.ptr(), rows*units, pieces)
 }
 
 // MaxoutBackward routes each dy to the first piece attaining the maximum
@@ -129,8 +126,7 @@ func (be *Backend) MaxoutBackward(dx, dy, x model.Buf, rows, units, pieces int) 
 	if dxd == nil || dyd == nil || xd == nil || rows == 0 {
 		return
 	}
-	be.run(be.k.maxoutBackward, be.elems(rows*units), block1D, dxd.ptr(), dyd.ptr(), xd.ptr(), i32(rows*units),
-		i32(pieces))
+	be.launchMaxoutBackward(be.elems(rows*units), block1D, dxd.ptr(), dyd.ptr(), xd.ptr(), rows*units, pieces)
 }
 
 // Dropout applies an inverted-dropout mask drawn from Philox, the draws of
@@ -152,8 +148,7 @@ func (be *Backend) Dropout(dst, src model.Buf, rate float32, seed uint64, stream
 	if d == nil || s == nil || c == nil || d.n == 0 {
 		return
 	}
-	be.run(be.k.dropout, be.elems((d.n+3)/4), block1D, d.ptr(), s.ptr(), i32(d.n), f32bits(rate), seed,
-		uint64(stream), c.ptr())
+	be.launchRngDropout(be.elems((d.n+3)/4), block1D, d.ptr(), s.ptr(), d.n, rate, seed, stream, c.ptr())
 }
 
 // Average moves avg towards p (kernels/variants.cu, average_f32), t read
@@ -171,5 +166,5 @@ func (be *Backend) Average(avg, p model.Buf, decay float32, tc model.Buf) {
 	if a == nil || pd == nil || c == nil || a.n == 0 {
 		return
 	}
-	be.run(be.k.average, be.elems(a.n), block1D, a.ptr(), pd.ptr(), i32(a.n), f32bits(decay), c.ptr())
+	be.launchAverageF32(be.elems(a.n), block1D, a.ptr(), pd.ptr(), a.n, decay, c.ptr())
 }
