@@ -299,9 +299,9 @@ func TestPeriodicEvaluation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains the evaluation classifier (about 30 s)")
 	}
-	dir := filepath.Join(t.TempDir(), "run")
+	dir, cache := filepath.Join(t.TempDir(), "run"), t.TempDir()
 	code, stdout, stderr := runMain(t, "train", "--preset", "tiny", "--steps", "30", "--eval-every", "10", "--eval-samples", "300",
-		"--eval-at-end", "--cache-dir", t.TempDir(), "--out", dir, "--listen", "", "--device", "cpu")
+		"--eval-at-end", "--cache-dir", cache, "--out", dir, "--listen", "", "--device", "cpu")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -330,6 +330,24 @@ func TestPeriodicEvaluation(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("run report: %v", err)
 		}
+	}
+
+	// --eval-at-end alone (the classifier now cached) evaluates the last
+	// step only, without the Parzen estimate.
+	dir = filepath.Join(t.TempDir(), "run")
+	code, stdout, stderr = runMain(t, "train", "--preset", "tiny", "--steps", "12", "--eval-samples", "300",
+		"--eval-at-end", "--cache-dir", cache, "--out", dir, "--listen", "", "--device", "cpu")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "Against real digits (300 samples)") || strings.Contains(stderr, "parzen") || strings.Count(stderr, "msg=evaluation ") != 1 {
+		t.Errorf("--eval-at-end: want one evaluation, without Parzen, in the summary; stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	}
+	if b, err = os.ReadFile(filepath.Join(dir, train.MetricsFile)); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), `"eval"`); n != 1 || !strings.Contains(string(b), `"parzen_test_points":0`) {
+		t.Errorf("--eval-at-end: %d evaluation lines in metrics.jsonl, want one with parzen_test_points 0:\n%s", n, b)
 	}
 }
 

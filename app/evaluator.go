@@ -109,25 +109,14 @@ func (e *evaluator) run(step int64, samples []float32) {
 		e.log.Error("evaluation failed", "step", step, "err", err)
 		return
 	}
-	figures := []struct {
-		k metrics.Eval
-		v float64
-	}{
-		{metrics.EvalClassifierScore, rep.ClassifierScore},
-		{metrics.EvalFrechetDistance, rep.FrechetDistance},
-		{metrics.EvalModesCovered, float64(rep.ModesCovered)},
-		{metrics.EvalClassKLDivergence, rep.ClassKL},
-	}
+	e.m.SetEval(metrics.EvalClassifierScore, rep.ClassifierScore)
+	e.m.SetEval(metrics.EvalFrechetDistance, rep.FrechetDistance)
+	e.m.SetEval(metrics.EvalModesCovered, float64(rep.ModesCovered))
+	e.m.SetEval(metrics.EvalClassKLDivergence, rep.ClassKL)
 	attrs := []any{"step", step, "classifier_score", rep.ClassifierScore, "frechet_distance", rep.FrechetDistance, "modes_covered", rep.ModesCovered}
-	if !e.noParzen {
-		figures = append(figures, struct {
-			k metrics.Eval
-			v float64
-		}{metrics.EvalParzenLogLikelihood, rep.ParzenLogLikelihood})
+	if !e.noParzen { // a skipped estimate leaves its gauge out of /metrics
+		e.m.SetEval(metrics.EvalParzenLogLikelihood, rep.ParzenLogLikelihood)
 		attrs = append(attrs, "parzen_log_likelihood", rep.ParzenLogLikelihood)
-	}
-	for _, v := range figures {
-		e.m.SetEval(v.k, v.v)
 	}
 	e.log.Info("evaluation", append(attrs, "seconds", time.Since(start).Seconds())...)
 	full := rep
