@@ -87,7 +87,7 @@ func openBackend(ctx context.Context, device string, args []string, env Env, log
 	if reason == "" {
 		path := cudaBinaryPath(env)
 		log.Info("GPU found: running the CUDA build", "binary", path)
-		err := env.Exec(path, append([]string{path}, args...), append(os.Environ(), probedEnv+"="+desc))
+		err := env.Exec(path, append([]string{path}, args...), withProbed(os.Environ(), desc))
 		return nil, "", fmt.Errorf("starting %s: %w", path, err)
 	}
 	if device == "cuda" {
@@ -108,6 +108,18 @@ func cudaBinaryPath(env Env) string {
 // build the CPU build hands over to, which then opens the device without a
 // second probe.
 const probedEnv = "GAN_TRAIN_GPU_PROBED"
+
+// withProbed is environ with probedEnv set to desc, replacing any value it
+// inherited (a process keeps the first of two entries of one name).
+func withProbed(environ []string, desc string) []string {
+	out := make([]string, 0, len(environ)+1)
+	for _, kv := range environ {
+		if !strings.HasPrefix(kv, probedEnv+"=") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, probedEnv+"="+desc)
+}
 
 // probeCUDABuild runs `gan-train-cuda probe` and returns the device's
 // description and "" when a GPU is usable, or the reason it is not.

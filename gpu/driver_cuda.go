@@ -205,9 +205,6 @@ import (
 	"gan-train/kernels"
 )
 
-// maxArgs is the most parameters any kernel in kernels/ takes.
-const maxArgs = 16
-
 // Error is a failed CUDA driver call.
 type Error struct {
 	Op   string // what the backend was doing

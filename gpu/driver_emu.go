@@ -103,10 +103,16 @@ func (d *driver) function(m module, name string) (kernel, error) {
 }
 
 func (d *driver) launch(k kernel, grid, block dim3, args ...uint64) error {
+	if len(args) > maxArgs {
+		return fmt.Errorf("gpu: launching %s: %d arguments, at most %d", k.name, len(args), maxArgs)
+	}
 	return d.dev.Launch(k.index, [3]uint32{grid.x, grid.y, grid.z}, [3]uint32{block.x, block.y, block.z}, 0, false, args...)
 }
 
 func (d *driver) launchCooperative(k kernel, grid, block dim3, shmem uint32, args ...uint64) error {
+	if len(args) > maxArgs {
+		return fmt.Errorf("gpu: launching %s: %d arguments, at most %d", k.name, len(args), maxArgs)
+	}
 	return d.dev.Launch(k.index, [3]uint32{grid.x, grid.y, grid.z}, [3]uint32{block.x, block.y, block.z}, shmem, true, args...)
 }
 

@@ -51,6 +51,11 @@ type device interface {
 
 var _ device = (*driver)(nil)
 
+// maxArgs is the most parameters a kernel may take: the size of the CUDA
+// driver's preallocated argument array, enforced by both devices so that a
+// kernel that passes on the emulated device also launches on a GPU.
+const maxArgs = 16
+
 // devPtr is a device address.
 type devPtr uint64
 

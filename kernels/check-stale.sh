@@ -23,13 +23,15 @@ if [ "$want" != "$have" ]; then
 	exit 0
 fi
 
+# The nvcc flags of kernels.mk (make kernels-check passes them).
+flags=${1:?usage: check-stale.sh "NVCC FLAGS" (make kernels-check passes those of kernels.mk)}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 stale=0
 for cu in kernels/*.cu; do
 	name=$(basename "$cu" .cu)
-	"$NVCC" --fatbin -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
-		-gencode arch=compute_70,code=compute_70 -Xfatbin -compress-all -o "$tmp/$name.fatbin" "$cu"
+	# shellcheck disable=SC2086 # the flags are separate words
+	"$NVCC" $flags -o "$tmp/$name.fatbin" "$cu"
 	if [ ! -f "kernels/$name.fatbin" ]; then
 		echo "check-stale: kernels/$name.fatbin missing: run make kernels" >&2
 		stale=1

@@ -30,7 +30,7 @@ kernels/compiler_gen.go: $(KERNEL_FATBIN)
 	sh kernels/gen-compiler.sh "$(NVCC)" >$@
 
 kernels-check:
-	sh kernels/check-stale.sh
+	sh kernels/check-stale.sh "$(KERNEL_NVCCFLAGS)"
 
 kernels-ptxas:
 	sh kernels/check-ptxas.sh

@@ -35,6 +35,9 @@ DRY=0
 [ "${1:-}" = "--dry-run" ] && DRY=1
 OUT=${OUT:-$(mktemp -d)}
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd) # absolute: the script changes directory below
+runs=$(mktemp -d)       # the training runs' directories, removed at the end
+trap 'rm -rf "$runs"' EXIT
 DEADLINE=${DEADLINE:-480} # seconds from start; no step starts past it
 STEPS=${STEPS:-2000}
 cd "$(dirname "$0")/.." || exit 1
@@ -89,13 +92,19 @@ passfail() {
 	p=$(grep -c '^\s*--- PASS' "$1")
 	f=$(grep -c '^\s*--- FAIL' "$1")
 	names=$(grep '^\s*--- FAIL' "$1" | awk '{print $3}' | head -n 4 | tr '\n' ' ')
-	if [ "$2" -eq 0 ]; then echo "PASS ($p pass)"; else echo "FAIL rc=$2 ($p pass, $f fail: $names)"; fi
+	if [ "$2" -eq 0 ]; then
+		echo "PASS ($p pass)"
+	elif grep -q 'panic: test timed out' "$1" || [ "$2" -eq 124 ]; then
+		echo "TIMED OUT ($p pass, $f fail before the limit)"
+	else
+		echo "FAIL rc=$2 ($p pass, $f fail: $names)"
+	fi
 }
 
 # 1. Conformance and agreement.
 core='TestConformance|TestDeterminism|TestCPUAgreement|TestTrainerAgreement|TestMinibatchMatchesCPU|TestPyramidMatchesCPU|TestCapture|TestKernelErrors|TestProbe|TestDevices'
 if b=$(budget 240); then
-	timeout "$b" "./$TEST" -test.v -test.run "$core" -test.timeout "$((b - 2))s" >"$OUT/gpu-test.log" 2>&1
+	timeout -k 10 "$b" "./$TEST" -test.v -test.run "$core" -test.timeout "$((b - 2))s" >"$OUT/gpu-test.log" 2>&1
 	row "1 conformance and agreement" "$(passfail "$OUT/gpu-test.log" $?)"
 else
 	row "1 conformance and agreement" "skipped: deadline"
@@ -103,9 +112,9 @@ fi
 
 # 2. A short training run through the CUDA build.
 if [ -x "$TRAIN" ] && b=$(budget 90); then
-	run=$(mktemp -d)
+	run=$(mktemp -d -p "$runs")
 	t0=$SECONDS
-	timeout "$b" "./$TRAIN" train --preset edward --steps "$STEPS" --out "$run" --device cuda --listen '' \
+	timeout -k 10 "$b" "./$TRAIN" train --preset edward --steps "$STEPS" --out "$run" --device cuda --listen '' \
 		>"$OUT/gan-train.log" 2>&1
 	rc=$?
 	sps=$(grep -o 'steps_per_sec=[0-9.e+]*' "$OUT/gan-train.log" | tail -n 1 | cut -d= -f2)
@@ -118,7 +127,7 @@ fi
 # 3. The step benchmark, ours and PyTorch's, one after the other.
 if b=$(budget 150); then
 	bn=$STEPS
-	timeout "$b" "./$TEST" -test.run '^$' -test.bench "$BENCH" -test.benchtime "${bn}x" \
+	timeout -k 10 "$b" "./$TEST" -test.run '^$' -test.bench "$BENCH" -test.benchtime "${bn}x" \
 		-test.timeout "$((b - 2))s" >"$OUT/bench.log" 2>&1
 	found=0
 	# A result line: BenchmarkEdwardStep/edward/graph-16  2000  41234 ns/op  24251 steps/s
@@ -133,7 +142,7 @@ fi
 if ! python3 -c 'import torch' >/dev/null 2>&1; then
 	row "3 torch_ref.py" "skipped: no PyTorch here"
 elif b=$(budget 200); then
-	PYTHONUNBUFFERED=1 timeout "$b" python3 bench/gpu/torch_ref.py --steps "$STEPS" --out "$OUT/torch.json" \
+	PYTHONUNBUFFERED=1 timeout -k 10 "$b" python3 bench/gpu/torch_ref.py --steps "$STEPS" --out "$OUT/torch.json" \
 		>"$OUT/torch.log" 2>&1
 	rc=$?
 	if [ -s "$OUT/torch.json" ]; then
@@ -154,7 +163,7 @@ fi
 
 # 4. Extras, while time is left.
 if b=$(budget 120); then
-	timeout "$b" "./$TEST" -test.v -test.skip "$core" -test.timeout "$((b - 2))s" >"$OUT/gpu-test-rest.log" 2>&1
+	timeout -k 10 "$b" "./$TEST" -test.v -test.skip "$core" -test.timeout "$((b - 2))s" >"$OUT/gpu-test-rest.log" 2>&1
 	row "4 the other gpu tests" "$(passfail "$OUT/gpu-test-rest.log" $?)"
 fi
 # the sanitizers' subset: the conformance groups of the loss, layout,
@@ -165,21 +174,21 @@ shortskip='TestConformance/(Memory|Elementwise|Dense|Optimiser|Random)'
 if [ "$DRY" = 0 ] && command -v compute-sanitizer >/dev/null 2>&1; then
 	for tool in memcheck racecheck; do
 		b=$(budget 120) || break
-		timeout "$b" compute-sanitizer --tool "$tool" --error-exitcode 3 \
+		timeout -k 10 "$b" compute-sanitizer --tool "$tool" --error-exitcode 3 \
 			"./$TEST" -test.run "$short" -test.skip "$shortskip" -test.timeout "$((b - 2))s" >"$OUT/sanitizer-$tool.log" 2>&1
 		rc=$?
 		row "4 compute-sanitizer $tool" "$([ $rc -eq 0 ] && echo clean || echo "rc=$rc") $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$OUT/sanitizer-$tool.log" | tail -n 1)"
 	done
 fi
 if [ -x "$TRAIN" ] && b=$(budget 120); then
-	run=$(mktemp -d)
+	run=$(mktemp -d -p "$runs")
 	t0=$SECONDS
-	timeout "$b" "./$TRAIN" train --steps "$STEPS" --out "$run" --device cuda --listen '' >"$OUT/gan-train-quality.log" 2>&1
+	timeout -k 10 "$b" "./$TRAIN" train --steps "$STEPS" --out "$run" --device cuda --listen '' >"$OUT/gan-train-quality.log" 2>&1
 	row "4 gan-train-cuda quality $STEPS steps" "rc=$?, $((SECONDS - t0)) s wall with start-up"
 fi
 if [ -x "$TRAIN" ] && b=$(budget 90); then
-	run=$(mktemp -d)
-	timeout "$b" "./$TRAIN" lapgan train --steps "$((STEPS / 10 + 10))" --out "$run" --device cuda >"$OUT/lapgan.log" 2>&1
+	run=$(mktemp -d -p "$runs")
+	timeout -k 10 "$b" "./$TRAIN" lapgan train --steps "$((STEPS / 10 + 10))" --out "$run" --device cuda >"$OUT/lapgan.log" 2>&1
 	row "4 gan-train-cuda lapgan" "rc=$?"
 fi
 

@@ -10,14 +10,21 @@
 // of a block runs on the same host thread and blocks on one host thread run
 // one after another, so each block sees one copy, as on a GPU.
 //
-// Floating point: the kernel files are compiled with -ffp-contract=off, so
-// a*b+c is two roundings here; nvcc contracts it into one FMA by default.
+// Floating point: the kernel files are compiled without FMA contraction
+// (the pragma below), so a*b+c is two roundings here; nvcc contracts it
+// into one FMA by default.
 // The __f*_rn and __d*_rn intrinsics are exact IEEE operations on both.
 // expf, logf, tanhf, exp, log and the rest come from the host C library,
 // which rounds differently from CUDA's math library (within 2 ulp for the
 // single-precision functions; see the CUDA C Programming Guide, appendix
 // "Mathematical Functions").
 #pragma once
+
+// No FMA contraction anywhere in the emulated device: GCC's C++ default is
+// -ffp-contract=fast, which on an FMA-capable -march would fuse a*b+c even
+// in __fadd_rn(__fmul_rn(a, b), c). cgo refuses -ffp-contract on its command
+// line, so the pragma says it for every function compiled after it.
+#pragma GCC optimize("fp-contract=off")
 
 #include <cmath>
 #include <cstddef>

@@ -72,3 +72,20 @@ extern "C" __global__ void k2() {}
 		}
 	}
 }
+
+// No kernel takes more parameters than the CUDA backend's argument array
+// holds (maxArgs in gpu/seam.go).
+func TestParameterCounts(t *testing.T) {
+	const maxArgs = 16
+	mods, err := ParseDir(filepath.Join("..", "..", "kernels"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range mods {
+		for _, k := range m.Kernels {
+			if len(k.Params) > maxArgs {
+				t.Errorf("kernels/%s.cu: %s takes %d parameters, gpu launches at most %d", m.Name, k.Name, len(k.Params), maxArgs)
+			}
+		}
+	}
+}
