@@ -495,3 +495,13 @@ func TestSampleAveragedOrRawWeights(t *testing.T) {
 		t.Errorf("eval --samples --raw-weights exited %d with %q, want 2 and a message naming --raw-weights", code, stderr)
 	}
 }
+
+// The hand-over replaces a value the CPU build inherited: a process keeps
+// the first of two entries of one name, which would be the stale one.
+func TestWithProbedReplacesInherited(t *testing.T) {
+	got := withProbed([]string{"A=1", probedEnv + "=stale", "B=2"}, "fresh")
+	want := []string{"A=1", "B=2", probedEnv + "=fresh"}
+	if !slices.Equal(got, want) {
+		t.Errorf("withProbed = %q, want %q", got, want)
+	}
+}
