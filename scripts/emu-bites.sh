@@ -61,7 +61,7 @@ fi
 fault missing-syncthreads kernels/dense.cu \
 	's/(Bs\[kk\]\[nn\] = lb\(k0 \+ kk, bn \+ nn\);\n        \}\n)        __syncthreads\(\);\n/$1/'
 fault swapped-launch-args gpu/ops.go \
-	's/(be\.run\(k, grid, block1D, yd\.ptr\(\), xd\.ptr\(\), wd\.ptr\(\), bd\.ptr\(\), )i32\(batch\), i32\(in\)/$1i32(in), i32(batch)/'
+	's/(launch\(be, grid, block1D, yd\.ptr\(\), xd\.ptr\(\), wd\.ptr\(\), bd\.ptr\(\), )batch, in,/$1in, batch,/'
 fault grid-stride-off-by-one kernels/misc.cu \
 	's/(void fill_f32\(float \*x, int n, float v\)\n\{\n    for \(int i = blockIdx\.x \* blockDim\.x \+ threadIdx\.x; )i < n;/$1i <= n;/'
 fault shared-tile-too-small kernels/dense.cu \
