@@ -30,6 +30,7 @@ build:
 # Go), or with EMU=1 their emulated-device twins for its --dry-run.
 gpu-check-bins:
 ifeq ($(EMU),1)
+	$(GO) generate ./internal/cudaemu
 	$(GO) test -c -tags cudaemu -o $(BIN)/gpu-emu.test ./gpu/
 	$(GO) build -tags cudaemu -ldflags "$(LDFLAGS)" -o $(BIN)/gan-train-emu ./cmd/gan-train
 else
@@ -69,7 +70,9 @@ test-gpu-emu:
 # are left out there: the sanitizers abort the process on those instead.
 CXX ?= g++
 EMU_SRCS := racecheck.cpp runtime.cpp table_gen.cpp $(notdir $(wildcard internal/cudaemu/k_*.cpp))
-EMU_CXXFLAGS := -std=c++17 -O1 -g -Wno-unknown-pragmas -I.
+# -fcf-protection=none: the fibers' hand-written context switch returns where
+# a CET shadow stack does not expect (toolchains that default to CET).
+EMU_CXXFLAGS := -std=c++17 -O1 -g -Wno-unknown-pragmas -fcf-protection=none -I.
 EMU_UBSAN := -fsanitize=undefined -fno-sanitize-recover=undefined -DGT_EMU_UBSAN_RUNTIME
 test-gpu-emu-sanitize:
 	@mkdir -p $(BIN)
