@@ -25,13 +25,19 @@ func (be *Backend) LogitBCE(dx, loss, x model.Buf, target, scale float32) {
 	var sum float64
 	for i, xf := range xs {
 		xi := float64(xf)
-		sum += math.Max(xi, 0) - xi*y + math.Log1p(math.Exp(-math.Abs(xi)))
+		sum += math.Max(xi, 0) - xi*y + log1pExpNeg(xi)
 		if ds != nil {
 			ds[i] = float32(sc * (sigmoid64(xi) - y))
 		}
 	}
 	ls[0] = float32(sc * sum)
 }
+
+// log1pExpNeg is log1p(exp(-|a|)), the term that keeps the logit
+// cross-entropy and softplus finite for any a: exp(-|a|) is in (0, 1], so
+// nothing overflows, and log1p keeps the digits exp(-|a|) has when it is
+// tiny. LogitBCE and softplus64 (the f-GAN losses) both use it.
+func log1pExpNeg(a float64) float64 { return math.Log1p(math.Exp(-math.Abs(a))) }
 
 // MeanSigmoid sets out[0] = float32(Σ_i sigmoid(x_i) / n), summed in index
 // order in float64 (0 for an empty x).

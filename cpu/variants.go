@@ -15,7 +15,7 @@ import (
 
 // softplus64 is log(1+exp(a)), computed without overflow for any a.
 func softplus64(a float64) float64 {
-	return math.Max(a, 0) + math.Log1p(math.Exp(-math.Abs(a)))
+	return math.Max(a, 0) + log1pExpNeg(a)
 }
 
 // expCapped returns expc(a) and expc'(a) of model.FDivergence: exp(a) up

@@ -61,10 +61,6 @@ func (d FDivergence) String() string {
 	return fmt.Sprintf("FDivergence(%d)", d)
 }
 
-// FDivergenceNames lists the divergence names ParseFDivergence accepts
-// (besides the empty name).
-func FDivergenceNames() []string { return append([]string(nil), fdivNames[1:]...) }
-
 // ParseFDivergence maps a name ("" for none, kl, reverse-kl, pearson,
 // squared-hellinger, js, gan) to an FDivergence.
 func ParseFDivergence(s string) (FDivergence, error) {

@@ -285,9 +285,6 @@ func (t *Trainer) Close() {
 // Step is the number of completed iterations.
 func (t *Trainer) Step() int64 { return t.step }
 
-// Epoch is the data epoch in progress.
-func (t *Trainer) Epoch() int64 { return t.epoch }
-
 // StepsPerEpoch is the number of batches one epoch holds (the remainder of
 // the shuffled dataset is dropped).
 func (t *Trainer) StepsPerEpoch() int64 { return int64(t.n / t.Cfg.Batch) }
