@@ -256,3 +256,33 @@ func TestEdwardStepRuns(t *testing.T) {
 		t.Error("3 training steps left every generator parameter unchanged")
 	}
 }
+
+// BenchmarkPackB times the packing of B into panels of 16 columns (the
+// AVX2 product's, packPanel; the portable kernel's panels are narrower) for the
+// transposed B of the backward pass's dx = dz·wᵀ (k = out, n = in) and the
+// plain B of the forward pass (k = in, n = out), on the largest quality
+// layer (794 x 512).
+func BenchmarkPackB(b *testing.B) {
+	const in, out, nr = 794, 512, 16
+	r := rand.New(rand.NewPCG(1, 2))
+	w := randSlice(r, in*out, -1, 1)
+	for _, c := range []struct {
+		name string
+		op   operand
+		k, n int
+	}{{"transposed_k512_n794", operand{w, out, true}, out, in}, {"plain_k794_n512", operand{w, out, false}, in, out}} {
+		b.Run(c.name, func(b *testing.B) {
+			be := New(Options{GEMM: AVX2GEMM})
+			np := (c.n + nr - 1) / nr
+			dst := make([]float32, np*nr*c.k)
+			b.ResetTimer()
+			ct := startCPUTimer()
+			for range b.N {
+				for jp := 0; jp < np; jp++ {
+					be.packPanel(dst[jp*nr*c.k:(jp+1)*nr*c.k], c.op, jp*nr, c.n, c.k)
+				}
+			}
+			ct.report(b)
+		})
+	}
+}

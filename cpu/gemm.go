@@ -15,8 +15,13 @@ type microKernel struct {
 	run    func(k int, a, b, out []float32)
 	// tile, where not nil, computes the same sums as run but reads A in
 	// place, element (r, p) at a[r*rs+p*cs], and writes the tile to
-	// c[r*ldc+j], adding bias[j] when bias is not nil (gemmDirect).
-	tile func(k int, a []float32, rs, cs int, b, c []float32, ldc int, bias []float32)
+	// c[r*ldc+j], adding bias[j] when bias is not nil (gemmDirect). With
+	// load, each sum continues from the value in c instead of 0 (the same
+	// float32 accumulation, split over blocks of p).
+	tile func(k int, a []float32, rs, cs int, b, c []float32, ldc int, bias []float32, load bool)
+	// pack16, where not nil, is packB for a full panel of nr = 16 columns
+	// (the same floats, faster).
+	pack16 func(dst []float32, b operand, j0, k int)
 }
 
 // portableKernel is the pure-Go micro-kernel. Its tile is 2 rows of A by 3
@@ -75,12 +80,23 @@ func packB(dst []float32, b operand, j0, n, k, nr int) {
 		}
 		return
 	}
-	for p := 0; p < k; p++ {
-		d := dst[p*nr : p*nr+nr : p*nr+nr]
-		for c := 0; c < w; c++ {
-			d[c] = b.s[(j0+c)*b.ld+p]
+	// Transposed: column j0+c of b is row j0+c of b.s, read in order
+	// (reading each p across the nr rows instead would stride by b.ld).
+	if k == 0 {
+		return
+	}
+	dst = dst[:k*nr]
+	for c := 0; c < w; c++ {
+		row := b.s[(j0+c)*b.ld : (j0+c)*b.ld+k]
+		d := dst[c:]
+		for p, v := range row {
+			d[p*nr] = v
 		}
-		clear(d[w:])
+	}
+	if w < nr {
+		for p := 0; p < k; p++ {
+			clear(dst[p*nr+w : p*nr+nr])
+		}
 	}
 }
 

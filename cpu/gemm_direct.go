@@ -18,7 +18,7 @@ func (be *Backend) gemmDirect(c []float32, ldc, m, n, k int, a, b operand, bias 
 	panelGrain := max(1, 4096/max(k, 1))
 	be.parallel(np, panelGrain, 1, func(lo, hi int) {
 		for jp := lo; jp < hi; jp++ {
-			packB(pb[jp*nr*k:(jp+1)*nr*k], b, jp*nr, n, k, nr)
+			be.packPanel(pb[jp*nr*k:(jp+1)*nr*k], b, jp*nr, n, k)
 		}
 	})
 	// The row panel past the last full one, packed with zero rows.
@@ -39,9 +39,28 @@ func (be *Backend) gemmDirect(c []float32, ldc, m, n, k int, a, b operand, bias 
 	}
 }
 
+// packPanel is packB for the backend's micro-kernel: its assembly loop
+// for full panels of 16 columns where it has one.
+func (be *Backend) packPanel(dst []float32, b operand, j0, n, k int) {
+	nr := be.kernel.nr
+	if be.kernel.pack16 != nil && nr == 16 && j0+nr <= n {
+		be.kernel.pack16(dst, b, j0, k)
+		return
+	}
+	packB(dst, b, j0, n, k, nr)
+}
+
+// kcBlock is the depth of the blocks of p that gemmDirect splits the sums
+// into: a B panel of kcBlock x 16 floats (16 KiB) stays in L1 while the
+// row panels of A stream past it, and the A rows of a block stay in L2
+// while B streams. Splitting continues each float32 sum from C, in the same
+// order, so the bits do not change.
+const kcBlock = 256
+
 // directTiles computes the tiles of row panels [ip0, ip1) and column panels
 // [jp0, jp1) as tiles does (blocks of row panels sized for L2, each column
-// panel swept over the block), then applies the activation to the block.
+// panel swept over the block), in blocks of kcBlock terms of each sum, then
+// applies the activation to the block.
 func (be *Backend) directTiles(c []float32, ldc, m, n, k int, a operand, edgeA, pb []float32, ip0, ip1, jp0, jp1 int, bias []float32, act model.Activation) {
 	mr, nr := be.kernel.mr, be.kernel.nr
 	rs, cs := a.ld, 1
@@ -49,43 +68,61 @@ func (be *Backend) directTiles(c []float32, ldc, m, n, k int, a operand, edgeA, 
 		rs, cs = 1, a.ld
 	}
 	var acc [96]float32 // one edge tile (mr*nr <= 96)
-	block := max(1, l2Floats/max(mr*k, 1))
+	kc := max(1, min(k, kcBlock))
+	block := max(1, l2Floats/(mr*kc))
 	j0, j1 := jp0*nr, min(jp1*nr, n)
 	for ib := ip0; ib < ip1; ib += block {
 		ie := min(ib+block, ip1)
-		for jp := jp0; jp < jp1; jp++ {
-			bp := pb[jp*nr*k : (jp+1)*nr*k]
-			jt := jp * nr
-			nc := min(nr, n-jt)
-			var bt []float32
-			if bias != nil && nc == nr {
-				bt = bias[jt : jt+nr]
-			}
-			for ip := ib; ip < ie; ip++ {
-				i0 := ip * mr
-				ap, prs, pcs := a.s, rs, cs
-				if i0+mr > m {
-					ap, prs, pcs = edgeA, 1, mr
-				} else {
-					ap = a.s[i0*rs:]
-				}
-				if nc == nr && i0+mr <= m {
-					be.kernel.tile(k, ap, prs, pcs, bp, c[i0*ldc+jt:], ldc, bt)
-					continue
-				}
-				be.kernel.tile(k, ap, prs, pcs, bp, acc[:], nr, nil)
-				for r := 0; r < min(mr, m-i0); r++ {
-					row := c[(i0+r)*ldc+jt : (i0+r)*ldc+jt+nc]
-					src := acc[r*nr : r*nr+nc]
-					if bias != nil {
-						bb := bias[jt : jt+nc]
-						for q, v := range src {
-							row[q] = v + bb[q]
-						}
-					} else {
-						copy(row, src)
+		for pc := 0; ; pc += kc {
+			kl := min(kc, k-pc)
+			load, last := pc > 0, pc+kl >= k
+			for jp := jp0; jp < jp1; jp++ {
+				bp := pb[(jp*k+pc)*nr : (jp*k+pc+kl)*nr]
+				jt := jp * nr
+				nc := min(nr, n-jt)
+				var bt, be2 []float32 // the bias of a full tile, of an edge tile
+				if bias != nil && last {
+					be2 = bias[jt : jt+nc]
+					if nc == nr {
+						bt = be2
 					}
 				}
+				for ip := ib; ip < ie; ip++ {
+					i0 := ip * mr
+					full := i0+mr <= m
+					var ap []float32
+					prs, pcs := rs, cs
+					if full {
+						ap = a.s[i0*rs+pc*cs:]
+					} else {
+						ap, prs, pcs = edgeA[pc*mr:], 1, mr
+					}
+					if full && nc == nr {
+						be.kernel.tile(kl, ap, prs, pcs, bp, c[i0*ldc+jt:], ldc, bt, load)
+						continue
+					}
+					rows := min(mr, m-i0)
+					if load {
+						for r := 0; r < rows; r++ {
+							copy(acc[r*nr:r*nr+nc], c[(i0+r)*ldc+jt:(i0+r)*ldc+jt+nc])
+						}
+					}
+					be.kernel.tile(kl, ap, prs, pcs, bp, acc[:], nr, nil, load)
+					for r := 0; r < rows; r++ {
+						row := c[(i0+r)*ldc+jt : (i0+r)*ldc+jt+nc]
+						src := acc[r*nr : r*nr+nc]
+						if be2 != nil {
+							for q, v := range src {
+								row[q] = v + be2[q]
+							}
+						} else {
+							copy(row, src)
+						}
+					}
+				}
+			}
+			if last {
+				break
 			}
 		}
 		if act == model.Identity {

@@ -13,11 +13,11 @@ func kernel6x16(k int, a, b []float32, out *[96]float32)
 // where it lies, writing C.
 //
 //go:noescape
-func tile6x16(k int, a *float32, rs, cs int, b *float32, c *float32, ldc int, bias *float32)
+func tile6x16(k int, a *float32, rs, cs int, b *float32, c *float32, ldc int, bias *float32, load bool)
 
 // tile6x16Checked is microKernel.tile for tile6x16: it checks every bound
 // the assembly relies on, then calls it.
-func tile6x16Checked(k int, a []float32, rs, cs int, b, c []float32, ldc int, bias []float32) {
+func tile6x16Checked(k int, a []float32, rs, cs int, b, c []float32, ldc int, bias []float32, load bool) {
 	var pa, pb, pbias *float32
 	if k > 0 {
 		_ = a[5*rs+(k-1)*cs] // the last element of A the tile reads
@@ -27,7 +27,39 @@ func tile6x16Checked(k int, a []float32, rs, cs int, b, c []float32, ldc int, bi
 	if bias != nil {
 		pbias = &bias[:16][0]
 	}
-	tile6x16(k, pa, rs, cs, pb, &c[0], ldc, pbias)
+	tile6x16(k, pa, rs, cs, pb, &c[0], ldc, pbias, load)
+}
+
+// copyPanel16 and transPanel16 are the AVX packing loops in
+// kernel_amd64.s.
+//
+//go:noescape
+func copyPanel16(dst, src []float32, ld, k int)
+
+//go:noescape
+func transPanel16(dst, src []float32, ld, k int)
+
+// pack16Checked is microKernel.pack16: it checks the bounds the assembly
+// relies on, then packs, the last k % 8 rows of a transposed panel in Go.
+func pack16Checked(dst []float32, b operand, j0, k int) {
+	if k == 0 {
+		return
+	}
+	dst = dst[:16*k]
+	if !b.t {
+		_ = b.s[(k-1)*b.ld+j0+15]
+		copyPanel16(dst, b.s[j0:], b.ld, k)
+		return
+	}
+	_ = b.s[(j0+15)*b.ld+k-1]
+	k8 := k &^ 7
+	transPanel16(dst, b.s[j0*b.ld:], b.ld, k8)
+	for c := 0; c < 16; c++ {
+		row := b.s[(j0+c)*b.ld+k8 : (j0+c)*b.ld+k]
+		for p, v := range row {
+			dst[(k8+p)*16+c] = v
+		}
+	}
 }
 
 // avx2Kernel returns the 6x16 AVX2/FMA micro-kernel, and false where the CPU
@@ -40,7 +72,7 @@ func avx2Kernel() (microKernel, bool) {
 		// The assembly reads 6k and 16k floats and writes 96 without
 		// checking; the slicing here does.
 		kernel6x16(k, a[:6*k], b[:16*k], (*[96]float32)(out[:96]))
-	}, tile: tile6x16Checked}, true
+	}, tile: tile6x16Checked, pack16: pack16Checked}, true
 }
 
 // adamAVX is the AVX loop in adam_amd64.s.

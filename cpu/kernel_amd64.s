@@ -71,15 +71,16 @@ store:
 	VZEROUPPER
 	RET
 
-// func tile6x16(k int, a *float32, rs, cs int, b *float32, c *float32, ldc int, bias *float32)
+// func tile6x16(k int, a *float32, rs, cs int, b *float32, c *float32, ldc int, bias *float32, load bool)
 //
-// c[r*ldc+j] = Σ_p a[r*rs+p*cs] * b[p*16+j] (+ bias[j] when bias is not
-// nil) for r < 6, j < 16: kernel6x16's sum, in the same order with the same
-// fused multiply-adds, but reading A where it lies (row-major rs = ld, cs =
-// 1, or transposed rs = 1, cs = ld: no packing) and writing the tile into C
-// with the bias added. rs, cs and ldc count floats. The caller checks the
-// bounds.
-TEXT ·tile6x16(SB), NOSPLIT, $0-64
+// c[r*ldc+j] = s + Σ_p a[r*rs+p*cs] * b[p*16+j] (+ bias[j] when bias is not
+// nil) for r < 6, j < 16, where s is c[r*ldc+j] itself when load is true
+// (the sum continues from a previous block of p) and 0 otherwise:
+// kernel6x16's sum, in the same order with the same fused multiply-adds,
+// but reading A where it lies (row-major rs = ld, cs = 1, or transposed
+// rs = 1, cs = ld: no packing) and writing the tile into C with the bias
+// added. rs, cs and ldc count floats. The caller checks the bounds.
+TEXT ·tile6x16(SB), NOSPLIT, $0-65
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rs+16(FP), R8
@@ -88,11 +89,35 @@ TEXT ·tile6x16(SB), NOSPLIT, $0-64
 	MOVQ c+40(FP), DX
 	MOVQ ldc+48(FP), R11
 	MOVQ bias+56(FP), R12
+	MOVBLZX load+64(FP), AX
 	SHLQ $2, R8
 	SHLQ $2, R10
 	SHLQ $2, R11
 	LEAQ (SI)(R8*2), R9
 	ADDQ R8, R9           // R9: row 3 of the tile
+	TESTQ AX, AX
+	JZ    tzero
+	MOVQ  DX, BX
+	VMOVUPS (BX), Y4
+	VMOVUPS 32(BX), Y5
+	ADDQ    R11, BX
+	VMOVUPS (BX), Y6
+	VMOVUPS 32(BX), Y7
+	ADDQ    R11, BX
+	VMOVUPS (BX), Y8
+	VMOVUPS 32(BX), Y9
+	ADDQ    R11, BX
+	VMOVUPS (BX), Y10
+	VMOVUPS 32(BX), Y11
+	ADDQ    R11, BX
+	VMOVUPS (BX), Y12
+	VMOVUPS 32(BX), Y13
+	ADDQ    R11, BX
+	VMOVUPS (BX), Y14
+	VMOVUPS 32(BX), Y15
+	JMP     tstart
+
+tzero:
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
@@ -105,6 +130,8 @@ TEXT ·tile6x16(SB), NOSPLIT, $0-64
 	VXORPS Y13, Y13, Y13
 	VXORPS Y14, Y14, Y14
 	VXORPS Y15, Y15, Y15
+
+tstart:
 	TESTQ CX, CX
 	JLE   tstore
 
@@ -171,5 +198,111 @@ tnobias:
 	ADDQ    R11, DX
 	VMOVUPS Y14, (DX)
 	VMOVUPS Y15, 32(DX)
+	VZEROUPPER
+	RET
+
+// func copyPanel16(dst, src []float32, ld, k int)
+//
+// dst[p*16+c] = src[p*ld+c] for p < k, c < 16: a B panel of 16 columns of a
+// row-major matrix, two YMM loads and stores a row. The caller checks the
+// bounds.
+TEXT ·copyPanel16(SB), NOSPLIT, $0-64
+	MOVQ  dst_base+0(FP), DI
+	MOVQ  src_base+24(FP), SI
+	MOVQ  ld+48(FP), R8
+	MOVQ  k+56(FP), CX
+	SHLQ  $2, R8
+	TESTQ CX, CX
+	JLE   cpdone
+
+cploop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    R8, SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     cploop
+
+cpdone:
+	VZEROUPPER
+	RET
+
+// TRANSPOSE8 loads the 8x8 block whose rows start at SI + i*ld (R8 = ld
+// bytes, R9 = 3*ld bytes, BX scratch), transposes it in registers and
+// stores its row j at DI + j*64 + off.
+#define TRANSPOSE8(off) \
+	LEAQ      (SI)(R8*4), BX; \
+	VMOVUPS   (SI), Y0; \
+	VMOVUPS   (SI)(R8*1), Y1; \
+	VMOVUPS   (SI)(R8*2), Y2; \
+	VMOVUPS   (SI)(R9*1), Y3; \
+	VMOVUPS   (BX), Y4; \
+	VMOVUPS   (BX)(R8*1), Y5; \
+	VMOVUPS   (BX)(R8*2), Y6; \
+	VMOVUPS   (BX)(R9*1), Y7; \
+	VUNPCKLPS Y1, Y0, Y8; \
+	VUNPCKHPS Y1, Y0, Y9; \
+	VUNPCKLPS Y3, Y2, Y10; \
+	VUNPCKHPS Y3, Y2, Y11; \
+	VUNPCKLPS Y5, Y4, Y12; \
+	VUNPCKHPS Y5, Y4, Y13; \
+	VUNPCKLPS Y7, Y6, Y14; \
+	VUNPCKHPS Y7, Y6, Y15; \
+	VSHUFPS   $0x44, Y10, Y8, Y0; \
+	VSHUFPS   $0xEE, Y10, Y8, Y1; \
+	VSHUFPS   $0x44, Y11, Y9, Y2; \
+	VSHUFPS   $0xEE, Y11, Y9, Y3; \
+	VSHUFPS   $0x44, Y14, Y12, Y4; \
+	VSHUFPS   $0xEE, Y14, Y12, Y5; \
+	VSHUFPS   $0x44, Y15, Y13, Y6; \
+	VSHUFPS   $0xEE, Y15, Y13, Y7; \
+	VPERM2F128 $0x20, Y4, Y0, Y8; \
+	VPERM2F128 $0x20, Y5, Y1, Y9; \
+	VPERM2F128 $0x20, Y6, Y2, Y10; \
+	VPERM2F128 $0x20, Y7, Y3, Y11; \
+	VPERM2F128 $0x31, Y4, Y0, Y12; \
+	VPERM2F128 $0x31, Y5, Y1, Y13; \
+	VPERM2F128 $0x31, Y6, Y2, Y14; \
+	VPERM2F128 $0x31, Y7, Y3, Y15; \
+	VMOVUPS   Y8, (off)(DI); \
+	VMOVUPS   Y9, (off+64)(DI); \
+	VMOVUPS   Y10, (off+128)(DI); \
+	VMOVUPS   Y11, (off+192)(DI); \
+	VMOVUPS   Y12, (off+256)(DI); \
+	VMOVUPS   Y13, (off+320)(DI); \
+	VMOVUPS   Y14, (off+384)(DI); \
+	VMOVUPS   Y15, (off+448)(DI)
+
+// func transPanel16(dst, src []float32, ld, k int)
+//
+// dst[p*16+c] = src[c*ld+p] for p < k &^ 7, c < 16: a B panel of 16
+// columns of a transposed matrix (16 rows of src), in 8x8 blocks
+// transposed in registers. The caller checks the bounds and packs the
+// last k % 8 rows.
+TEXT ·transPanel16(SB), NOSPLIT, $0-64
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ ld+48(FP), R8
+	MOVQ k+56(FP), CX
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R9
+	LEAQ (SI)(R8*8), DX   // row 8 of the panel
+	SHRQ $3, CX
+	JZ   trdone
+
+trloop:
+	TRANSPOSE8(0)
+	XCHGQ SI, DX
+	TRANSPOSE8(32)
+	XCHGQ SI, DX
+	ADDQ  $32, SI
+	ADDQ  $32, DX
+	ADDQ  $512, DI
+	DECQ  CX
+	JNZ   trloop
+
+trdone:
 	VZEROUPPER
 	RET

@@ -159,7 +159,7 @@ func TestDirectGEMMBitIdentical(t *testing.T) {
 		t.Skip("no AVX2/FMA on this CPU or build")
 	}
 	rng := rand.New(rand.NewPCG(9, 10))
-	shapes := [][3]int{{1, 1, 1}, {6, 16, 5}, {7, 17, 3}, {5, 15, 0}, {128, 1, 100}, {13, 40, 33}, {64, 110, 31}, {37, 784, 9}}
+	shapes := [][3]int{{1, 1, 1}, {6, 16, 5}, {7, 17, 3}, {5, 15, 0}, {128, 1, 100}, {13, 40, 33}, {64, 110, 31}, {37, 784, 9}, {12, 20, 600}, {7, 33, 530}, {1, 16, 257}}
 	for _, sh := range shapes {
 		m, n, k := sh[0], sh[1], sh[2]
 		for _, ta := range []bool{false, true} {
@@ -193,6 +193,36 @@ func TestDirectGEMMBitIdentical(t *testing.T) {
 								t.Fatalf("m=%d n=%d k=%d ta=%v tb=%v %v workers=%d: c[%d] = %g direct, %g packed",
 									m, n, k, ta, tb, act, w, i, got[i], want[i])
 							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestPack16 checks the assembly packing of full 16-column panels against
+// packB, for both layouts and depths around the 8x8 blocks.
+func TestPack16(t *testing.T) {
+	mk, ok := avx2Kernel()
+	if !ok || mk.pack16 == nil {
+		t.Skip("no AVX2/FMA on this CPU or build")
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, k := range []int{0, 1, 7, 8, 9, 16, 23, 100} {
+		for _, n := range []int{16, 33, 48} {
+			for _, tr := range []bool{false, true} {
+				b := operand{s: randSlice(rng, k*n+5, -1, 1), ld: n + 0, t: tr}
+				if tr {
+					b.ld = k
+				}
+				for j0 := 0; j0+16 <= n; j0 += 16 {
+					got, want := make([]float32, 16*k), make([]float32, 16*k)
+					mk.pack16(got, b, j0, k)
+					packB(want, b, j0, n, k, 16)
+					for i := range want {
+						if got[i] != want[i] {
+							t.Fatalf("k=%d n=%d transposed=%v j0=%d: dst[%d] = %g, want %g", k, n, tr, j0, i, got[i], want[i])
 						}
 					}
 				}
