@@ -47,3 +47,9 @@ func testAdam(t *testing.T, be model.Backend, tol Tolerance) {
 		}
 	}
 }
+
+// optimiserGroup is the suite's group for model.OptimiserOps.
+func optimiserGroup(tol Tolerance) group {
+	at := withTol(tol)
+	return group{"Optimiser", []opCheck{{"Adam", []string{"Adam"}, at(testAdam)}}}
+}

@@ -60,3 +60,12 @@ func testAverageConverges(t *testing.T, be model.Backend, tol Tolerance) {
 	check(t, fmt.Sprintf("%d updates with decay %g", m, decay), e.get(avg), want, Tolerance{Atol: 1e-4 + tol.Atol, Rtol: tol.Rtol})
 	e.sync()
 }
+
+// averagingGroup is the suite's group for model.AveragingOps.
+func averagingGroup(tol Tolerance) group {
+	at := withTol(tol)
+	return group{"Averaging", []opCheck{
+		{"Average", []string{"Average"}, at(testAverage)},
+		{"AverageConverges", []string{"Average"}, at(testAverageConverges)},
+	}}
+}

@@ -188,3 +188,12 @@ func testDenseBackward(t *testing.T, be model.Backend, tol Tolerance) {
 		}
 	}
 }
+
+// denseGroup is the suite's group for model.DenseOps.
+func denseGroup(tol Tolerance) group {
+	at := withTol(tol)
+	return group{"Dense", []opCheck{
+		{"DenseForward", []string{"DenseForward"}, at(testDenseForward)},
+		{"DenseBackward", []string{"DenseBackward"}, at(testDenseBackward)},
+	}}
+}

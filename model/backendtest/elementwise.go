@@ -47,3 +47,12 @@ func testAccumulate(t *testing.T, be model.Backend) {
 		e.sync()
 	}
 }
+
+// elementwiseGroup is the suite's group for model.ElementwiseOps.
+func elementwiseGroup(tol Tolerance) group {
+	at := withTol(tol)
+	return group{"Elementwise", []opCheck{
+		{"FillAffine", []string{"Fill", "Affine"}, at(testElementwise)},
+		{"Accumulate", []string{"Accumulate"}, testAccumulate},
+	}}
+}

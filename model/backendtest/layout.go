@@ -90,3 +90,12 @@ func testCopyCols(t *testing.T, be model.Backend) {
 		e.sync()
 	}
 }
+
+// layoutGroup is the suite's group for model.LayoutOps.
+func layoutGroup(_ Tolerance) group {
+	return group{"Layout", []opCheck{
+		{"GatherRows", []string{"GatherRows"}, testGatherRows},
+		{"OneHot", []string{"OneHot"}, testOneHot},
+		{"CopyCols", []string{"CopyCols"}, testCopyCols},
+	}}
+}

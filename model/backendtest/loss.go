@@ -163,3 +163,15 @@ func testSumSquares(t *testing.T, be model.Backend, tol Tolerance) {
 		e.sync()
 	}
 }
+
+// lossGroup is the suite's group for model.LossOps.
+func lossGroup(tol Tolerance) group {
+	at := withTol(tol)
+	return group{"Loss", []opCheck{
+		{"LogitBCE", []string{"LogitBCE"}, at(testLogitBCE)},
+		{"SoftmaxXent", []string{"SoftmaxXent"}, at(testSoftmaxXent)},
+		{"FDivLoss", []string{"FDivLoss"}, at(testFDivLoss)},
+		{"MeanSigmoid", []string{"MeanSigmoid"}, at(testMeanSigmoid)},
+		{"SumSquares", []string{"SumSquares"}, at(testSumSquares)},
+	}}
+}

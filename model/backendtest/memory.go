@@ -87,3 +87,11 @@ func testCounters(t *testing.T, be model.Backend) {
 		}
 	}
 }
+
+// memoryGroup is the suite's group for model.MemoryOps.
+func memoryGroup(_ Tolerance) group {
+	return group{"Memory", []opCheck{
+		{"Buffers", []string{"Name", "Alloc", "View", "Free", "Upload", "Download", "Copy", "Sync"}, testMemory},
+		{"Counters", []string{"SetCounter", "IncCounter"}, testCounters},
+	}}
+}

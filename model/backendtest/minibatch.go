@@ -197,3 +197,14 @@ func testMBDCollapsed(t *testing.T, be model.Backend) {
 	checkExact(t, "collapsed batch: dm", e.get(dm), make([]float32, rows*kernels*dims))
 	e.sync()
 }
+
+// minibatchGroup is the suite's group for model.MinibatchOps.
+func minibatchGroup(tol Tolerance) group {
+	at := withTol(tol)
+	return group{"Minibatch", []opCheck{
+		{"Forward", []string{"MinibatchDiscForward"}, at(testMBDForward)},
+		{"Backward", []string{"MinibatchDiscBackward"}, at(testMBDBackward)},
+		{"FiniteDifferences", []string{"MinibatchDiscBackward"}, testMBDFiniteDiff},
+		{"Collapsed", []string{"MinibatchDiscForward", "MinibatchDiscBackward"}, testMBDCollapsed},
+	}}
+}

@@ -146,3 +146,13 @@ func testPyramidRoundTrip(t *testing.T, be model.Backend) {
 		})
 	}
 }
+
+// pyramidGroup is the suite's group for model.PyramidOps.
+func pyramidGroup(tol Tolerance) group {
+	at := withTol(tol)
+	return group{"Pyramid", []opCheck{
+		{"Downsample2x", []string{"Downsample2x"}, at(testDownsample)},
+		{"Upsample2x", []string{"Upsample2x"}, at(testUpsample)},
+		{"RoundTrip", []string{"Downsample2x", "Upsample2x"}, testPyramidRoundTrip},
+	}}
+}

@@ -78,3 +78,11 @@ func testDropout(t *testing.T, be model.Backend) {
 		}
 	}
 }
+
+// regularisationGroup is the suite's group for model.RegularisationOps.
+func regularisationGroup(_ Tolerance) group {
+	return group{"Regularisation", []opCheck{
+		{"Maxout", []string{"MaxoutForward", "MaxoutBackward"}, testMaxout},
+		{"Dropout", []string{"Dropout"}, testDropout},
+	}}
+}

@@ -60,3 +60,11 @@ func testBinarize(t *testing.T, be model.Backend) {
 		e.sync()
 	}
 }
+
+// randomGroup is the suite's group for model.RandomOps.
+func randomGroup(_ Tolerance) group {
+	return group{"Random", []opCheck{
+		{"Noise", []string{"Noise"}, testNoise},
+		{"Binarize", []string{"Binarize"}, testBinarize},
+	}}
+}

@@ -32,62 +32,31 @@ type opCheck struct {
 	run    func(t *testing.T, be model.Backend)
 }
 
-// suite returns the checks Run runs, in order, with floating-point results
-// held to tol. Their covers lists name every method of model.Backend but
-// Close, which the caller of Run calls (TestSuiteCoversContract).
-func suite(tol Tolerance) []group {
-	at := func(f func(*testing.T, model.Backend, Tolerance)) func(*testing.T, model.Backend) {
+// withTol adapts a check that takes a tolerance to opCheck's run.
+func withTol(tol Tolerance) func(func(*testing.T, model.Backend, Tolerance)) func(*testing.T, model.Backend) {
+	return func(f func(*testing.T, model.Backend, Tolerance)) func(*testing.T, model.Backend) {
 		return func(t *testing.T, be model.Backend) { f(t, be, tol) }
 	}
+}
+
+// suite returns the checks Run runs, in order, with floating-point results
+// held to tol. Each group is defined in the file named as its group's file
+// in package model, so an operation added to a group adds its check there.
+// Their covers lists name every method of model.Backend but Close, which
+// the caller of Run calls (TestSuiteCoversContract).
+func suite(tol Tolerance) []group {
 	return []group{
-		{"Memory", []opCheck{
-			{"Buffers", []string{"Name", "Alloc", "View", "Free", "Upload", "Download", "Copy", "Sync"}, testMemory},
-			{"Counters", []string{"SetCounter", "IncCounter"}, testCounters},
-		}},
-		{"Elementwise", []opCheck{
-			{"FillAffine", []string{"Fill", "Affine"}, at(testElementwise)},
-			{"Accumulate", []string{"Accumulate"}, testAccumulate},
-		}},
-		{"Dense", []opCheck{
-			{"DenseForward", []string{"DenseForward"}, at(testDenseForward)},
-			{"DenseBackward", []string{"DenseBackward"}, at(testDenseBackward)},
-		}},
-		{"Loss", []opCheck{
-			{"LogitBCE", []string{"LogitBCE"}, at(testLogitBCE)},
-			{"SoftmaxXent", []string{"SoftmaxXent"}, at(testSoftmaxXent)},
-			{"FDivLoss", []string{"FDivLoss"}, at(testFDivLoss)},
-			{"MeanSigmoid", []string{"MeanSigmoid"}, at(testMeanSigmoid)},
-			{"SumSquares", []string{"SumSquares"}, at(testSumSquares)},
-		}},
-		{"Optimiser", []opCheck{{"Adam", []string{"Adam"}, at(testAdam)}}},
-		{"Random", []opCheck{
-			{"Noise", []string{"Noise"}, testNoise},
-			{"Binarize", []string{"Binarize"}, testBinarize},
-		}},
-		{"Layout", []opCheck{
-			{"GatherRows", []string{"GatherRows"}, testGatherRows},
-			{"OneHot", []string{"OneHot"}, testOneHot},
-			{"CopyCols", []string{"CopyCols"}, testCopyCols},
-		}},
-		{"Regularisation", []opCheck{
-			{"Maxout", []string{"MaxoutForward", "MaxoutBackward"}, testMaxout},
-			{"Dropout", []string{"Dropout"}, testDropout},
-		}},
-		{"Pyramid", []opCheck{
-			{"Downsample2x", []string{"Downsample2x"}, at(testDownsample)},
-			{"Upsample2x", []string{"Upsample2x"}, at(testUpsample)},
-			{"RoundTrip", []string{"Downsample2x", "Upsample2x"}, testPyramidRoundTrip},
-		}},
-		{"Minibatch", []opCheck{
-			{"Forward", []string{"MinibatchDiscForward"}, at(testMBDForward)},
-			{"Backward", []string{"MinibatchDiscBackward"}, at(testMBDBackward)},
-			{"FiniteDifferences", []string{"MinibatchDiscBackward"}, testMBDFiniteDiff},
-			{"Collapsed", []string{"MinibatchDiscForward", "MinibatchDiscBackward"}, testMBDCollapsed},
-		}},
-		{"Averaging", []opCheck{
-			{"Average", []string{"Average"}, at(testAverage)},
-			{"AverageConverges", []string{"Average"}, at(testAverageConverges)},
-		}},
+		memoryGroup(tol),
+		elementwiseGroup(tol),
+		denseGroup(tol),
+		lossGroup(tol),
+		optimiserGroup(tol),
+		randomGroup(tol),
+		layoutGroup(tol),
+		regularisationGroup(tol),
+		pyramidGroup(tol),
+		minibatchGroup(tol),
+		averagingGroup(tol),
 	}
 }
 
