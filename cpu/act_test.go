@@ -148,14 +148,14 @@ func TestActivationAccuracy(t *testing.T) {
 
 // TestConformancePortable runs the conformance suite on backends forced
 // onto the paths a CPU without AVX2 takes: the portable and gonum products
-// with the scalar activation and Adam loops. (`go test -tags purego` builds
+// with the scalar activation, Adam and Philox loops. (`go test -tags purego` builds
 // the package without any assembly.)
 func TestConformancePortable(t *testing.T) {
 	for _, g := range []GEMM{TiledGEMM, GonumGEMM} {
 		for _, w := range []int{1, 3} {
 			t.Run(fmt.Sprintf("%v/workers=%d", g, w), func(t *testing.T) {
 				be := New(Options{Workers: w, GEMM: g})
-				be.act, be.adam = scalarActivations(), nil
+				be.act, be.adam, be.uniform = scalarActivations(), nil, uniformScalar
 				backendtest.Run(t, be, backendtest.DefaultTolerance())
 			})
 		}

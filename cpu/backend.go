@@ -69,7 +69,10 @@ type Backend struct {
 	// act applies the activations and their derivatives: the AVX2 loops
 	// where the CPU has them, the scalar loops (the same bits) elsewhere.
 	act activations
-	err error // first failure since the last Sync
+	// uniform fills a slice with Philox uniform draws (uniformScalar, or
+	// its AVX2 loop: the same bits).
+	uniform func(dst []float32, seed uint64, stream, step uint32, j0 int)
+	err     error // first failure since the last Sync
 
 	// Scratch space reused between calls (a Backend is not safe for
 	// concurrent use): packed GEMM panels and the dz of DenseBackward.
@@ -87,6 +90,10 @@ func New(opts Options) *Backend {
 	be := &Backend{workers: w, gemmImpl: opts.GEMM, kernel: portableKernel()}
 	be.adam, _ = adamKernel()
 	be.act = scalarActivations()
+	be.uniform = uniformScalar
+	if u, ok := uniformKernel(); ok {
+		be.uniform = u
+	}
 	if va, ok := vectorActivations(); ok {
 		be.act = va
 	}

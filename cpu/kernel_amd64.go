@@ -2,7 +2,11 @@
 
 package cpu
 
-import "golang.org/x/sys/cpu"
+import (
+	"golang.org/x/sys/cpu"
+
+	"gan-train/rng"
+)
 
 // kernel6x16 is the AVX2/FMA micro-kernel in kernel_amd64.s.
 //
@@ -60,6 +64,31 @@ func pack16Checked(dst []float32, b operand, j0, k int) {
 			dst[(k8+p)*16+c] = v
 		}
 	}
+}
+
+// philoxUniform8 is the AVX2 Philox loop in kernel_amd64.s.
+//
+//go:noescape
+func philoxUniform8(dst *[32]float32, k *[2]uint32, j, step, stream uint32)
+
+// uniformAVX2 is uniformScalar with philoxUniform8 for whole groups of 32
+// draws (eight Philox blocks): the same bits.
+func uniformAVX2(dst []float32, seed uint64, stream, step uint32, j0 int) {
+	k := rng.Key(seed)
+	n := len(dst) &^ 31
+	for i := 0; i < n; i += 32 {
+		philoxUniform8((*[32]float32)(dst[i:i+32]), &k, uint32(j0+i/4), step, stream)
+	}
+	uniformScalar(dst[n:], seed, stream, step, j0+n/4)
+}
+
+// uniformKernel returns uniformAVX2, and false where the CPU or the
+// operating system lacks AVX2 or FMA (one condition for every loop).
+func uniformKernel() (func(dst []float32, seed uint64, stream, step uint32, j0 int), bool) {
+	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
+		return nil, false
+	}
+	return uniformAVX2, true
 }
 
 // avx2Kernel returns the 6x16 AVX2/FMA micro-kernel, and false where the CPU

@@ -306,3 +306,107 @@ trloop:
 trdone:
 	VZEROUPPER
 	RET
+
+// MULHILO sets HI and LO to the high and low 32 bits of the eight products
+// M * X (unsigned 32x32 -> 64 bits per lane), using T1 and T2 as scratch:
+// VPMULUDQ multiplies the even lanes, so the odd lanes are shifted down,
+// multiplied, and the halves blended back into place.
+#define MULHILO(X, M, HI, LO, T1, T2) \
+	VPMULUDQ X, M, T1; \
+	VPSRLQ   $32, X, T2; \
+	VPMULUDQ T2, M, T2; \
+	VPSRLQ   $32, T1, HI; \
+	VPBLENDD $0xAA, T2, HI, HI; \
+	VPSLLQ   $32, T2, T2; \
+	VPBLENDD $0xAA, T2, T1, LO
+
+// func philoxUniform8(dst *[32]float32, k *[2]uint32, j, step, stream uint32)
+//
+// Ten-round Philox4x32 (rng.Philox4x32) of the counters (j+i, step, stream,
+// 0) for the eight blocks i < 8, eight lanes at a time, each output word x
+// mapped to float32(x>>8) * 2^-24 (rng.ToUniform01, exact) and stored in
+// index order: dst[4i+l] is word l of block j+i.
+TEXT ·philoxUniform8(SB), NOSPLIT, $0-28
+	MOVQ         dst+0(FP), DI
+	MOVQ         k+8(FP), SI
+	MOVL         j+16(FP), AX
+	VMOVD        AX, X0
+	VPBROADCASTD X0, Y0
+	VPADDD       philoxk<>+0(SB), Y0, Y0 // c0 = j + lane
+	MOVL         step+20(FP), AX
+	VMOVD        AX, X1
+	VPBROADCASTD X1, Y1
+	MOVL         stream+24(FP), AX
+	VMOVD        AX, X2
+	VPBROADCASTD X2, Y2
+	VPXOR        Y3, Y3, Y3
+	VPBROADCASTD 0(SI), Y6                // key
+	VPBROADCASTD 4(SI), Y7
+	VPBROADCASTD philoxk<>+32(SB), Y4     // m0
+	VPBROADCASTD philoxk<>+36(SB), Y5     // m1
+	VPBROADCASTD philoxk<>+40(SB), Y8     // w0
+	VPBROADCASTD philoxk<>+44(SB), Y9     // w1
+	MOVQ         $10, CX
+
+round:
+	MULHILO(Y0, Y4, Y10, Y11, Y12, Y13) // hi0, lo0
+	MULHILO(Y2, Y5, Y14, Y15, Y12, Y13) // hi1, lo1
+	VPXOR  Y1, Y14, Y14
+	VPXOR  Y6, Y14, Y0  // c0 = hi1 ^ c1 ^ k0
+	VMOVDQU Y15, Y1     // c1 = lo1
+	VPXOR  Y3, Y10, Y10
+	VPXOR  Y7, Y10, Y2  // c2 = hi0 ^ c3 ^ k1
+	VMOVDQU Y11, Y3     // c3 = lo0
+	VPADDD Y8, Y6, Y6
+	VPADDD Y9, Y7, Y7
+	DECQ   CX
+	JNZ    round
+
+	VBROADCASTSS philoxk<>+48(SB), Y8 // 2^-24
+	VPSRLD    $8, Y0, Y0
+	VPSRLD    $8, Y1, Y1
+	VPSRLD    $8, Y2, Y2
+	VPSRLD    $8, Y3, Y3
+	VCVTDQ2PS Y0, Y0
+	VCVTDQ2PS Y1, Y1
+	VCVTDQ2PS Y2, Y2
+	VCVTDQ2PS Y3, Y3
+	VMULPS    Y8, Y0, Y0
+	VMULPS    Y8, Y1, Y1
+	VMULPS    Y8, Y2, Y2
+	VMULPS    Y8, Y3, Y3
+	VUNPCKLPS Y1, Y0, Y10
+	VUNPCKHPS Y1, Y0, Y11
+	VUNPCKLPS Y3, Y2, Y12
+	VUNPCKHPS Y3, Y2, Y13
+	VSHUFPS   $0x44, Y12, Y10, Y0
+	VSHUFPS   $0xEE, Y12, Y10, Y1
+	VSHUFPS   $0x44, Y13, Y11, Y2
+	VSHUFPS   $0xEE, Y13, Y11, Y3
+	VPERM2F128 $0x20, Y1, Y0, Y10
+	VPERM2F128 $0x20, Y3, Y2, Y11
+	VPERM2F128 $0x31, Y1, Y0, Y12
+	VPERM2F128 $0x31, Y3, Y2, Y13
+	VMOVUPS   Y10, 0(DI)
+	VMOVUPS   Y11, 32(DI)
+	VMOVUPS   Y12, 64(DI)
+	VMOVUPS   Y13, 96(DI)
+	VZEROUPPER
+	RET
+
+// philoxk: the lane offsets 0..7, then Philox's multipliers and Weyl
+// increments (rng/philox.go), then 2^-24.
+DATA philoxk<>+0(SB)/4, $0
+DATA philoxk<>+4(SB)/4, $1
+DATA philoxk<>+8(SB)/4, $2
+DATA philoxk<>+12(SB)/4, $3
+DATA philoxk<>+16(SB)/4, $4
+DATA philoxk<>+20(SB)/4, $5
+DATA philoxk<>+24(SB)/4, $6
+DATA philoxk<>+28(SB)/4, $7
+DATA philoxk<>+32(SB)/4, $0xD2511F53
+DATA philoxk<>+36(SB)/4, $0xCD9E8D57
+DATA philoxk<>+40(SB)/4, $0x9E3779B9
+DATA philoxk<>+44(SB)/4, $0xBB67AE85
+DATA philoxk<>+48(SB)/4, $0x33800000
+GLOBL philoxk<>(SB), RODATA|NOPTR, $52

@@ -8,3 +8,8 @@ func avx2Kernel() (microKernel, bool) { return microKernel{}, false }
 
 // adamKernel reports false: see avx2Kernel.
 func adamKernel() (func(p, g, m, v []float32, k *adamConsts), bool) { return nil, false }
+
+// uniformKernel reports false: see avx2Kernel.
+func uniformKernel() (func(dst []float32, seed uint64, stream, step uint32, j0 int), bool) {
+	return nil, false
+}

@@ -26,6 +26,15 @@ func (be *Backend) Noise(dst model.Buf, dist model.Dist, seed uint64, stream uin
 		panic(fmt.Sprintf("cpu: Noise: unknown distribution %v", dist))
 	}
 	be.parallel(len(d), noiseGrain, 4, func(lo, hi int) {
+		if dist != model.Normal {
+			be.uniform(d[lo:hi], seed, stream, step, lo/4)
+			if dist == model.UniformPM1 {
+				for i, v := range d[lo:hi] {
+					d[lo+i] = 2*v - 1
+				}
+			}
+			return
+		}
 		for j := lo / 4; 4*j < hi; j++ {
 			x := rng.Block(seed, stream, step, j)
 			var v [4]float32
@@ -55,14 +64,16 @@ func (be *Backend) Binarize(dst, src model.Buf, seed uint64, stream uint32, sc m
 	need("Binarize", "src", s, len(d))
 	step := counter("Binarize", sc)
 	be.parallel(len(d), noiseGrain, 4, func(lo, hi int) {
-		for j := lo / 4; 4*j < hi; j++ {
-			x := rng.Block(seed, stream, step, j)
-			for l := 0; l < 4 && 4*j+l < hi; l++ {
-				i := 4*j + l
-				if rng.ToUniform01(x[l]) < s[i] {
-					d[i] = 1
+		u := make([]float32, uniformChunk)
+		for i0 := lo; i0 < hi; i0 += uniformChunk {
+			i1 := min(i0+uniformChunk, hi)
+			uu, dd, ss := u[:i1-i0], d[i0:i1], s[i0:i1]
+			be.uniform(uu, seed, stream, step, i0/4)
+			for i, v := range uu {
+				if v < ss[i] {
+					dd[i] = 1
 				} else {
-					d[i] = 0
+					dd[i] = 0
 				}
 			}
 		}

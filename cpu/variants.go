@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"gan-train/model"
-	"gan-train/rng"
 )
 
 // The GAN variants' operations: f-GAN losses (model.LossOps), one-hot
@@ -227,14 +226,16 @@ func (be *Backend) Dropout(dst, src model.Buf, rate float32, seed uint64, stream
 	step := counter("Dropout", sc)
 	keep := float32(1 / (1 - float64(rate)))
 	be.parallel(len(d), noiseGrain, 4, func(lo, hi int) {
-		for j := lo / 4; 4*j < hi; j++ {
-			x := rng.Block(seed, stream, step, j)
-			for l := 0; l < 4 && 4*j+l < hi; l++ {
-				i := 4*j + l
-				if rng.ToUniform01(x[l]) >= rate {
-					d[i] = s[i] * keep
+		u := make([]float32, uniformChunk)
+		for i0 := lo; i0 < hi; i0 += uniformChunk {
+			i1 := min(i0+uniformChunk, hi)
+			uu, dd, ss := u[:i1-i0], d[i0:i1], s[i0:i1]
+			be.uniform(uu, seed, stream, step, i0/4)
+			for i, v := range uu {
+				if v >= rate {
+					dd[i] = ss[i] * keep
 				} else {
-					d[i] = 0
+					dd[i] = 0
 				}
 			}
 		}
