@@ -13,13 +13,24 @@
 //   - AVX2GEMM, the default on amd64 CPUs with AVX2 and FMA: a 6x16 tile in
 //     twelve YMM accumulators (kernel_amd64.s), one fused multiply-add per
 //     term. It made the Edward step about twice as fast as gonum's Sgemm
-//     in the same benchmark run (bench/RESULTS.md).
+//     in the same benchmark run (bench/RESULTS.md). Its driver
+//     (gemm_direct.go) reads A in place through row and column strides
+//     instead of packing it, packs B with AVX loops, splits the sums into
+//     blocks of 256 terms that continue from C, and writes full tiles with
+//     the bias straight into C: the same bits as the packed path.
 //   - TiledGEMM: the portable Go kernel, 2 rows by 3 columns, the widest
 //     tile that the Go compiler keeps in registers on amd64.
 //
 // GonumGEMM, the default elsewhere, is gonum's Sgemm (its SSE assembly made
 // it about 1.8 times faster than the portable kernel) followed by a
 // bias-and-activation pass. The purego build tag leaves the assembly out.
+//
+// The activations are float32 functions (act.go: sigmoid and tanh after
+// Cephes's expf and tanhf, within 4 ulps), applied with AVX2 loops where the
+// CPU has them and with scalar Go loops that give the same bits elsewhere;
+// Adam and the Philox uniform draws of Noise, Binarize and Dropout have
+// AVX2 loops with the same property. Only the matrix product's engine
+// changes results.
 // The backward pass computes dz = dy ⊙ act'(y) once and feeds it to the two
 // products and the bias gradient.
 //
