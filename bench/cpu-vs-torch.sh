@@ -37,7 +37,9 @@
 #   LAYER_PAIRS, LAYER_BENCHTIME   per-layer pairs (default 3) and go test
 #               -benchtime per sub-benchmark (default 0.3s)
 #   PROC_PAIRS, PROC_STEPS         whole-process rounds (default 3) and steps
-#               (default 1500); GO_BASE: see above
+#               (default 1500); GO_BASE: see above; PROC_TORCH_THREADS: the
+#               PyTorch thread counts timed (default "1 2"; on a loaded 2-core
+#               machine 2 threads took 15 times as long as 1)
 #   BENCHTIME   go test -benchtime value (default 3s)
 #   TORCH_STEPS timed steps per PyTorch repeat (default 2000)
 #   PYTHON      interpreter with torch (default /usr/bin/python3: Debian's
@@ -105,6 +107,7 @@ LAYER_BENCHTIME=${LAYER_BENCHTIME:-0.3s}
 PROC_PAIRS=${PROC_PAIRS:-3}
 PROC_STEPS=${PROC_STEPS:-1500}
 GO_BASE=${GO_BASE:-}
+PROC_TORCH_THREADS=${PROC_TORCH_THREADS:-1 2}
 
 # build_cpu_test builds ./cpu/'s test binary once; every section uses it.
 build_cpu_test() {
@@ -276,7 +279,10 @@ process_section() {
             gt "$GO_BASE" base-gomaxprocs=1 1
         fi
     }
-    py_all() { py 1; py 2; }
+    py_all() {
+        local t
+        for t in $PROC_TORCH_THREADS; do py "$t"; done
+    }
     for ((n = 1; n <= PROC_PAIRS; n++)); do
         echo "round $n, load $(cut -d' ' -f1-3 /proc/loadavg)"
         if ((n % 2)); then go_all; py_all; else py_all; go_all; fi
