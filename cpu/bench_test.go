@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
@@ -283,6 +284,45 @@ func BenchmarkPackB(b *testing.B) {
 				}
 			}
 			ct.report(b)
+		})
+	}
+}
+
+// BenchmarkEpilogueShare measures what each layer's activation costs on
+// top of its product (issue 14: at most 20%): DenseForward and
+// DenseBackward with the layer's activation and with the identity, the two
+// alternating op by op, reported as the extra time in percent of the
+// identity's (epilogue-%). An op is one forward and one backward pass.
+func BenchmarkEpilogueShare(b *testing.B) {
+	be := New(Options{Workers: 1})
+	for _, l := range benchLayers {
+		if l.act == model.Identity {
+			continue
+		}
+		b.Run(l.name, func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 2))
+			x := upload(b, be, randSlice(r, l.batch*l.in, -1, 1))
+			w := upload(b, be, randSlice(r, l.in*l.out, -0.1, 0.1))
+			bias := upload(b, be, randSlice(r, l.out, -0.1, 0.1))
+			y := upload(b, be, make([]float32, l.batch*l.out))
+			dy := upload(b, be, randSlice(r, l.batch*l.out, -1, 1))
+			dx := upload(b, be, make([]float32, l.batch*l.in))
+			dw := upload(b, be, make([]float32, l.in*l.out))
+			db := upload(b, be, make([]float32, l.out))
+			var fwd, bwd [2]time.Duration // [identity, activation]
+			b.ResetTimer()
+			for range b.N {
+				for i, act := range []model.Activation{model.Identity, l.act} {
+					t0 := time.Now()
+					be.DenseForward(y, x, w, bias, l.batch, l.in, l.out, act)
+					t1 := time.Now()
+					be.DenseBackward(dx, dw, db, dy, x, w, y, l.batch, l.in, l.out, act)
+					fwd[i] += t1.Sub(t0)
+					bwd[i] += time.Since(t1)
+				}
+			}
+			b.ReportMetric(100*float64(fwd[1]-fwd[0])/float64(fwd[0]), "fwd-epilogue-%")
+			b.ReportMetric(100*float64(bwd[1]-bwd[0])/float64(bwd[0]), "bwd-epilogue-%")
 		})
 	}
 }
