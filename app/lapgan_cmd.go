@@ -159,5 +159,15 @@ func lapganSample(ctx context.Context, args []string, env Env) error {
 	if ctx.Err() != nil {
 		return interrupted(*out)
 	}
-	return writeSamples(imgs, *n, 0, *out)
+	pix := make([]uint8, len(imgs))
+	for i, v := range imgs {
+		pix[i] = train.ToByte(v)
+	}
+	if err := writeSamples(ctx, [][]uint8{pix}, *n, 0, *out); err != nil {
+		if ctx.Err() != nil {
+			return interrupted(*out)
+		}
+		return err
+	}
+	return nil
 }

@@ -1,9 +1,11 @@
 package app
 
 import (
+	"compress/gzip"
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 
@@ -55,17 +57,28 @@ func cmdSample(ctx context.Context, args []string, env Env) error {
 	} else if *label >= 0 && !ckCfg.Conditional {
 		return usagef("--label %d: %s is not a conditional GAN (train with --conditional)", *label, *ckPath)
 	}
-	imgs, err := train.SampleCheckpointContext(ctx, cpu.New(cpu.Options{}), ck, *n, *seed, *label, *raw)
+	// The samples are kept as bytes, chunk by chunk: a quarter of their
+	// float size, and no allocation of the whole at once, whose clearing
+	// alone can outlast a second on a loaded machine.
+	var chunks [][]uint8
+	err = train.SampleCheckpointEach(ctx, cpu.New(cpu.Options{}), ck, *n, *seed, *label, *raw, func(_ int, imgs []float32) error {
+		b := make([]uint8, len(imgs))
+		for i, v := range imgs {
+			b[i] = train.ToByte(v)
+		}
+		chunks = append(chunks, b)
+		return nil
+	})
 	if err != nil {
 		if ctx.Err() != nil {
 			return interrupted(*out)
 		}
 		return fmt.Errorf("sampling %s: %w", *ckPath, err)
 	}
-	if ctx.Err() != nil {
-		return interrupted(*out)
-	}
-	if err := writeSamples(imgs, *n, *cols, *out); err != nil {
+	if err := writeSamples(ctx, chunks, *n, *cols, *out); err != nil {
+		if ctx.Err() != nil {
+			return interrupted(*out)
+		}
 		return err
 	}
 	fmt.Fprintf(env.Stderr, "wrote %d samples from step %d to %s\n", *n, ck.Header.Step, *out)
@@ -78,36 +91,52 @@ func interrupted(out string) error {
 	return fmt.Errorf("interrupted: nothing was written to %s", out)
 }
 
-// writeSamples writes n images (n, ImageSize) in [0,1] to out: a PNG grid
-// of cols columns (0: square-ish) when out ends in .png, else an IDX file.
-func writeSamples(imgs []float32, n, cols int, out string) error {
+// writeSamples writes n images of ImageSize bytes, held in chunks of equal
+// size but the last, to out atomically: a PNG grid of cols columns (0:
+// square-ish) when out ends in .png, else an IDX file (gzip compressed when
+// it ends in .gz). It stops with ctx's error, leaving out as it was.
+func writeSamples(ctx context.Context, chunks [][]uint8, n, cols int, out string) error {
 	lower := strings.ToLower(out)
-	switch {
-	case strings.HasSuffix(lower, ".png"):
+	if strings.HasSuffix(lower, ".png") {
+		per := len(chunks[0]) / train.ImageSize
 		c := cols
 		if c <= 0 {
 			for c = 1; c*c < n; c++ {
 			}
 		}
-		png, err := train.GridPNG(imgs, c, 2)
-		if err != nil {
-			return err
-		}
-		if err := atomicfile.WriteBytes(out, 0o644, png); err != nil {
-			return err
-		}
-	default:
-		pix := make([]uint8, len(imgs))
-		for i, v := range imgs {
-			pix[i] = train.ToByte(v)
-		}
-		ds, err := data.New("samples", n, 28, 28, pix, nil)
-		if err != nil {
-			return err
-		}
-		if err := ds.Save(out, ""); err != nil {
-			return err
-		}
+		g := train.Grid{N: n, Cols: c, Zoom: 2, Image: func(k int) []uint8 {
+			ch, i := chunks[k/per], k%per
+			return ch[i*train.ImageSize : (i+1)*train.ImageSize]
+		}}
+		return atomicfile.Write(out, 0o644, func(w io.Writer) error { return g.WritePNG(ctx, w) })
 	}
-	return nil
+	return atomicfile.Write(out, 0o644, func(w io.Writer) error {
+		var zw *gzip.Writer
+		var err error
+		if strings.HasSuffix(lower, ".gz") {
+			if zw, err = gzip.NewWriterLevel(w, gzip.BestCompression); err != nil {
+				return err
+			}
+			w = zw
+		}
+		hdr, err := data.IDXHeader(data.MagicImages, []int{n, 28, 28})
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(hdr); err != nil {
+			return err
+		}
+		for _, ch := range chunks {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if _, err := w.Write(ch); err != nil {
+				return err
+			}
+		}
+		if zw != nil {
+			return zw.Close()
+		}
+		return nil
+	})
 }

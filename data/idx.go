@@ -319,20 +319,32 @@ func ReadFiles(imagesPath, labelsPath string) (*Dataset, error) {
 	return readPair(imagesPath, labelsPath, newOptions(nil))
 }
 
-// WriteIDX writes one IDX file of unsigned bytes: magic, dims, data.
-// data must hold product(dims) bytes.
-func WriteIDX(w io.Writer, magic uint32, dims []int, data []byte) error {
+// IDXHeader is the header of an IDX file of unsigned bytes with magic and
+// dims: the magic number and each dimension, big-endian.
+func IDXHeader(magic uint32, dims []int) ([]byte, error) {
 	if int(magic&0xff) != len(dims) || magic>>8 != typeUbyte {
-		return fmt.Errorf("write IDX: magic 0x%08x does not fit %d dimensions of unsigned bytes", magic, len(dims))
+		return nil, fmt.Errorf("write IDX: magic 0x%08x does not fit %d dimensions of unsigned bytes", magic, len(dims))
 	}
-	total := int64(1)
 	hdr := make([]byte, 4+4*len(dims))
 	binary.BigEndian.PutUint32(hdr, magic)
 	for i, d := range dims {
 		if d < 0 || int64(d) > math.MaxUint32 {
-			return fmt.Errorf("write IDX: dimension %d is %d, outside 0..2^32-1", i, d)
+			return nil, fmt.Errorf("write IDX: dimension %d is %d, outside 0..2^32-1", i, d)
 		}
 		binary.BigEndian.PutUint32(hdr[4+4*i:], uint32(d))
+	}
+	return hdr, nil
+}
+
+// WriteIDX writes one IDX file of unsigned bytes: magic, dims, data.
+// data must hold product(dims) bytes.
+func WriteIDX(w io.Writer, magic uint32, dims []int, data []byte) error {
+	hdr, err := IDXHeader(magic, dims)
+	if err != nil {
+		return err
+	}
+	total := int64(1)
+	for _, d := range dims {
 		total = mulSat(total, int64(d))
 	}
 	if total != int64(len(data)) {

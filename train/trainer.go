@@ -543,18 +543,39 @@ func generateLabeled(ctx context.Context, be model.Backend, g *model.MLP, c *Con
 	if rows <= 0 {
 		return nil, errors.New("number of samples must be positive")
 	}
+	out := make([]float32, rows*ImageSize)
+	err := generateEach(ctx, be, g, c, rows, seed, call, label, func(first int, imgs []float32) error {
+		copy(out[first*ImageSize:], imgs)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// generateEach is generateLabeled that hands the samples to each in chunks
+// of at most g.MaxBatch, in order, with the index of the chunk's first
+// sample, and stops at each's first error. The chunk, (m, ImageSize) in
+// [0,1], is reused: each must not keep it. Nothing of size rows is
+// allocated, so a long run of samples stops within a chunk of ctx's end
+// and holds only what each keeps.
+func generateEach(ctx context.Context, be model.Backend, g *model.MLP, c *Config, rows int, seed uint64, call uint32, label int, each func(first int, imgs []float32) error) error {
+	if rows <= 0 {
+		return errors.New("number of samples must be positive")
+	}
 	if label < -1 || label >= Classes {
-		return nil, fmt.Errorf("label %d: want a class in [0, %d), or -1 for all classes", label, Classes)
+		return fmt.Errorf("label %d: want a class in [0, %d), or -1 for all classes", label, Classes)
 	}
 	if label >= 0 && !c.Conditional {
-		return nil, fmt.Errorf("label %d: the generator is not conditional", label)
+		return fmt.Errorf("label %d: the generator is not conditional", label)
 	}
 	lw := c.labelWidth()
 	if g.Spec.In != c.Latent+lw {
-		return nil, fmt.Errorf("generator takes %d inputs, want latent %d plus %d label columns", g.Spec.In, c.Latent, lw)
+		return fmt.Errorf("generator takes %d inputs, want latent %d plus %d label columns", g.Spec.In, c.Latent, lw)
 	}
-	out := make([]float32, rows*ImageSize)
 	chunk := g.MaxBatch
+	buf := make([]float32, min(chunk, rows)*ImageSize)
 	mem := model.NewArena(be)
 	defer mem.Free()
 	var z, ctr, zc, yb model.Buf
@@ -563,11 +584,11 @@ func generateLabeled(ctx context.Context, be model.Backend, g *model.MLP, c *Con
 		reqs = append(reqs, model.Request{Dst: &zc, N: chunk * (c.Latent + lw)}, model.Request{Dst: &yb, N: chunk})
 	}
 	if err := mem.AllocAll(reqs...); err != nil {
-		return nil, fmt.Errorf("sampling: %w", err)
+		return fmt.Errorf("sampling: %w", err)
 	}
 	for r, i := 0, uint32(0); r < rows; r, i = r+chunk, i+1 {
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("sampling stopped after %d of %d samples: %w", r, rows, err)
+			return fmt.Errorf("sampling stopped after %d of %d samples: %w", r, rows, err)
 		}
 		m := min(chunk, rows-r)
 		be.SetCounter(ctr, i)
@@ -583,18 +604,22 @@ func generateLabeled(ctx context.Context, be model.Backend, g *model.MLP, c *Con
 			}
 			yy := be.View(yb, 0, m)
 			if err := be.Upload(yy, y); err != nil {
-				return nil, fmt.Errorf("uploading sample labels: %w", err)
+				return fmt.Errorf("uploading sample labels: %w", err)
 			}
 			in = be.View(zc, 0, m*(c.Latent+lw))
 			be.CopyCols(in, zz, m, c.Latent+lw, 0, c.Latent, 0, c.Latent)
 			be.OneHot(in, yy, m, c.Latent+lw, c.Latent, Classes)
 		}
-		if err := be.Download(out[r*ImageSize:(r+m)*ImageSize], g.Forward(in, m)); err != nil {
-			return nil, fmt.Errorf("generating samples: %w", err)
+		imgs := buf[:m*ImageSize]
+		if err := be.Download(imgs, g.Forward(in, m)); err != nil {
+			return fmt.Errorf("generating samples: %w", err)
+		}
+		toUnit(imgs, c.GOutAct)
+		if err := each(r, imgs); err != nil {
+			return err
 		}
 	}
-	toUnit(out, c.GOutAct)
-	return out, nil
+	return nil
 }
 
 // SampleCheckpointLabel draws n samples (n, ImageSize) in [0,1] from the
@@ -623,23 +648,42 @@ func SampleCheckpointWeights(be model.Backend, ck *model.Checkpoint, n int, seed
 // SampleCheckpointContext is SampleCheckpointWeights that stops with ctx's
 // error between chunks of 1024 samples once ctx is done.
 func SampleCheckpointContext(ctx context.Context, be model.Backend, ck *model.Checkpoint, n int, seed uint64, label int, raw bool) ([]float32, error) {
-	cfg, err := ConfigOf(ck)
+	if n <= 0 {
+		return nil, errors.New("number of samples must be positive")
+	}
+	out := make([]float32, n*ImageSize)
+	err := SampleCheckpointEach(ctx, be, ck, n, seed, label, raw, func(first int, imgs []float32) error {
+		copy(out[first*ImageSize:], imgs)
+		return nil
+	})
 	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// SampleCheckpointEach is SampleCheckpointContext that hands the samples to
+// each in chunks of at most 1024, in order, with the index of the chunk's
+// first sample, instead of gathering them: memory holds one chunk plus
+// whatever each keeps. The chunk is reused; each must not keep it.
+func SampleCheckpointEach(ctx context.Context, be model.Backend, ck *model.Checkpoint, n int, seed uint64, label int, raw bool, each func(first int, imgs []float32) error) error {
+	cfg, err := ConfigOf(ck)
+	if err != nil {
+		return err
 	}
 	if seed == 0 {
 		seed = cfg.Seed
 	}
 	if want := cfg.Latent + cfg.labelWidth(); want != ck.Header.Generator.In {
-		return nil, fmt.Errorf("checkpoint config has latent %d (conditional %v) but its generator takes %d inputs",
+		return fmt.Errorf("checkpoint config has latent %d (conditional %v) but its generator takes %d inputs",
 			cfg.Latent, cfg.Conditional, ck.Header.Generator.In)
 	}
 	if n <= 0 {
-		return nil, errors.New("number of samples must be positive")
+		return errors.New("number of samples must be positive")
 	}
 	g, err := model.NewMLP(be, ck.Header.Generator, min(n, 1024))
 	if err != nil {
-		return nil, fmt.Errorf("checkpoint generator: %w", err)
+		return fmt.Errorf("checkpoint generator: %w", err)
 	}
 	defer g.Free()
 	p := ck.Arrays["g.params"]
@@ -647,9 +691,9 @@ func SampleCheckpointContext(ctx context.Context, be model.Backend, ck *model.Ch
 		p = a
 	}
 	if err := g.SetState(p, make([]float32, len(p)), make([]float32, len(p))); err != nil {
-		return nil, fmt.Errorf("checkpoint generator: %w", err)
+		return fmt.Errorf("checkpoint generator: %w", err)
 	}
-	return generateLabeled(ctx, be, g, &cfg, n, seed, 0, label)
+	return generateEach(ctx, be, g, &cfg, n, seed, 0, label, each)
 }
 
 // sampleKey gives each call of a sampling function (an evaluation at a
