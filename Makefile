@@ -89,12 +89,12 @@ test-long:
 
 FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run XXX -fuzz 'FuzzReadIDX$$' -fuzztime $(FUZZTIME) ./data/
-	$(GO) test -run XXX -fuzz FuzzReadIDXFile -fuzztime $(FUZZTIME) ./data/
+	$(GO) test -run XXX -fuzz 'FuzzReadIDX$$' -fuzztime $(FUZZTIME) ./internal/data/
+	$(GO) test -run XXX -fuzz FuzzReadIDXFile -fuzztime $(FUZZTIME) ./internal/data/
 	$(GO) test -run XXX -fuzz FuzzDecodeCheckpoint -fuzztime $(FUZZTIME) ./model/
 
 bench:
-	$(GO) test -run XXX -bench . -benchtime 2s ./cpu/
+	$(GO) test -run XXX -bench . -benchtime 2s ./internal/cpu/
 
 bench-torch:
 	bash bench/cpu-vs-torch.sh

@@ -3,7 +3,7 @@
 # edward-preset training step, measured in one invocation on one machine.
 #
 # It runs, one after the other (never concurrently, so they do not share cores):
-#   1. the Go benchmark BenchmarkEdwardStep in ./cpu/ (each of its GEMM-engine
+#   1. the Go benchmark BenchmarkEdwardStep in ./internal/cpu/ (each of its GEMM-engine
 #      and worker-count sub-benchmarks) with GOMAXPROCS=1 and =2;
 #   2. bench/torch_step.py (PyTorch, Debian's python3-torch with OpenBLAS) on
 #      one thread, for the trainer's step and for the benchmark's step (whose
@@ -16,7 +16,7 @@
 # Two more sections (issue 14), each Go run paired with the PyTorch run right
 # after or before it:
 #   layers   the dense layers of the edward and quality presets, forward and
-#            backward, GOMAXPROCS=1 (BenchmarkDenseForward/Backward in ./cpu/,
+#            backward, GOMAXPROCS=1 (BenchmarkDenseForward/Backward in ./internal/cpu/,
 #            AVX2 engine) against bench/torch_layers.py on one thread, in
 #            LAYER_PAIRS pairs; table by bench/layer_table.py;
 #   process  whole processes: `gan-train train --preset edward --steps
@@ -109,10 +109,10 @@ PROC_STEPS=${PROC_STEPS:-1500}
 GO_BASE=${GO_BASE:-}
 PROC_TORCH_THREADS=${PROC_TORCH_THREADS:-1 2}
 
-# build_cpu_test builds ./cpu/'s test binary once; every section uses it.
+# build_cpu_test builds ./internal/cpu/'s test binary once; every section uses it.
 build_cpu_test() {
     [[ -x $tmp/cpu.test ]] && return 0
-    if ! go test -c -o "$tmp/cpu.test" ./cpu/ >"$tmp/build.log" 2>&1; then
+    if ! go test -c -o "$tmp/cpu.test" ./internal/cpu/ >"$tmp/build.log" 2>&1; then
         echo "building the cpu test binary failed:" >&2
         cat "$tmp/build.log" >&2
         return 1
@@ -123,15 +123,15 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b == 
 
 step_section() {
 echo
-echo "== Go: BenchmarkEdwardStep (./cpu/), benchtime $BENCHTIME"
+echo "== Go: BenchmarkEdwardStep (./internal/cpu/), benchtime $BENCHTIME"
 : >"$tmp/go.rows"
-if grep -qs 'func BenchmarkEdwardStep' cpu/*_test.go; then
+if grep -qs 'func BenchmarkEdwardStep' internal/cpu/*_test.go; then
     if build_cpu_test; then
         go_rows 1
         go_rows 2
     fi
 else
-    echo "BenchmarkEdwardStep not found in cpu/*_test.go: Go rows skipped"
+    echo "BenchmarkEdwardStep not found in internal/cpu/*_test.go: Go rows skipped"
 fi
 
 # PyTorch twice: the trainer's step (fresh noise for the G update) and the

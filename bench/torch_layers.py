@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Per-layer reference times of PyTorch (OpenBLAS) for gan-train's dense layers.
 
-cpu/bench_test.go's BenchmarkDenseForward and BenchmarkDenseBackward time
+internal/cpu/bench_test.go's BenchmarkDenseForward and BenchmarkDenseBackward time
 gan-train's CPU backend on the dense layers of the edward (seed) and quality
 presets; this script times the same work in PyTorch on the CPU, so that
 bench/cpu-vs-torch.sh can put the two side by side (issue 14).
@@ -39,7 +39,7 @@ import json
 import os
 import time
 
-# name, batch, in, out, activation: cpu/bench_test.go's benchLayers.
+# name, batch, in, out, activation: internal/cpu/bench_test.go's benchLayers.
 LAYERS = [
     ("G1_128x100x128", 128, 100, 128, "relu"),
     ("G2_128x128x784", 128, 128, 784, "sigmoid"),

@@ -15,7 +15,7 @@ GAN tutorial) describes and gan-train's `edward` preset implements:
 
 With --reuse-fake the G update runs the D step's fake batch (the same
 noise) through the updated D instead of drawing fresh noise, saving one G
-forward pass: that is the step cpu/bench_test.go's BenchmarkEdwardStep times,
+forward pass: that is the step internal/cpu/bench_test.go's BenchmarkEdwardStep times,
 while the trainer (train/) draws fresh noise for G as the default here does.
 
 The data is a fixed random [0,1] tensor of 9000x784 (the size of the embedded

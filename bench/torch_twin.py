@@ -31,7 +31,7 @@ Usage (Debian's interpreter, which python3-torch is installed for):
   /usr/bin/python3 bench/torch_twin.py --preset edward --seed 1 --out s.idx
 Options: --steps N (default: the preset's), --threads N (default 1),
 --n N samples (default 10000), --data FILE (default the embedded training
-split, data/embedded/digits-train-images-idx3-ubyte.gz), --log-every N.
+split, internal/data/embedded/digits-train-images-idx3-ubyte.gz), --log-every N.
 Progress goes to stderr as JSON lines (step, d_loss, g_loss, d_real, d_fake,
 steps_per_sec), the names gan-train's metrics.jsonl uses.
 """
@@ -45,7 +45,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_DATA = os.path.normpath(os.path.join(HERE, "..", "data", "embedded", "digits-train-images-idx3-ubyte.gz"))
+DEFAULT_DATA = os.path.normpath(os.path.join(HERE, "..", "internal", "data", "embedded", "digits-train-images-idx3-ubyte.gz"))
 
 PRESETS = {
     "edward": dict(batch=128, latent=100, g_hidden=128, d_hidden=128,

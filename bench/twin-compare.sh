@@ -40,7 +40,7 @@
 #   TORCH_THREADS  default 1
 #   TWIN_DATA      training images for torch_twin.py only (default: the
 #                  embedded split it shares with gan-train); for testing this
-#                  script before data/embedded exists, never for the table
+#                  script before internal/data/embedded exists, never for the table
 #
 # The gan-train contract this relies on:
 #   gan-train train --preset P --seed S --out DIR --listen ''  [--steps N]

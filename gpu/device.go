@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"math"
 
+	"gan-train/internal/rng"
 	"gan-train/kernels"
-	"gan-train/rng"
 )
 
 // DeviceInfo describes one CUDA device.

@@ -8,11 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"gan-train/cpu"
-	"gan-train/data"
+	"gan-train/internal/cpu"
+	"gan-train/internal/data"
+	"gan-train/internal/rng"
 	"gan-train/model"
 	"gan-train/model/backendtest"
-	"gan-train/rng"
 	"gan-train/train"
 )
 

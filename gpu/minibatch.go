@@ -11,7 +11,7 @@ import (
 // Minibatch discrimination (model.MinibatchOps, Salimans et al. 2016
 // section 3.2) on the device, kernels/minibatch.cu. One thread owns one
 // output row and kernel and sums over the rows of its group in ascending
-// order, in float64 with cpu/minibatch.go's arithmetic (its expNeg
+// order, in float64 with internal/cpu/minibatch.go's arithmetic (its expNeg
 // polynomial included, no fused multiply-adds): the results are
 // deterministic, with no atomics or cross-thread reductions, and
 // bit-identical to the cpu backend's.

@@ -10,7 +10,7 @@ import (
 
 // The Laplacian pyramid's resampling (model.PyramidOps, used by package
 // lapgan) on the device, kernels/pyramid.cu. Both compute in float32 with
-// cpu/pyramid.go's order of operations, so the results are bit-identical
+// internal/cpu/pyramid.go's order of operations, so the results are bit-identical
 // to the cpu backend's.
 
 // Downsample2x is 2×2 average pooling, each image of src (rows, h*w) to

@@ -11,8 +11,8 @@ import (
 // The GAN variants' operations on the device: f-GAN losses, one-hot labels and
 // column copies for conditional GANs, maxout and dropout for Goodfellow et
 // al. 2014's discriminator, and generator weight averaging. Each doc
-// comment is the loop the kernel computes; cpu/variants.go and
-// cpu/averaging.go compute the same functions.
+// comment is the loop the kernel computes; internal/cpu/variants.go and
+// internal/cpu/averaging.go compute the same functions.
 
 // FDivLoss sums one term of the f-GAN objective over the logits x, fused
 // with its gradient (kernels/variants.cu, fdiv_partial; h and h' of the

@@ -1,6 +1,6 @@
 // minibatch.cu: minibatch discrimination (Salimans et al. 2016, section
 // 3.2; model.MinibatchBackend, whose doc comment derives the formulas;
-// cpu/minibatch.go is the reference), and the gradient accumulation that
+// internal/cpu/minibatch.go is the reference), and the gradient accumulation that
 // joins its two paths.
 //
 // m is (rows, kernels*dims), read as m[i,b,c] = m[i*kernels*dims + b*dims + c];

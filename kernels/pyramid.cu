@@ -1,5 +1,5 @@
 // pyramid.cu: the resampling of a Laplacian pyramid (model.PyramidBackend;
-// cpu/pyramid.go is the reference). Images are the rows of a row-major
+// internal/cpu/pyramid.go is the reference). Images are the rows of a row-major
 // array, each row one h×w image stored row by row.
 //
 //   downsample2x: 2×2 average pooling, src (rows, h*w) with h and w even to

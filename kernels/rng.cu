@@ -1,5 +1,5 @@
 // rng.cu: counter-based noise, Philox4x32-10 (Salmon et al., SC 2011),
-// bit-identical to package rng (rng/philox.go, whose package doc is the
+// bit-identical to package rng (internal/rng/philox.go, whose package doc is the
 // specification) and so to cpu Backend.Noise and Backend.Binarize.
 //
 //   key     = (uint32(seed), uint32(seed>>32))

@@ -1,5 +1,5 @@
 // variants.cu: the operations of the GAN variants (model.VariantBackend and
-// model.AveragingBackend; cpu/variants.go and cpu/averaging.go are the
+// model.AveragingBackend; internal/cpu/variants.go and internal/cpu/averaging.go are the
 // references):
 //
 //   fdiv_partial:    one term h of the f-GAN objective (Nowozin et al. 2016)

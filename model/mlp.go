@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math"
 
-	"gan-train/rng"
+	"gan-train/internal/rng"
 )
 
 // Layer is one dense layer of an MLP: Out units followed by Act.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the status page test in headless Chromium against a live tiny training
-# run (app/browser_test.go, build tag browser) and keeps its screenshots, DOM
+# run (internal/app/browser_test.go, build tag browser) and keeps its screenshots, DOM
 # and training log.
 #
 #   scripts/browser-test.sh [ARTIFACT_DIR]     default: bench/artifacts
@@ -13,6 +13,6 @@ dir=${1:-bench/artifacts}
 case $dir in /*) ;; *) dir=$root/$dir ;; esac
 mkdir -p "$dir"
 cd "$root"
-GAN_TRAIN_ARTIFACTS=$dir go test -count=1 -tags browser -run Browser -v ./app/
+GAN_TRAIN_ARTIFACTS=$dir go test -count=1 -tags browser -run Browser -v ./internal/app/
 echo "artifacts: $dir"
 ls -l "$dir"

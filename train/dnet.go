@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	"gan-train/internal/rng"
 	"gan-train/model"
-	"gan-train/rng"
 )
 
 // dlayer is one layer of the discriminator: a dense layer of units*pieces

@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"testing"
 
-	"gan-train/cpu"
+	"gan-train/internal/cpu"
 	"gan-train/internal/fsx"
 )
 

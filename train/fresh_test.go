@@ -7,7 +7,7 @@ import (
 	"slices"
 	"testing"
 
-	"gan-train/cpu"
+	"gan-train/internal/cpu"
 )
 
 // --fresh clears the old run's sample grids: a new run that samples at

@@ -3,8 +3,8 @@ package train
 import (
 	"testing"
 
-	"gan-train/cpu"
-	"gan-train/data"
+	"gan-train/internal/cpu"
+	"gan-train/internal/data"
 	"gan-train/internal/golden"
 	"gan-train/model"
 )
@@ -20,7 +20,7 @@ import (
 // initialiser) re-records them, and its commit says why.
 //
 // Re-recorded once, for issue 14: the CPU backend's sigmoid and tanh became
-// float32 functions with AVX2 loops (cpu/act.go) instead of float64 math
+// float32 functions with AVX2 loops (internal/cpu/act.go) instead of float64 math
 // rounded to float32, which moves their last bits. Before re-recording, the
 // 0eb54bf hashes were checked to still hold with the old activations and
 // the rest of issue 14's changes (the AVX2 product reading A in place), so

@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"gan-train/cpu"
+	"gan-train/internal/cpu"
 	"gan-train/model"
 )
 

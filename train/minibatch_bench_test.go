@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"gan-train/cpu"
+	"gan-train/internal/cpu"
 )
 
 // BenchmarkMinibatchStep measures what minibatch discrimination adds to a

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"gan-train/cpu"
+	"gan-train/internal/cpu"
 )
 
 // A run whose learning rates are far too high diverges, rolls back to its

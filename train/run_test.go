@@ -13,8 +13,8 @@ import (
 	"strings"
 	"testing"
 
-	"gan-train/cpu"
-	"gan-train/data"
+	"gan-train/internal/cpu"
+	"gan-train/internal/data"
 	"gan-train/internal/runlock"
 	"gan-train/model"
 )

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"gan-train/cpu"
+	"gan-train/internal/cpu"
 	"gan-train/model"
 )
 

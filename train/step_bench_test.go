@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"gan-train/cpu"
+	"gan-train/internal/cpu"
 )
 
 // BenchmarkQualityStep measures one training iteration of the default

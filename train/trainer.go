@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"math"
 
-	"gan-train/data"
+	"gan-train/internal/data"
 	"gan-train/model"
 )
 

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"gan-train/cpu"
-	"gan-train/data"
+	"gan-train/internal/cpu"
+	"gan-train/internal/data"
 	"gan-train/model"
 )
 

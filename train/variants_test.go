@@ -7,7 +7,7 @@ import (
 	"math"
 	"testing"
 
-	"gan-train/cpu"
+	"gan-train/internal/cpu"
 	"gan-train/internal/testtools"
 )
 

@@ -3,8 +3,8 @@
 package main
 
 import (
-	"gan-train/app"
 	"gan-train/gpu"
+	"gan-train/internal/app"
 	"gan-train/model"
 )
 

@@ -33,7 +33,7 @@ import (
 
 	"golang.org/x/term"
 
-	"gan-train/app"
+	"gan-train/internal/app"
 )
 
 func main() {

@@ -2,7 +2,7 @@
 
 package main
 
-import "gan-train/app"
+import "gan-train/internal/app"
 
 // cudaSupport: the default build has none.
 func cudaSupport() *app.CUDA { return nil }

@@ -4,7 +4,7 @@
 
 // kernels/minibatch.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 393f3a8357228d7911fd4bf840cbbb35c84950158e95ba5b3f8c4c33cd9d6ef2
+// Source SHA-256 (with kernels' headers): 10fc57dcfbf97e88cfd123ac9113f407e7b43243ca97fd4b5a6fa572c4152b5a
 
 #include "cuda_emu.h"
 

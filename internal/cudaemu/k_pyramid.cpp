@@ -4,7 +4,7 @@
 
 // kernels/pyramid.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 110565316b43809cec5afe813659061fdb0e11e3f4515a477af64f4005f8bf46
+// Source SHA-256 (with kernels' headers): f6cf173b06ae7c3c88e09cd00ac70a66747544a64637474dd047338158008157
 
 #include "cuda_emu.h"
 

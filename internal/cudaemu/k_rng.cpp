@@ -4,7 +4,7 @@
 
 // kernels/rng.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 50f2f412f29f03f7ea89636728d940fc29772a705970851cad1bbbba2baefa0b
+// Source SHA-256 (with kernels' headers): c7ccea43e190837a762403adca1c6fef1837e83baa51a9a81ea088c73a10bbfa
 
 #include "cuda_emu.h"
 

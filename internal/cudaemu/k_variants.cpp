@@ -4,7 +4,7 @@
 
 // kernels/variants.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): d4366c308fb9d7eef0a8eaa24158c655daae0d2943faa31cf8ec11571d6c2f94
+// Source SHA-256 (with kernels' headers): 8899e66b235fd1870f104a5f9328b4891ef31739691f59ed1299942f74edf5d6
 
 #include "cuda_emu.h"
 

@@ -5,8 +5,8 @@ import (
 	"math"
 	"testing"
 
+	"gan-train/internal/rng"
 	"gan-train/model"
-	"gan-train/rng"
 )
 
 func testMaxout(t *testing.T, be model.Backend) {

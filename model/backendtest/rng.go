@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"testing"
 
+	"gan-train/internal/rng"
 	"gan-train/model"
-	"gan-train/rng"
 )
 
 var noiseSizes = []int{1, 3, 4, 5, 17, 127, 1023, 4099, 78_400}

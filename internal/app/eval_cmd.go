@@ -1,0 +1,142 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gan-train/internal/cpu"
+	"gan-train/internal/data"
+	"gan-train/internal/eval"
+	"gan-train/model"
+	"gan-train/train"
+)
+
+func cmdEval(ctx context.Context, args []string, env Env) error {
+	fs := flag.NewFlagSet("gan-train eval", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	run := fs.String("run", "", "run directory: evaluate samples from its latest checkpoint")
+	ckPath := fs.String("checkpoint", "", "checkpoint file (instead of --run)")
+	samples := fs.String("samples", "", "IDX images file of generated samples (instead of --run)")
+	n := fs.Int("n", eval.DefaultSamples, "number of generated samples every metric uses")
+	seed := fs.Uint64("seed", 0, "sample noise seed (0: the run's own seed)")
+	dataSpec := fs.String("data", "digits", "the real data to compare with: digits (embedded train and held-out test splits), mnist, or a directory with train and t10k files")
+	cacheDir := fs.String("cache-dir", "", "where the evaluation classifier and downloads are cached (default: the user cache directory)")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	raw := fs.Bool("raw-weights", false, "for a run with --g-ema: evaluate the generator's last weights instead of their moving average")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return &UsageError{err}
+	}
+	sources := 0
+	for _, s := range []string{*run, *ckPath, *samples} {
+		if s != "" {
+			sources++
+		}
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usagef("unexpected argument %q", fs.Arg(0))
+	case sources != 1:
+		return usagef("give exactly one of --run DIR, --checkpoint FILE or --samples FILE.idx")
+	case *n < 2 || *n > MaxSamples:
+		return usagef("n %d: must be between 2 and %d", *n, MaxSamples)
+	case *raw && *samples != "":
+		return usagef("--raw-weights picks a checkpoint's weights; --samples has none")
+	}
+	log := newLogger(env.Stderr, "text")
+	be := cpu.New(cpu.Options{})
+	defer be.Close()
+
+	var gen eval.Images
+	var err error
+	if *samples != "" {
+		ds, err := data.ReadImagesFile(*samples)
+		if err != nil {
+			return err
+		}
+		if ds.N < *n {
+			return fmt.Errorf("samples %s: %d images, the evaluation uses %d (set --n to evaluate fewer)", *samples, ds.N, *n)
+		}
+		if gen, err = eval.FromBytes(ds.Pixels, ds.N, ds.H*ds.W, nil); err != nil {
+			return fmt.Errorf("samples %s: %w", *samples, err)
+		}
+	} else {
+		if *ckPath == "" {
+			*ckPath = filepath.Join(*run, train.CheckpointFile)
+		}
+		ck, err := train.ReadCheckpoint(*ckPath)
+		if err != nil {
+			return err
+		}
+		pix, err := train.SampleCheckpointContext(ctx, be, ck, *n, *seed, -1, *raw)
+		if ctx.Err() != nil {
+			return errors.New("interrupted: no evaluation was made")
+		}
+		if err != nil {
+			return fmt.Errorf("sampling %s: %w", *ckPath, err)
+		}
+		gen = eval.Images{Pix: pix, N: *n, D: train.ImageSize}
+		weights := "weights"
+		if train.HasAverage(ck) && !*raw {
+			weights = "moving average of the weights"
+		}
+		log.Info("sampled the generator", "checkpoint", *ckPath, "step", ck.Header.Step, "generator", weights)
+	}
+	ref, err := prepareReference(ctx, be, *dataSpec, *cacheDir, eval.Options{Samples: *n}, log)
+	if ctx.Err() != nil {
+		return errors.New("interrupted: no evaluation was made")
+	}
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	rep, err := ref.Evaluate(ctx, be, gen)
+	if ctx.Err() != nil {
+		return errors.New("interrupted: no evaluation was made")
+	}
+	if err != nil {
+		return fmt.Errorf("evaluating: %w", err)
+	}
+	log.Info("evaluated", "samples", rep.NSamples, "seconds", time.Since(start).Seconds())
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	fmt.Fprintln(env.Stdout, strings.TrimRight(rep.String(), "\n"))
+	return nil
+}
+
+// prepareReference loads the real data's training and held-out splits and
+// the cached classifier (training it when missing or stale).
+func prepareReference(ctx context.Context, be model.Backend, spec, cacheDir string, opts eval.Options, log *slog.Logger) (*eval.Reference, error) {
+	if cacheDir == "" {
+		d, err := data.DefaultCacheDir()
+		if err != nil {
+			return nil, fmt.Errorf("cache directory: %w (set --cache-dir)", err)
+		}
+		cacheDir = d
+	}
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		return nil, fmt.Errorf("cache directory: %w", err)
+	}
+	trainSet, err := data.Open(ctx, spec, cacheDir, data.WithImageSize(28, 28))
+	if err != nil {
+		return nil, err
+	}
+	testSet, err := data.OpenTest(ctx, spec, cacheDir, data.WithImageSize(28, 28))
+	if err != nil {
+		return nil, fmt.Errorf("evaluation needs held-out digits: %w", err)
+	}
+	return eval.Prepare(ctx, be, cacheDir, spec, trainSet, testSet, eval.DefaultClassifierConfig(), opts, log)
+}

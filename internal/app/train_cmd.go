@@ -1,0 +1,176 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"gan-train/internal/data"
+	"gan-train/internal/metrics"
+	"gan-train/internal/report"
+	"gan-train/train"
+)
+
+func cmdTrain(ctx context.Context, args []string, env Env) error {
+	cfg, err := parseTrainArgs(args, env)
+	if err != nil {
+		return err
+	}
+	log := newLogger(env.Stderr, cfg.LogFormat)
+
+	be, device, err := openBackend(ctx, cfg.Device, append([]string{"train"}, args...), env, log)
+	if err != nil {
+		return err
+	}
+	defer be.Close()
+
+	ds, err := data.Open(ctx, cfg.Data, cfg.CacheDir, data.WithLogger(log), data.WithImageSize(28, 28))
+	if err != nil {
+		return err
+	}
+	if ds.H*ds.W != train.ImageSize {
+		return fmt.Errorf("data %s: images are %dx%d; gan-train's networks take 28x28 images", cfg.Data, ds.H, ds.W)
+	}
+	if n := len(ds.Pixels) / train.ImageSize; cfg.Batch*cfg.K > n {
+		return usagef("batch %d (times k=%d) is larger than the dataset %s (%d images)", cfg.Batch, cfg.K, cfg.Data, n)
+	}
+
+	if cfg.Conditional && !ds.HasLabels() {
+		return usagef("--conditional needs labelled data, and %s has no labels (the %s preset is conditional: add --conditional=false)", cfg.Data, cfg.Preset)
+	}
+
+	runID := newRunID()
+	info := metrics.Info{Device: device, Preset: cfg.Preset, RunID: runID, Version: Version}
+	reg, err := metrics.NewRegistry()
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	m, err := metrics.New(reg, info)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	m.SetTargetSteps(cfg.Steps)
+	st := &status{info: info, started: time.Now(), target: cfg.Steps}
+
+	if cfg.Listen != "" {
+		srv, err := newServer(cfg.Listen, !cfg.listenChosen, reg, st, log)
+		if err != nil {
+			return err
+		}
+		defer srv.Shutdown()
+		log.Info("serving", "url", "http://"+srv.Addr()+"/", "metrics", "http://"+srv.Addr()+"/metrics")
+	}
+	log.Info("training", "preset", cfg.Preset, "device", device, "steps", cfg.Steps, "batch", cfg.Batch,
+		"data", cfg.Data, "images", len(ds.Pixels)/train.ImageSize, "out", cfg.Out, "run_id", runID)
+
+	opts := train.RunOptions{
+		Dir: cfg.Out, Fresh: cfg.Fresh, Pixels: ds.Pixels, Labels: ds.Labels, Logger: log,
+		DataFingerprint: ds.Fingerprint(),
+		Hooks: train.Hooks{
+			Started: func(t *train.Trainer, resumed int64) {
+				m.Resume(resumed, resumed*int64(cfg.K*cfg.Batch))
+				st.mu.Lock()
+				st.resumed = resumed
+				st.mu.Unlock()
+			},
+			Log: func(s train.Stats) {
+				m.Report(metrics.Snapshot{
+					Step: s.Step, Samples: s.SamplesSeen, Epoch: s.Epoch,
+					DiscriminatorLoss: s.DLoss, GeneratorLoss: s.GLoss,
+					RealOutput: s.DReal, FakeOutput: s.DFake,
+					DiscriminatorGradientNorm: s.GradNormD, GeneratorGradientNorm: s.GradNormG,
+					DiscriminatorLearningRate: s.LRD, GeneratorLearningRate: s.LRG,
+				})
+				st.log(s)
+			},
+			Step:       func(d time.Duration) { m.ObserveStep(metrics.PhaseStep, d) },
+			Checkpoint: m.Checkpoint,
+			Sample:     st.setSample,
+			NonFinite:  m.NonFinite,
+			Rollback: func(step, to int64, lrD, lrG float64) {
+				m.Rollback(lrD, lrG)
+			},
+		},
+	}
+	var ev *evaluator
+	if cfg.EvalEvery > 0 || cfg.EvalAtEnd {
+		// Evaluating only the end, for the summary, leaves out the Parzen
+		// estimate: it would take longer than the rest of the evaluation.
+		endOnly := cfg.EvalEvery == 0
+		ev = newEvaluator(ctx, cfg.Data, cfg.CacheDir, cfg.EvalSamples, endOnly, m, log)
+		every := cfg.EvalEvery
+		if endOnly {
+			every = cfg.Steps
+		}
+		opts.EvalEvery, opts.EvalSamples, opts.Records = every, cfg.EvalSamples, ev.records
+		opts.Hooks.Evaluate, opts.Hooks.Finishing = ev.submit, ev.wait
+	}
+	if env.IsTerminal && cfg.LogFormat == "text" {
+		opts.Progress = env.Stderr
+	}
+	// The summary's training time stops where the final evaluation starts.
+	var elapsed time.Duration
+	started, finishing := time.Now(), opts.Hooks.Finishing
+	opts.Hooks.Finishing = func() {
+		elapsed = time.Since(started)
+		if finishing != nil {
+			finishing()
+		}
+	}
+	runErr := train.Run(ctx, be, cfg.Config, opts)
+	st.mu.Lock()
+	st.done = runErr == nil
+	if runErr != nil {
+		st.err = runErr.Error()
+	}
+	st.mu.Unlock()
+	if cfg.PushGateway != "" {
+		pctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		if err := metrics.Push(pctx, cfg.PushGateway, "gan-train", reg, map[string]string{"instance": runID}); err != nil {
+			log.Error("pushing final metrics", "gateway", cfg.PushGateway, "err", err)
+			if runErr == nil {
+				runErr = err
+			}
+		} else {
+			log.Info("pushed final metrics", "gateway", cfg.PushGateway)
+		}
+		cancel()
+	}
+	if runErr != nil {
+		var ue *UsageError
+		if errors.As(runErr, &ue) {
+			return runErr
+		}
+		return fmt.Errorf("training %s: %w", cfg.Out, runErr)
+	}
+	if ctx.Err() != nil {
+		log.Info("stopped by signal; resume with the same command", "out", cfg.Out)
+		return nil
+	}
+	reportErr := report.WriteRunReport(cfg.Out)
+	if reportErr != nil {
+		log.Warn("run report incomplete", "err", reportErr)
+	} else {
+		log.Info("wrote the run report", "losses", filepath.Join(cfg.Out, report.LossesFile), "progress", filepath.Join(cfg.Out, report.ProgressFile))
+	}
+	if cfg.LogFormat == "text" {
+		sum := runSummary{dir: cfg.Out, preset: cfg.Preset, steps: cfg.Steps, elapsed: elapsed, conditional: cfg.Conditional, reportErr: reportErr}
+		if ev != nil {
+			sum.eval = ev.latest()
+		}
+		sum.write(env.Stdout)
+	}
+	return nil
+}
+
+func newRunID() string {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Sprintf("run-%d", time.Now().UnixNano())
+	}
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,423 @@
+package eval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+
+	"gan-train/internal/data"
+	"gan-train/internal/rng"
+	"gan-train/model"
+)
+
+// Philox streams of the classifier's training (package rng): the weight
+// initialisation, and the augmentation shifts with the epoch as the step.
+// The epoch's order is data.Permutation's. The classifier has a seed of its
+// own, so these need not differ from the trainer's streams; they do, for
+// readability.
+const (
+	clfInitStream  = 0xC1A0
+	clfShiftStream = 0xC1A2
+)
+
+// ClassifierConfig describes the digit classifier and how it is trained.
+// The zero value of a field means its default (DefaultClassifierConfig).
+type ClassifierConfig struct {
+	// Hidden are the widths of the leaky-ReLU hidden layers; the output
+	// layer has Classes identity units (logits). The last hidden layer's
+	// activations are the features of the Frechet distance.
+	Hidden []int `json:"hidden"`
+	// Epochs over the training images.
+	Epochs int `json:"epochs"`
+	// Batch is the minibatch size.
+	Batch int `json:"batch"`
+	// LR is Adam's initial learning rate; it follows a cosine schedule to 0
+	// over the epochs. The other Adam settings are the defaults.
+	LR float32 `json:"lr"`
+	// Shift is the largest random translation, in pixels and in each
+	// direction, applied to training images; negative disables it.
+	Shift int `json:"shift"`
+	// Seed keys the initialisation, shuffles and shifts.
+	Seed uint64 `json:"seed"`
+	// MaxTrain limits training to the first MaxTrain images (0: all).
+	MaxTrain int `json:"max_train"`
+}
+
+// DefaultClassifierConfig is the configuration used by gan-train eval: one
+// hidden layer of 256 leaky-ReLU units, 50 epochs of batch 64 with random
+// shifts of up to 2 pixels, Adam at 2e-3 with a cosine decay. Trained on
+// the 9,000 embedded training digits it classifies 97.5% of the 1,000
+// held-out ones correctly with the gonum matrix products and 97.4% with
+// the AVX2 ones, whose sums round differently (97.9% with another shuffle
+// order; wider or
+// deeper nets and shorter schedules measured 97.4-97.9%). MNIST's 60,000
+// training digits would be needed for the 98% of the literature's MLPs.
+func DefaultClassifierConfig() ClassifierConfig {
+	return ClassifierConfig{Hidden: []int{256}, Epochs: 50, Batch: 64, LR: 2e-3, Shift: 2, Seed: 1}
+}
+
+// withDefaults fills zero fields from DefaultClassifierConfig.
+func (c ClassifierConfig) withDefaults() ClassifierConfig {
+	d := DefaultClassifierConfig()
+	if len(c.Hidden) == 0 {
+		c.Hidden = d.Hidden
+	}
+	if c.Epochs == 0 {
+		c.Epochs = d.Epochs
+	}
+	if c.Batch == 0 {
+		c.Batch = d.Batch
+	}
+	if c.LR == 0 {
+		c.LR = d.LR
+	}
+	if c.Seed == 0 {
+		c.Seed = d.Seed
+	}
+	if c.Shift == 0 {
+		c.Shift = d.Shift
+	}
+	return c
+}
+
+func (c ClassifierConfig) validate() error {
+	for i, h := range c.Hidden {
+		if h <= 0 {
+			return fmt.Errorf("classifier hidden layer %d width %d: must be positive", i, h)
+		}
+	}
+	if c.Epochs < 0 || c.Batch < 0 || c.MaxTrain < 0 {
+		return fmt.Errorf("classifier epochs %d, batch %d, max_train %d: none may be negative", c.Epochs, c.Batch, c.MaxTrain)
+	}
+	if !(c.LR > 0) {
+		return fmt.Errorf("classifier learning rate %v: must be positive", c.LR)
+	}
+	return nil
+}
+
+func (c ClassifierConfig) spec(in int) model.MLPSpec {
+	s := model.MLPSpec{In: in, Init: model.He}
+	for _, h := range c.Hidden {
+		s.Layers = append(s.Layers, model.Layer{Out: h, Act: model.LeakyReLU})
+	}
+	s.Layers = append(s.Layers, model.Layer{Out: Classes, Act: model.Identity})
+	return s
+}
+
+// Classifier is a trained digit classifier: an MLP whose parameters live on
+// the host, so that one classifier can be used on any Backend.
+type Classifier struct {
+	Config ClassifierConfig `json:"config"`
+	Spec   model.MLPSpec    `json:"spec"`
+	// Params are the MLP's parameters in model.MLP's layout (per layer: W
+	// then b).
+	Params []float32 `json:"-"`
+	// TestAccuracy is the accuracy on the held-out images given to
+	// TrainClassifier (0 when none were given).
+	TestAccuracy float64 `json:"test_accuracy"`
+	// TrainImages is the number of images it was trained on.
+	TrainImages int `json:"train_images"`
+}
+
+// FeatureWidth is the width of the feature vectors Predict returns.
+func (c *Classifier) FeatureWidth() int { return c.Spec.Layers[len(c.Spec.Layers)-2].Out }
+
+// FeatureLayer describes the layer whose activations are the features.
+func (c *Classifier) FeatureLayer() string {
+	n := len(c.Spec.Layers) - 1
+	return fmt.Sprintf("hidden layer %d of %d (%d %v units, after the activation)", n, n, c.FeatureWidth(), c.Spec.Layers[n-1].Act)
+}
+
+// TrainClassifier trains a digit classifier on train (labels required) with
+// be's SoftmaxXent and Adam, and measures its accuracy on test (skipped
+// when test.N is 0). Progress is logged to log (nil: slog.Default()).
+func TrainClassifier(ctx context.Context, be model.Backend, train, test Images, cfg ClassifierConfig, log *slog.Logger) (*Classifier, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if train.N <= 0 || train.Labels == nil {
+		return nil, errors.New("training the classifier: the training images must be non-empty and labelled")
+	}
+	if test.N > 0 && (test.Labels == nil || test.D != train.D) {
+		return nil, fmt.Errorf("training the classifier: test images must be labelled and have %d pixels (have %d)", train.D, test.D)
+	}
+	n := train.N
+	if cfg.MaxTrain > 0 && cfg.MaxTrain < n {
+		n = cfg.MaxTrain
+	}
+	spec := cfg.spec(train.D)
+	if err := spec.Validate(); err != nil {
+		return nil, fmt.Errorf("classifier network: %w", err)
+	}
+	batch := min(cfg.Batch, n)
+	m, err := model.NewMLP(be, spec, batch)
+	if err != nil {
+		return nil, fmt.Errorf("classifier network: %w", err)
+	}
+	defer m.Free()
+	if err := m.InitParams(cfg.Seed, clfInitStream); err != nil {
+		return nil, fmt.Errorf("classifier network: %w", err)
+	}
+	mem := model.NewArena(be)
+	defer mem.Free()
+	alloc := func(k int) (model.Buf, error) {
+		b, err := mem.Alloc(k)
+		if err != nil {
+			return nil, fmt.Errorf("classifier training: %w", err)
+		}
+		return b, nil
+	}
+	xb, err := alloc(batch * train.D)
+	if err != nil {
+		return nil, err
+	}
+	lb, err := alloc(batch)
+	if err != nil {
+		return nil, err
+	}
+	lossBuf, err := alloc(1)
+	if err != nil {
+		return nil, err
+	}
+	tc, err := alloc(1)
+	if err != nil {
+		return nil, err
+	}
+	be.SetCounter(tc, 0)
+
+	side := train.side()
+	shift := max(cfg.Shift, 0)
+	if side == 0 {
+		shift = 0 // not square: no translation
+	}
+	hx := make([]float32, batch*train.D)
+	hl := make([]float32, batch)
+	loss := make([]float32, 1)
+	hp := model.DefaultAdam()
+	for ep := 0; ep < cfg.Epochs; ep++ {
+		hp.LR = cfg.LR * float32(0.5*(1+math.Cos(math.Pi*float64(ep)/float64(cfg.Epochs))))
+		perm := data.Permutation(n, cfg.Seed, uint32(ep))
+		sum, steps := 0.0, 0
+		for b0 := 0; b0 < n; b0 += batch {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("training the classifier: %w", err)
+			}
+			bs := min(batch, n-b0)
+			for r := 0; r < bs; r++ {
+				i := perm[b0+r]
+				dst := hx[r*train.D : (r+1)*train.D]
+				src := train.Pix[i*train.D : (i+1)*train.D]
+				if shift > 0 {
+					u := rng.Block(cfg.Seed, clfShiftStream, uint32(ep), i)
+					dx := int(u[0]%uint32(2*shift+1)) - shift
+					dy := int(u[1]%uint32(2*shift+1)) - shift
+					translate(dst, src, side, dx, dy)
+				} else {
+					copy(dst, src)
+				}
+				hl[r] = float32(train.Labels[i])
+			}
+			xv, lv := be.View(xb, 0, bs*train.D), be.View(lb, 0, bs)
+			if err := be.Upload(xv, hx[:bs*train.D]); err != nil {
+				return nil, fmt.Errorf("classifier training: uploading a batch: %w", err)
+			}
+			if err := be.Upload(lv, hl[:bs]); err != nil {
+				return nil, fmt.Errorf("classifier training: uploading labels: %w", err)
+			}
+			out := m.Forward(xv, bs)
+			be.SoftmaxXent(m.OutputGrad(bs), lossBuf, out, lv, bs, Classes, 1/float32(bs))
+			m.Backward(xv, bs, true, false)
+			be.IncCounter(tc)
+			m.Step(hp, tc)
+			if b0+batch >= n { // once per epoch: a host round trip
+				if err := be.Download(loss, lossBuf); err != nil {
+					return nil, fmt.Errorf("classifier training: %w", err)
+				}
+				sum += float64(loss[0])
+				steps++
+			}
+		}
+		if err := be.Sync(); err != nil {
+			return nil, fmt.Errorf("classifier training, epoch %d: %w", ep, err)
+		}
+		log.Debug("classifier epoch", "epoch", ep+1, "epochs", cfg.Epochs, "lr", hp.LR, "last_batch_loss", sum/float64(max(steps, 1)))
+	}
+	params, _, _, err := m.State()
+	if err != nil {
+		return nil, fmt.Errorf("classifier training: %w", err)
+	}
+	c := &Classifier{Config: cfg, Spec: spec, Params: params, TrainImages: n}
+	if test.N > 0 {
+		acc, err := c.Accuracy(ctx, be, test)
+		if err != nil {
+			return nil, err
+		}
+		c.TestAccuracy = acc
+	}
+	log.Info("trained the digit classifier", "train_images", n, "epochs", cfg.Epochs, "test_images", test.N, "test_accuracy", c.TestAccuracy)
+	return c, nil
+}
+
+// Accuracy is the share of im (labels required) that c classifies correctly.
+func (c *Classifier) Accuracy(ctx context.Context, be model.Backend, im Images) (float64, error) {
+	if im.Labels == nil || im.N == 0 {
+		return 0, errors.New("classifier accuracy: the images must be non-empty and labelled")
+	}
+	p, err := c.Predict(ctx, be, im, false)
+	if err != nil {
+		return 0, err
+	}
+	right := 0
+	for i, l := range p.Classes() {
+		if l == im.Labels[i] {
+			right++
+		}
+	}
+	return float64(right) / float64(im.N), nil
+}
+
+// Prediction is what the classifier says about a set of images.
+type Prediction struct {
+	N     int
+	Probs []float64 // (N, Classes): softmax of the logits
+	// Features are the activations of the last hidden layer (N, Width),
+	// nil unless asked for.
+	Features []float64
+	Width    int
+}
+
+// Classes returns the most probable class of each image.
+func (p Prediction) Classes() []int {
+	out := make([]int, p.N)
+	for i := range out {
+		row := p.Probs[i*Classes : (i+1)*Classes]
+		best := 0
+		for c, v := range row {
+			if v > row[best] {
+				best = c
+			}
+		}
+		out[i] = best
+	}
+	return out
+}
+
+// predictBatch is the number of images classified per backend call.
+const predictBatch = 512
+
+// Predict runs the classifier on be over all of im, returning the class
+// probabilities and, when features is set, the last hidden layer's
+// activations.
+func (c *Classifier) Predict(ctx context.Context, be model.Backend, im Images, features bool) (Prediction, error) {
+	if im.D != c.Spec.In {
+		return Prediction{}, fmt.Errorf("classifying images of %d pixels: the classifier takes %d", im.D, c.Spec.In)
+	}
+	if len(c.Params) != c.Spec.NumParams() {
+		return Prediction{}, fmt.Errorf("classifier has %d parameters, its network needs %d", len(c.Params), c.Spec.NumParams())
+	}
+	mem := model.NewArena(be)
+	defer mem.Free()
+	alloc := func(k int) (model.Buf, error) {
+		b, err := mem.Alloc(k)
+		if err != nil {
+			return nil, fmt.Errorf("classifying: %w", err)
+		}
+		return b, nil
+	}
+	params, err := alloc(len(c.Params))
+	if err != nil {
+		return Prediction{}, err
+	}
+	if err := be.Upload(params, c.Params); err != nil {
+		return Prediction{}, fmt.Errorf("classifying: uploading parameters: %w", err)
+	}
+	layers := c.Spec.Layers
+	ws, bs := make([]model.Buf, len(layers)), make([]model.Buf, len(layers))
+	outs := make([]model.Buf, len(layers))
+	off, in := 0, c.Spec.In
+	for l, layer := range layers {
+		ws[l] = be.View(params, off, in*layer.Out)
+		off += in * layer.Out
+		bs[l] = be.View(params, off, layer.Out)
+		off += layer.Out
+		if outs[l], err = alloc(predictBatch * layer.Out); err != nil {
+			return Prediction{}, err
+		}
+		in = layer.Out
+	}
+	xb, err := alloc(predictBatch * im.D)
+	if err != nil {
+		return Prediction{}, err
+	}
+	nl := len(layers)
+	fw := layers[nl-2].Out
+	p := Prediction{N: im.N, Probs: make([]float64, im.N*Classes)}
+	if features {
+		p.Features, p.Width = make([]float64, im.N*fw), fw
+	}
+	logits := make([]float32, predictBatch*Classes)
+	feat := make([]float32, predictBatch*fw)
+	for b0 := 0; b0 < im.N; b0 += predictBatch {
+		if err := ctx.Err(); err != nil {
+			return Prediction{}, fmt.Errorf("classifying: %w", err)
+		}
+		n := min(predictBatch, im.N-b0)
+		x := be.View(xb, 0, n*im.D)
+		if err := be.Upload(x, im.Pix[b0*im.D:(b0+n)*im.D]); err != nil {
+			return Prediction{}, fmt.Errorf("classifying: uploading images: %w", err)
+		}
+		in := im.D
+		for l, layer := range layers {
+			y := be.View(outs[l], 0, n*layer.Out)
+			be.DenseForward(y, x, ws[l], bs[l], n, in, layer.Out, layer.Act)
+			x, in = y, layer.Out
+		}
+		if err := be.Download(logits[:n*Classes], be.View(outs[nl-1], 0, n*Classes)); err != nil {
+			return Prediction{}, fmt.Errorf("classifying: %w", err)
+		}
+		lg := p.Probs[b0*Classes : (b0+n)*Classes]
+		for i := range lg {
+			lg[i] = float64(logits[i])
+		}
+		Softmax(lg, lg, n, Classes)
+		if features {
+			if err := be.Download(feat[:n*fw], be.View(outs[nl-2], 0, n*fw)); err != nil {
+				return Prediction{}, fmt.Errorf("classifying: %w", err)
+			}
+			for i, v := range feat[:n*fw] {
+				p.Features[b0*fw+i] = float64(v)
+			}
+		}
+	}
+	if err := be.Sync(); err != nil {
+		return Prediction{}, fmt.Errorf("classifying: %w", err)
+	}
+	return p, nil
+}
+
+// translate writes src (side, side) moved by (dx, dy) pixels into dst,
+// filling uncovered pixels with 0.
+func translate(dst, src []float32, side, dx, dy int) {
+	for y := 0; y < side; y++ {
+		sy := y - dy
+		row := dst[y*side : (y+1)*side]
+		if sy < 0 || sy >= side {
+			clear(row)
+			continue
+		}
+		for x := range row {
+			sx := x - dx
+			if sx < 0 || sx >= side {
+				row[x] = 0
+			} else {
+				row[x] = src[sy*side+sx]
+			}
+		}
+	}
+}
