@@ -3,7 +3,7 @@ GO      ?= go
 BIN     ?= bin
 STUBS   ?= /usr/lib/x86_64-linux-gnu/stubs
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X gan-train/app.Version=$(VERSION)
+LDFLAGS := -X gan-train/internal/app.Version=$(VERSION)
 
 .PHONY: help build gpu-check-bins cuda run test test-gpu-emu test-gpu-emu-sanitize test-long fuzz bench bench-torch crash-test vet fmt-check check-deploy prom-integration docker test-image ci
 
