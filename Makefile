@@ -5,7 +5,7 @@ STUBS   ?= /usr/lib/x86_64-linux-gnu/stubs
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X gan-train/internal/app.Version=$(VERSION)
 
-.PHONY: help build gpu-check-bins cuda run test test-gpu-emu test-gpu-emu-sanitize test-long fuzz bench bench-torch crash-test vet fmt-check check-deploy prom-integration docker test-image ci
+.PHONY: help build gpu-check-bins cuda run test test-gpu-emu test-gpu-emu-sanitize test-long fuzz bench bench-torch crash-test vet fmt-check deadcode-check check-deploy prom-integration docker test-image ci
 
 help:
 	@echo "make run           train the quick preset on the embedded digits and score it (CPU, under two minutes)"
@@ -108,6 +108,12 @@ vet:
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# deadcode lists functions that nothing reaches, tests included (issue 11:
+# no dead code); it fails when it lists any.
+DEADCODE := golang.org/x/tools/cmd/deadcode@v0.39.0
+deadcode-check:
+	@out=$$($(GO) run $(DEADCODE) -test ./...) || exit 1; if [ -n "$$out" ]; then echo "unreachable functions:"; echo "$$out"; exit 1; fi
 
 check-deploy:
 	bash scripts/check-deploy.sh

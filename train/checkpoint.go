@@ -86,9 +86,6 @@ var ErrOtherData = errors.New("different training data")
 // checkpoints it restores.
 func (t *Trainer) SetDataFingerprint(fp string) { t.dataSHA256 = fp }
 
-// DataFingerprint returns the fingerprint set by SetDataFingerprint.
-func (t *Trainer) DataFingerprint() string { return t.dataSHA256 }
-
 // FloatDataFingerprint fingerprints training data given as float32 images
 // and optional labels, for callers that have no data.Dataset: SHA-256 of
 // the values' IEEE bits (little-endian) and the labels.

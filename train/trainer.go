@@ -506,12 +506,6 @@ func (t *Trainer) Generate(rows int, seed uint64, call uint32) ([]float32, error
 	return generate(t.be, t.sampler(), &t.Cfg, rows, seed, call)
 }
 
-// GenerateLabel is Generate for a conditional GAN's class label (in
-// [0, Classes), or -1 to cycle through the classes).
-func (t *Trainer) GenerateLabel(rows int, seed uint64, call uint32, label int) ([]float32, error) {
-	return generateLabeled(context.Background(), t.be, t.sampler(), &t.Cfg, rows, seed, call, label)
-}
-
 // FixedSamples runs the generator on the fixed sample noise.
 func (t *Trainer) FixedSamples() ([]float32, error) {
 	out := make([]float32, SampleRows*ImageSize)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"math/bits"
-	"strings"
 
 	"gan-train/internal/rng"
 )
@@ -38,18 +37,6 @@ func (s Scale) String() string {
 		return "[-1,1]"
 	}
 	return fmt.Sprintf("Scale(%d)", int(s))
-}
-
-// ParseScale reads "01", "[0,1]", "0,1" as Scale01 and "pm1", "[-1,1]",
-// "-1,1" as ScalePM1.
-func ParseScale(s string) (Scale, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "01", "[0,1]", "0,1", "unit":
-		return Scale01, nil
-	case "pm1", "[-1,1]", "-1,1", "signed":
-		return ScalePM1, nil
-	}
-	return 0, fmt.Errorf("pixel scale %q: want \"01\" ([0,1]) or \"pm1\" ([-1,1])", s)
 }
 
 // table returns the float value of every byte under s.

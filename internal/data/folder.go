@@ -12,20 +12,15 @@ import (
 	"strings"
 )
 
-// ReadImageFolder reads every file of dir (sorted by name; subdirectories
+// readImageFolder reads every file of dir (sorted by name; subdirectories
 // and names starting with "." are skipped) as a PNG or JPEG image,
 // converts it to 8-bit grayscale (ITU-R BT.601 luma, as color.GrayModel;
 // transparent pixels count as black) and returns them as one unlabelled
 // dataset. All images must have the same size. The error names the first
 // file that does not decode or differs in size. maxBytes caps the total
 // pixels (<= 0 means DefaultMaxBytes); sizes are read from the image
-// headers before any image is decoded.
-func ReadImageFolder(dir string, maxBytes int64) (*Dataset, error) {
-	return readImageFolder(dir, maxBytes, 0, 0)
-}
-
-// readImageFolder is ReadImageFolder that, when h > 0, refuses images
-// other than h x w from their headers.
+// headers before any image is decoded. When h > 0 it refuses images other
+// than h x w from their headers.
 func readImageFolder(dir string, maxBytes int64, h, w int) (*Dataset, error) {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBytes

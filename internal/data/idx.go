@@ -303,16 +303,6 @@ func ReadImagesFile(path string) (*Dataset, error) {
 	return ReadImages(f, path, DefaultMaxBytes)
 }
 
-// ReadLabelsFile reads an idx1-ubyte file, gzip or raw.
-func ReadLabelsFile(path string) ([]uint8, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return ReadLabels(f, path, DefaultMaxBytes)
-}
-
 // ReadFiles reads an images file and, unless labelsPath is empty, its
 // labels file; the two must agree in count.
 func ReadFiles(imagesPath, labelsPath string) (*Dataset, error) {

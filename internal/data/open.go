@@ -40,17 +40,6 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 // WithMaxBytes caps the pixels one dataset may hold (default DefaultMaxBytes).
 func WithMaxBytes(n int64) Option { return func(o *options) { o.maxBytes = n } }
 
-// WithMirrors replaces the base URLs (each ending in "/") that the named
-// download ("mnist", "fashion-mnist") is fetched from.
-func WithMirrors(name string, baseURLs ...string) Option {
-	return func(o *options) {
-		if s, ok := o.sets[name]; ok {
-			s.mirrors = baseURLs
-			o.sets[name] = s
-		}
-	}
-}
-
 func newOptions(opts []Option) *options {
 	o := &options{client: http.DefaultClient, logger: discardLogger(), maxBytes: DefaultMaxBytes, sets: knownSets()}
 	for _, f := range opts {

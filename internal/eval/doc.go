@@ -49,7 +49,7 @@
 // digits); build it once with Prepare or NewReference and call its Evaluate
 // for each set of samples (Options.Samples of them, 10,000 by default; fewer
 // is an error, so that figures stay comparable). Each Report also carries
-// the real-data floor (Floor, RealFloor): the same metrics for the held-out
+// the real-data floor (Floor): the same metrics for the held-out
 // test digits judged as if they were samples, against the training digits.
 // For the Parzen floor the kernel centres are the training digits other
 // than the validation ones.

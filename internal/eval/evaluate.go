@@ -405,27 +405,6 @@ func (r *Reference) Floor(ctx context.Context, be model.Backend) (Floor, error) 
 	return f, nil
 }
 
-// Evaluate is NewReference followed by Reference.Evaluate: every metric of
-// gen against train and test with classifier clf. Callers that evaluate
-// repeatedly (during training) should keep a Reference instead.
-func Evaluate(ctx context.Context, be model.Backend, clf *Classifier, gen, train, test Images, opts Options) (Report, error) {
-	r, err := NewReference(ctx, be, clf, train, test, opts)
-	if err != nil {
-		return Report{}, err
-	}
-	return r.Evaluate(ctx, be, gen)
-}
-
-// RealFloor computes each metric for real data against real data (see
-// Floor): the figures samples are compared with.
-func RealFloor(ctx context.Context, be model.Backend, clf *Classifier, train, test Images, opts Options) (Floor, error) {
-	r, err := NewReference(ctx, be, clf, train, test, opts)
-	if err != nil {
-		return Floor{}, err
-	}
-	return r.Floor(ctx, be)
-}
-
 // Classifier is the classifier the reference judges with.
 func (r *Reference) Classifier() *Classifier { return r.clf }
 
