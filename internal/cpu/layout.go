@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"fmt"
+	"math"
 
 	"gan-train/model"
 )
@@ -33,6 +34,48 @@ func (be *Backend) GatherRows(dst, src, perm model.Buf, cols int, bc model.Buf) 
 			return
 		}
 		copy(d[r*cols:(r+1)*cols], s[k*cols:(k+1)*cols])
+	}
+}
+
+// GatherBytes copies one batch of rows of packed bytes into dst, through
+// table:
+//
+//	rows = len(dst)/cols; N = 4*len(src)/cols; t = counter bc
+//	for r in 0..rows-1: k = perm[t*rows+r]
+//	  for c in 0..cols-1: i = k*cols+c
+//	    dst[r*cols+c] = table[(bits(src[i/4]) >> (8*(i%4))) & 0xff]
+//
+// src holds (N, cols) bytes four per element (UploadBytes), perm holds row
+// numbers as float32, table is (256), dst is (rows, cols). A batch past the
+// end of perm, or a row number that is not an integer in [0, N), records an
+// error (see Sync) and leaves dst unchanged from there on.
+func (be *Backend) GatherBytes(dst, src, table, perm model.Buf, cols int, bc model.Buf) {
+	d, s, tab, p := f32(dst), f32(src), f32(table), f32(perm)
+	if cols <= 0 || len(d)%cols != 0 {
+		panic(fmt.Sprintf("cpu: GatherBytes: dst (%d) is not whole rows of %d columns", len(d), cols))
+	}
+	if len(tab) != 256 {
+		panic(fmt.Sprintf("cpu: GatherBytes: table has %d entries, want 256", len(tab)))
+	}
+	rows, n := len(d)/cols, 4*len(s)/cols
+	t := int(counter("GatherBytes", bc))
+	if (t+1)*rows > len(p) {
+		be.fail(fmt.Errorf("cpu: GatherBytes: batch %d of %d rows runs past the %d entries of perm", t, rows, len(p)))
+		return
+	}
+	tab = tab[:256]
+	for r := 0; r < rows; r++ {
+		f := p[t*rows+r]
+		k := int(f)
+		if float32(k) != f || k < 0 || k >= n {
+			be.fail(fmt.Errorf("cpu: GatherBytes: perm[%d] = %v is not a row number in [0, %d)", t*rows+r, f, n))
+			return
+		}
+		row := d[r*cols : (r+1)*cols]
+		for c := range row {
+			i := k*cols + c
+			row[c] = tab[uint8(math.Float32bits(s[i>>2])>>(8*(i&3)))]
+		}
 	}
 }
 

@@ -1,8 +1,10 @@
 package cpu
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
+	"unsafe"
 
 	"gan-train/model"
 )
@@ -43,6 +45,39 @@ func (be *Backend) Upload(dst model.Buf, src []float32) error {
 		return fmt.Errorf("cpu: upload of %d values into a Buf of %d", len(src), len(d))
 	}
 	copy(d, src)
+	return nil
+}
+
+// UploadBytes packs src into dst four bytes per element, little-endian:
+//
+//	bits(dst[i]) = src[4i] | src[4i+1]<<8 | src[4i+2]<<16 | src[4i+3]<<24
+//
+// dst is ((len(src)+3)/4), the bytes past len(src) zero. When dst is not a
+// view, len(src) is a multiple of 4, src is 4-byte aligned and the host is
+// little-endian, dst keeps src's memory instead of a copy (model.MemoryOps:
+// src must not change while dst lives).
+func (be *Backend) UploadBytes(dst model.Buf, src []uint8) error {
+	d := f32(dst)
+	if n := (len(src) + 3) / 4; n != len(d) {
+		return fmt.Errorf("cpu: UploadBytes: %d bytes (%d elements) into a Buf of %d", len(src), n, len(d))
+	}
+	if len(src) == 0 {
+		return nil
+	}
+	cb := dst.(*Buf)
+	if !cb.view && len(src)%4 == 0 && uintptr(unsafe.Pointer(&src[0]))%4 == 0 && binary.NativeEndian.Uint16([]byte{1, 0}) == 1 {
+		cb.s = unsafe.Slice((*float32)(unsafe.Pointer(&src[0])), len(src)/4)
+		return nil
+	}
+	whole := len(src) / 4
+	for i := range whole {
+		d[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
+	}
+	if tail := src[4*whole:]; len(tail) > 0 {
+		var w [4]byte
+		copy(w[:], tail)
+		d[whole] = math.Float32frombits(binary.LittleEndian.Uint32(w[:]))
+	}
 	return nil
 }
 
