@@ -4,7 +4,7 @@
 
 // kernels/misc.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 48251675924d7bb337f025dfdffd73304c1332057274e7926fee802f87271bd9
+// Source SHA-256 (with kernels' headers): 72b75bd9020acdf4880792bfe6a185df4a083b8b5cf6015cb98eff6de19a8b4a
 
 #include "cuda_emu.h"
 
