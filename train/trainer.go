@@ -91,6 +91,11 @@ type Trainer struct {
 	z          model.Buf // (batch, latent)
 	zFixed     model.Buf // (SampleRows, latent)
 
+	// byteTable, when not nil, says data holds the images as packed bytes
+	// (UploadBytes), gathered through this 256-entry table (GatherBytes);
+	// nil when data holds float32 images (GatherRows).
+	byteTable model.Buf
+
 	// conditional GAN only (lw = Classes columns of one-hot labels):
 	labels  model.Buf // (n) class of each dataset row
 	yb      model.Buf // (batch) labels of the current batch
@@ -139,41 +144,49 @@ func NewLabeledTrainer(be model.Backend, cfg Config, images []float32, labels []
 	if len(images)%ImageSize != 0 {
 		return nil, fmt.Errorf("dataset of %d values is not a whole number of %d-pixel images", len(images), ImageSize)
 	}
-	return newTrainer(be, cfg, len(images)/ImageSize, labels, func(dst model.Buf) error { return be.Upload(dst, images) })
+	return newTrainer(be, cfg, len(images)/ImageSize, labels, func(t *Trainer) error {
+		var err error
+		t.data, err = t.mem.AllocUpload(images)
+		return err
+	})
 }
 
 // NewPixelTrainer is NewLabeledTrainer for 8-bit pixels (n, ImageSize),
-// byte v standing for v/255 as data.Scale01 maps it: the images go to the
-// backend a slice at a time, so the host never holds a float32 copy of the
-// dataset (four times the bytes).
+// byte v standing for v/255 as data.Scale01 maps it: the backend holds the
+// bytes (UploadBytes; the cpu backend keeps pixels itself, which must then
+// not change while the trainer lives) and turns each batch into float32
+// values as it gathers it (GatherBytes), so no float32 copy of the dataset
+// (four times the bytes) exists anywhere.
 func NewPixelTrainer(be model.Backend, cfg Config, pixels []uint8, labels []uint8) (*Trainer, error) {
 	if len(pixels)%ImageSize != 0 {
 		return nil, fmt.Errorf("dataset of %d pixels is not a whole number of %d-pixel images", len(pixels), ImageSize)
 	}
-	return newTrainer(be, cfg, len(pixels)/ImageSize, labels, func(dst model.Buf) error {
-		var table [256]float32
-		for v := range table {
-			table[v] = float32(float64(v) / 255) // as data.Scale01
+	return newTrainer(be, cfg, len(pixels)/ImageSize, labels, func(t *Trainer) error {
+		table, err := data.Scale01.Table()
+		if err != nil {
+			return err
 		}
-		const chunk = 1 << 18
-		buf := make([]float32, min(chunk, len(pixels)))
-		for off := 0; off < len(pixels); off += chunk {
-			part := pixels[off:min(off+chunk, len(pixels))]
-			f := buf[:len(part)]
-			for i, v := range part {
-				f[i] = table[v]
-			}
-			if err := be.Upload(be.View(dst, off, len(part)), f); err != nil {
-				return err
-			}
+		if t.data, err = t.mem.AllocBytes(pixels); err != nil {
+			return err
 		}
-		return nil
+		t.byteTable, err = t.mem.AllocUpload(table[:])
+		return err
 	})
 }
 
-// newTrainer builds a trainer over n images that upload writes into the
-// backend's dataset buffer.
-func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func(dst model.Buf) error) (*Trainer, error) {
+// gatherImages gathers the current batch of real images into img
+// (rows, ImageSize) from the dataset, bytes or float32.
+func (t *Trainer) gatherImages(img model.Buf) {
+	if t.byteTable != nil {
+		t.be.GatherBytes(img, t.data, t.byteTable, t.perm, ImageSize, t.cBatch)
+		return
+	}
+	t.be.GatherRows(img, t.data, t.perm, ImageSize, t.cBatch)
+}
+
+// newTrainer builds a trainer over n images that upload allocates (in
+// t.mem) and writes into the backend's dataset buffer t.data.
+func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func(t *Trainer) error) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -223,7 +236,7 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 		return fail(fmt.Errorf("discriminator: %w", err))
 	}
 	bufs := []model.Request{
-		{Dst: &t.data, N: n * ImageSize}, {Dst: &t.perm, N: n}, {Dst: &t.xd, N: 2 * cfg.Batch * (ImageSize + lw)},
+		{Dst: &t.perm, N: n}, {Dst: &t.xd, N: 2 * cfg.Batch * (ImageSize + lw)},
 		{Dst: &t.z, N: cfg.Batch * cfg.Latent}, {Dst: &t.zFixed, N: SampleRows * cfg.Latent}, {Dst: &t.stats, N: nStats},
 		{Dst: &t.cNoise, N: 1}, {Dst: &t.cBatch, N: 1}, {Dst: &t.cAdamD, N: 1}, {Dst: &t.cAdamG, N: 1},
 	}
@@ -237,7 +250,7 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 	if err := t.mem.AllocAll(bufs...); err != nil {
 		return fail(err)
 	}
-	if err := upload(t.data); err != nil {
+	if err := upload(t); err != nil {
 		return fail(fmt.Errorf("uploading the dataset: %w", err))
 	}
 	if cfg.Conditional {
@@ -315,7 +328,7 @@ func (t *Trainer) iterate() {
 		img = t.realImg
 	}
 	for j := 0; j < c.K; j++ {
-		be.GatherRows(img, t.data, t.perm, ImageSize, t.cBatch)
+		t.gatherImages(img)
 		if c.Conditional {
 			be.GatherRows(t.yb, t.labels, t.perm, 1, t.cBatch)
 		}

@@ -39,8 +39,10 @@ func (s Scale) String() string {
 	return fmt.Sprintf("Scale(%d)", int(s))
 }
 
-// table returns the float value of every byte under s.
-func (s Scale) table() (*[256]float32, error) {
+// Table returns the float value of every byte under s: the table Floats
+// and BatchFloats read, and the one a backend gathering bytes is given
+// (model.LayoutOps.GatherBytes), so that both give the same bits.
+func (s Scale) Table() (*[256]float32, error) {
 	var t [256]float32
 	for v := range t {
 		switch s {
@@ -146,9 +148,9 @@ func (d *Dataset) Head(n int) *Dataset {
 // Floats returns all pixels as float32 under scale, row-major (N, H*W).
 // An unknown scale gives Scale01.
 func (d *Dataset) Floats(scale Scale) []float32 {
-	t, err := scale.table()
+	t, err := scale.Table()
 	if err != nil {
-		t, _ = Scale01.table()
+		t, _ = Scale01.Table()
 	}
 	out := make([]float32, len(d.Pixels))
 	for i, v := range d.Pixels {
@@ -184,7 +186,7 @@ func (d *Dataset) BatchFloats(dst []float32, perm []int, b int, scale Scale) err
 	if b < 0 || (b+1)*batch > len(perm) {
 		return fmt.Errorf("dataset %s: batch %d of %d images is outside a permutation of %d", d.Name, b, batch, len(perm))
 	}
-	t, err := scale.table()
+	t, err := scale.Table()
 	if err != nil {
 		return fmt.Errorf("dataset %s: %w", d.Name, err)
 	}
