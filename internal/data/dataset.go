@@ -108,6 +108,35 @@ func (d *Dataset) Fingerprint() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// FloatsFingerprint fingerprints training data given as float32 images
+// and optional labels, for callers that have no Dataset: SHA-256 of
+// the values' IEEE bits (little-endian) and the labels.
+func FloatsFingerprint(images []float32, labels []uint8) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "gan-train float32 data %d %d\n", len(images), len(labels))
+	buf := make([]byte, 0, 1<<15)
+	for _, v := range images {
+		buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+		if len(buf) == cap(buf) {
+			h.Write(buf)
+			buf = buf[:0]
+		}
+	}
+	h.Write(buf)
+	h.Write(labels)
+	return "f32:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// PixelsFingerprint fingerprints 8-bit training images and optional
+// labels, for callers that have no Dataset.
+func PixelsFingerprint(pixels []uint8, labels []uint8) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "gan-train uint8 data %d %d\n", len(pixels), len(labels))
+	h.Write(pixels)
+	h.Write(labels)
+	return "u8:" + hex.EncodeToString(h.Sum(nil))
+}
+
 // Dim is the number of pixels in one image, H*W.
 func (d *Dataset) Dim() int { return d.H * d.W }
 
