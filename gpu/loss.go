@@ -47,12 +47,7 @@ func (be *Backend) partialOut(out *Buf, g int) devPtr {
 // x and dx are (n), loss is (1).
 func (be *Backend) LogitBCE(dx, loss, x model.Buf, target, scale float32) {
 	const op = "LogitBCE"
-	xd := be.arg(op, "x", x, 0, false)
-	ld := be.arg(op, "loss", loss, 1, true)
-	if xd == nil || ld == nil {
-		return
-	}
-	dxd, ok := be.optArg(op, "dx", dx, xd.n, true)
+	xd, ld, dxd, ok := be.lossArgs(op, dx, loss, x)
 	if !ok {
 		return
 	}
@@ -141,16 +136,24 @@ func (be *Backend) FDivLoss(dx, loss, x model.Buf, div model.FDivergence, term m
 	if term > model.FConjugate {
 		panic(fmt.Sprintf("gpu: %s: unknown term %d", op, term))
 	}
-	xd := be.arg(op, "x", x, 0, false)
-	ld := be.arg(op, "loss", loss, 1, true)
-	if xd == nil || ld == nil {
-		return
-	}
-	dxd, ok := be.optArg(op, "dx", dx, xd.n, true)
+	xd, ld, dxd, ok := be.lossArgs(op, dx, loss, x)
 	if !ok {
 		return
 	}
 	g := be.reduceBlocks(xd.n)
 	be.launchFdivPartial(dim3{uint32(g), 1, 1}, block1D, ptrOrNull(dxd), be.partialOut(ld, g), xd.ptr(), xd.n, int(div), int(term), scale)
 	be.final(ld, g, 1) // the kernel scaled each thread's sum
+}
+
+// lossArgs checks the arguments of an element-wise loss: logits x, the
+// one-element loss, and dx (nil, or as long as x). ok is false after an
+// error was recorded for a freed Buf.
+func (be *Backend) lossArgs(op string, dx, loss, x model.Buf) (xd, ld, dxd *Buf, ok bool) {
+	xd = be.arg(op, "x", x, 0, false)
+	ld = be.arg(op, "loss", loss, 1, true)
+	if xd == nil || ld == nil {
+		return nil, nil, nil, false
+	}
+	dxd, ok = be.optArg(op, "dx", dx, xd.n, true)
+	return xd, ld, dxd, ok
 }

@@ -77,18 +77,13 @@ func (be *Backend) Dropout(dst, src model.Buf, rate float32, seed uint64, stream
 	}
 	step := counter("Dropout", sc)
 	keep := float32(1 / (1 - float64(rate)))
-	be.parallel(len(d), noiseGrain, 4, func(lo, hi int) {
-		u := make([]float32, uniformChunk)
-		for i0 := lo; i0 < hi; i0 += uniformChunk {
-			i1 := min(i0+uniformChunk, hi)
-			uu, dd, ss := u[:i1-i0], d[i0:i1], s[i0:i1]
-			be.uniform(uu, seed, stream, step, i0/4)
-			for i, v := range uu {
-				if v >= rate {
-					dd[i] = ss[i] * keep
-				} else {
-					dd[i] = 0
-				}
+	be.eachUniform(len(d), seed, stream, step, func(i0 int, u []float32) {
+		dd, ss := d[i0:i0+len(u)], s[i0:i0+len(u)]
+		for i, v := range u {
+			if v >= rate {
+				dd[i] = ss[i] * keep
+			} else {
+				dd[i] = 0
 			}
 		}
 	})

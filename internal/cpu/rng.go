@@ -78,19 +78,28 @@ func (be *Backend) Binarize(dst, src model.Buf, seed uint64, stream uint32, sc m
 	d, s := f32(dst), f32(src)
 	need("Binarize", "src", s, len(d))
 	step := counter("Binarize", sc)
-	be.parallel(len(d), noiseGrain, 4, func(lo, hi int) {
+	be.eachUniform(len(d), seed, stream, step, func(i0 int, u []float32) {
+		dd, ss := d[i0:i0+len(u)], s[i0:i0+len(u)]
+		for i, v := range u {
+			if v < ss[i] {
+				dd[i] = 1
+			} else {
+				dd[i] = 0
+			}
+		}
+	})
+}
+
+// eachUniform calls fn, in parallel over [0, n), with consecutive chunks
+// u of the Uniform01 draws of indices i0, i0+1, ... of the Philox stream
+// (seed, stream, step): the draws Binarize and Dropout compare with.
+func (be *Backend) eachUniform(n int, seed uint64, stream, step uint32, fn func(i0 int, u []float32)) {
+	be.parallel(n, noiseGrain, 4, func(lo, hi int) {
 		u := make([]float32, uniformChunk)
 		for i0 := lo; i0 < hi; i0 += uniformChunk {
-			i1 := min(i0+uniformChunk, hi)
-			uu, dd, ss := u[:i1-i0], d[i0:i1], s[i0:i1]
+			uu := u[:min(i0+uniformChunk, hi)-i0]
 			be.uniform(uu, seed, stream, step, i0/4)
-			for i, v := range uu {
-				if v < ss[i] {
-					dd[i] = 1
-				} else {
-					dd[i] = 0
-				}
-			}
+			fn(i0, uu)
 		}
 	})
 }
