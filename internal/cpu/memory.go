@@ -9,12 +9,13 @@ import (
 	"gan-train/model"
 )
 
-// Alloc returns a zeroed Buf of n elements.
+// Alloc returns a zeroed Buf of n elements; its memory is made when an
+// operation first uses it (Buf.pending).
 func (be *Backend) Alloc(n int) (model.Buf, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("cpu: allocating %d floats: negative size", n)
 	}
-	return &Buf{s: make([]float32, n)}, nil
+	return &Buf{pending: n}, nil
 }
 
 // View returns b[off:off+n], sharing memory with b.
@@ -35,7 +36,7 @@ func (be *Backend) Free(b model.Buf) {
 	if cb.view {
 		panic("cpu: Free of a view")
 	}
-	cb.s, cb.freed = nil, true
+	cb.s, cb.pending, cb.freed = nil, 0, true
 }
 
 // Upload copies src to dst.
@@ -57,18 +58,18 @@ func (be *Backend) Upload(dst model.Buf, src []float32) error {
 // little-endian, dst keeps src's memory instead of a copy (model.MemoryOps:
 // src must not change while dst lives).
 func (be *Backend) UploadBytes(dst model.Buf, src []uint8) error {
-	d := f32(dst)
-	if n := (len(src) + 3) / 4; n != len(d) {
-		return fmt.Errorf("cpu: UploadBytes: %d bytes (%d elements) into a Buf of %d", len(src), n, len(d))
+	cb := live(dst)
+	if n := (len(src) + 3) / 4; n != cb.Len() {
+		return fmt.Errorf("cpu: UploadBytes: %d bytes (%d elements) into a Buf of %d", len(src), n, cb.Len())
 	}
 	if len(src) == 0 {
 		return nil
 	}
-	cb := dst.(*Buf)
 	if !cb.view && len(src)%4 == 0 && uintptr(unsafe.Pointer(&src[0]))%4 == 0 && binary.NativeEndian.Uint16([]byte{1, 0}) == 1 {
-		cb.s = unsafe.Slice((*float32)(unsafe.Pointer(&src[0])), len(src)/4)
+		cb.s, cb.pending = unsafe.Slice((*float32)(unsafe.Pointer(&src[0])), len(src)/4), 0
 		return nil
 	}
+	d := f32(dst)
 	whole := len(src) / 4
 	for i := range whole {
 		d[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))

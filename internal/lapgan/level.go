@@ -62,8 +62,8 @@ type levelTrainer struct {
 	G, D     *model.MLP
 	avg      model.Buf // moving average of G.Params (nil when cfg.GEMA is 0)
 	n        int       // dataset rows
-	data     model.Buf // the dataset: (n, ImageSize) float32, or its bytes packed four per element
-	table    model.Buf // (256) what GatherBytes turns data's bytes into; nil when data is float32
+	data     model.Buf // the dataset (source.data, not owned): (n, ImageSize) float32, or its bytes packed four per element
+	table    model.Buf // (256) what GatherBytes turns data's bytes into; nil when data is float32 (source.table)
 	perm     model.Buf
 	pyr      []model.Buf // pyr[k] is (batch, Side(k)²) for k in [0, l+1] (l+1 only when conditional)
 	up       model.Buf   // (batch, p): up(coarse), the condition
@@ -85,7 +85,7 @@ type levelTrainer struct {
 }
 
 // newLevelTrainer builds level l's networks (freshly initialised) and
-// buffers, with the dataset src uploaded to the backend.
+// buffers, gathering batches from the dataset src has uploaded.
 func newLevelTrainer(be model.Backend, cfg *Config, l int, src *source) (*levelTrainer, error) {
 	gs, ds, err := cfg.Specs(l)
 	if err != nil {
@@ -94,7 +94,7 @@ func newLevelTrainer(be model.Backend, cfg *Config, l int, src *source) (*levelT
 	B := cfg.Batch
 	t := &levelTrainer{
 		be: be, cfg: cfg, l: l, side: Side(l), cond: conditional(l),
-		latent: cfg.Levels[l].Latent, n: src.n, mem: model.NewArena(be),
+		latent: cfg.Levels[l].Latent, n: src.n, data: src.data, table: src.table, mem: model.NewArena(be),
 	}
 	t.p = t.side * t.side
 	t.w = ds.In
@@ -122,9 +122,6 @@ func newLevelTrainer(be model.Backend, cfg *Config, l int, src *source) (*levelT
 	}
 	if err := t.mem.AllocAll(bufs...); err != nil {
 		return fail(err)
-	}
-	if t.data, t.table, err = src.upload(t.mem); err != nil {
-		return fail(fmt.Errorf("uploading the dataset: %w", err))
 	}
 	if err := t.G.InitParams(cfg.Seed, stream(l, streamInitG)); err != nil {
 		return fail(fmt.Errorf("level %d generator: %w", l, err))
