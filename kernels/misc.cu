@@ -44,6 +44,20 @@ extern "C" __global__ void affine_f32(float *x, int n, float a, float c)
     }
 }
 
+// gather_row is the row of src that row r of batch b reads: perm[b*rows + r],
+// or -1 when perm has no such entry or it is not a row number in
+// [0, srcRows) (bounded before the cast: a float past int's range has no int).
+__device__ __forceinline__ int gather_row(const float *perm, unsigned int b, int rows, int r, int permLen, int srcRows)
+{
+    long long pos = (long long)b * rows + r;
+    if (pos >= permLen) {
+        return -1;
+    }
+    float pf = perm[pos];
+    int row = (pf >= 0.0f && pf < 2147483648.0f) ? (int)pf : -1;
+    return (row >= 0 && row < srcRows && (float)row == pf) ? row : -1;
+}
+
 extern "C" __global__ void gather_rows(float *dst, const float *src, const float *perm, int rows, int cols,
                                        int srcRows, int permLen, const float *bc,
                                        unsigned int *err)
@@ -53,21 +67,11 @@ extern "C" __global__ void gather_rows(float *dst, const float *src, const float
     for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < total;
          e += (long long)gridDim.x * blockDim.x) {
         int r = (int)(e / cols), c = (int)(e % cols);
-        long long pos = (long long)b * rows + r;
-        bool ok = false;
-        float v = __int_as_float(0x7fc00000);
-        if (pos < permLen) {
-            float pf = perm[pos];
-            int row = (int)pf;
-            if (pf >= 0.0f && row < srcRows && (float)row == pf) {
-                v = src[(size_t)row * cols + c];
-                ok = true;
-            }
-        }
-        if (!ok && c == 0) {
+        int row = gather_row(perm, b, rows, r, permLen, srcRows);
+        if (row < 0 && c == 0) {
             gt_flag(err, GT_ERR_GATHER_RANGE);
         }
-        dst[e] = v;
+        dst[e] = row < 0 ? __int_as_float(0x7fc00000) : src[(size_t)row * cols + c];
     }
 }
 
@@ -80,22 +84,15 @@ extern "C" __global__ void gather_bytes(float *dst, const unsigned int *src, con
     for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < total;
          e += (long long)gridDim.x * blockDim.x) {
         int r = (int)(e / cols), c = (int)(e % cols);
-        long long pos = (long long)b * rows + r;
-        bool ok = false;
-        float v = __int_as_float(0x7fc00000);
-        if (pos < permLen) {
-            float pf = perm[pos];
-            // The bound before the cast: a float past int's range has no int.
-            int row = (pf >= 0.0f && pf < 2147483648.0f) ? (int)pf : -1;
-            if (row >= 0 && row < srcRows && (float)row == pf) {
-                long long i = (long long)row * cols + c;
-                v = table[(src[i >> 2] >> (8 * (int)(i & 3))) & 0xffu];
-                ok = true;
+        int row = gather_row(perm, b, rows, r, permLen, srcRows);
+        if (row < 0) {
+            if (c == 0) {
+                gt_flag(err, GT_ERR_GATHER_BYTES_RANGE);
             }
+            dst[e] = __int_as_float(0x7fc00000);
+            continue;
         }
-        if (!ok && c == 0) {
-            gt_flag(err, GT_ERR_GATHER_BYTES_RANGE);
-        }
-        dst[e] = v;
+        long long i = (long long)row * cols + c;
+        dst[e] = table[(src[i >> 2] >> (8 * (int)(i & 3))) & 0xffu];
     }
 }

@@ -4,7 +4,7 @@
 
 // kernels/misc.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 72b75bd9020acdf4880792bfe6a185df4a083b8b5cf6015cb98eff6de19a8b4a
+// Source SHA-256 (with kernels' headers): 6f3b05eef0c4d92ee012c31ff952e7b09db5c776e650c0220c7c8bc004998a58
 
 #include "cuda_emu.h"
 

@@ -13,15 +13,21 @@ import (
 	"gan-train/model"
 )
 
-// TestTrainPixelsMatchesFloats: training on the bytes (GatherBytes through
-// data.Scale01's table) writes the checkpoint that training on their float32
-// values writes, bit for bit, with each data's fingerprint in it.
-func TestTrainPixelsMatchesFloats(t *testing.T) {
+// digits returns the first n embedded training digits.
+func digits(t *testing.T, n int) *data.Dataset {
+	t.Helper()
 	d, err := data.Embedded("train")
 	if err != nil {
 		t.Fatal(err)
 	}
-	d = d.Head(256)
+	return d.Head(n)
+}
+
+// TestTrainPixelsMatchesFloats: training on the bytes (GatherBytes through
+// data.Scale01's table) writes the checkpoint that training on their float32
+// values writes, bit for bit, with each data's fingerprint in it.
+func TestTrainPixelsMatchesFloats(t *testing.T) {
+	d := digits(t, 256)
 	cfg := smallConfig([Levels]int{3, 3, 3})
 	be := cpu.New(cpu.Options{})
 	floats, pixels := t.TempDir(), t.TempDir()
@@ -63,11 +69,7 @@ func TestTrainPixelsMatchesFloats(t *testing.T) {
 // TestResumeChecksData: a run directory trained on some data refuses to be
 // extended with other data, naming both fingerprints and --fresh.
 func TestResumeChecksData(t *testing.T) {
-	d, err := data.Embedded("train")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d = d.Head(64)
+	d := digits(t, 64)
 	cfg := smallConfig([Levels]int{1, 1, 1})
 	be := cpu.New(cpu.Options{})
 	dir := t.TempDir()
@@ -77,7 +79,7 @@ func TestResumeChecksData(t *testing.T) {
 	if err := TrainPixels(context.Background(), be, cfg, d.Pixels, "fp-one", dir, nil); err != nil {
 		t.Errorf("TrainPixels again with the same data: %v", err)
 	}
-	err = TrainPixels(context.Background(), be, cfg, d.Pixels, "fp-two", dir, nil)
+	err := TrainPixels(context.Background(), be, cfg, d.Pixels, "fp-two", dir, nil)
 	if err == nil {
 		t.Fatal("TrainPixels with other data into the run: no error")
 	}

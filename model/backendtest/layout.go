@@ -8,15 +8,22 @@ import (
 	"gan-train/model"
 )
 
+// rowNumbers returns m distinct row numbers of [0, n) as float32, in random
+// order: a perm for the gathers.
+func rowNumbers(e *env, n, m int) []float32 {
+	perm := make([]float32, m)
+	for i, k := range e.rng.Perm(n)[:m] {
+		perm[i] = float32(k)
+	}
+	return perm
+}
+
 func testGatherRows(t *testing.T, be model.Backend) {
 	for _, cols := range []int{1, 3, 17, 784} {
 		const n, rows = 23, 5
 		e := newEnv(t, be, uint64(cols))
 		src := e.uniform(n*cols, -1, 1)
-		perm := make([]float32, 4*rows)
-		for i, k := range e.rng.Perm(n)[:len(perm)] {
-			perm[i] = float32(k)
-		}
+		perm := rowNumbers(e, n, 4*rows)
 		srcBuf, permBuf, bc := e.buf(src), e.buf(perm), e.counter(0)
 		dst := e.filled(rows*cols, 7)
 		for batch := uint32(0); batch < 4; batch++ {
@@ -76,10 +83,7 @@ func testGatherBytes(t *testing.T, be model.Backend) {
 		e := newEnv(t, be, uint64(cols)+100)
 		src, srcBuf := byteSource(e, n, cols, i%2 == 0)
 		table := byteTable(e, i != 1)
-		perm := make([]float32, 4*rows)
-		for j, k := range e.rng.Perm(n)[:len(perm)] {
-			perm[j] = float32(k)
-		}
+		perm := rowNumbers(e, n, 4*rows)
 		tabBuf, permBuf, bc := e.buf(table), e.buf(perm), e.counter(0)
 		dst := e.filled(rows*cols, 7)
 		for batch := uint32(0); batch < 4; batch++ {
