@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -72,7 +71,7 @@ func cmdEval(ctx context.Context, args []string, env Env) error {
 		}
 	} else {
 		if *ckPath == "" {
-			*ckPath = filepath.Join(*run, train.CheckpointFile)
+			*ckPath = train.RunDir(*run).Checkpoint()
 		}
 		ck, err := train.ReadCheckpoint(*ckPath)
 		if err != nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"gan-train/internal/data"
@@ -155,7 +154,7 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 	if reportErr != nil {
 		log.Warn("run report incomplete", "err", reportErr)
 	} else {
-		log.Info("wrote the run report", "losses", filepath.Join(cfg.Out, report.LossesFile), "progress", filepath.Join(cfg.Out, report.ProgressFile))
+		log.Info("wrote the run report", "losses", train.RunDir(cfg.Out).Losses(), "progress", train.RunDir(cfg.Out).Progress())
 	}
 	if cfg.LogFormat == "text" {
 		sum := runSummary{dir: cfg.Out, preset: cfg.Preset, steps: cfg.Steps, elapsed: elapsed, conditional: cfg.Conditional, reportErr: reportErr}
