@@ -204,18 +204,8 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 	lw := cfg.labelWidth()
 	var flabels []float32
 	if cfg.Conditional {
-		if labels == nil {
-			return nil, errors.New("conditional: the dataset has no labels")
-		}
-		if len(labels) != n {
-			return nil, fmt.Errorf("conditional: %d labels for %d images", len(labels), n)
-		}
-		flabels = make([]float32, n)
-		for i, l := range labels {
-			if int(l) >= Classes {
-				return nil, fmt.Errorf("conditional: label %d of image %d is not a class in [0, %d)", l, i, Classes)
-			}
-			flabels[i] = float32(l)
+		if flabels, err = classLabels(labels, n); err != nil {
+			return nil, err
 		}
 	}
 	fail := func(err error) (*Trainer, error) { t.Close(); return nil, err }
@@ -235,19 +225,7 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 		minibatchDisc{kernels: cfg.DMinibatchKernels, dims: cfg.DMinibatchDims, group: cfg.Batch}); err != nil {
 		return fail(fmt.Errorf("discriminator: %w", err))
 	}
-	bufs := []model.Request{
-		{Dst: &t.perm, N: n}, {Dst: &t.xd, N: 2 * cfg.Batch * (ImageSize + lw)},
-		{Dst: &t.z, N: cfg.Batch * cfg.Latent}, {Dst: &t.zFixed, N: SampleRows * cfg.Latent}, {Dst: &t.stats, N: nStats},
-		{Dst: &t.cNoise, N: 1}, {Dst: &t.cBatch, N: 1}, {Dst: &t.cAdamD, N: 1}, {Dst: &t.cAdamG, N: 1},
-	}
-	if cfg.Conditional {
-		bufs = append(bufs, []model.Request{
-			{Dst: &t.labels, N: n}, {Dst: &t.yb, N: cfg.Batch}, {Dst: &t.realImg, N: cfg.Batch * ImageSize},
-			{Dst: &t.zc, N: max(cfg.Batch, SampleRows) * (cfg.Latent + lw)}, {Dst: &t.xg, N: cfg.Batch * (ImageSize + lw)},
-			{Dst: &t.yFixed, N: SampleRows},
-		}...)
-	}
-	if err := t.mem.AllocAll(bufs...); err != nil {
+	if err := t.allocBuffers(); err != nil {
 		return fail(err)
 	}
 	if err := upload(t); err != nil {
@@ -275,6 +253,44 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 		return fail(err)
 	}
 	return t, be.Sync()
+}
+
+// classLabels checks the class labels of a conditional GAN's n images and
+// returns them as floats.
+func classLabels(labels []uint8, n int) ([]float32, error) {
+	if labels == nil {
+		return nil, errors.New("conditional: the dataset has no labels")
+	}
+	if len(labels) != n {
+		return nil, fmt.Errorf("conditional: %d labels for %d images", len(labels), n)
+	}
+	flabels := make([]float32, n)
+	for i, l := range labels {
+		if int(l) >= Classes {
+			return nil, fmt.Errorf("conditional: label %d of image %d is not a class in [0, %d)", l, i, Classes)
+		}
+		flabels[i] = float32(l)
+	}
+	return flabels, nil
+}
+
+// allocBuffers allocates the trainer's buffers besides the networks: the
+// dataset, the batches, the noise, the statistics and the counters.
+func (t *Trainer) allocBuffers() error {
+	cfg, n, lw := &t.Cfg, t.n, t.Cfg.labelWidth()
+	bufs := []model.Request{
+		{Dst: &t.perm, N: n}, {Dst: &t.xd, N: 2 * cfg.Batch * (ImageSize + lw)},
+		{Dst: &t.z, N: cfg.Batch * cfg.Latent}, {Dst: &t.zFixed, N: SampleRows * cfg.Latent}, {Dst: &t.stats, N: nStats},
+		{Dst: &t.cNoise, N: 1}, {Dst: &t.cBatch, N: 1}, {Dst: &t.cAdamD, N: 1}, {Dst: &t.cAdamG, N: 1},
+	}
+	if cfg.Conditional {
+		bufs = append(bufs, []model.Request{
+			{Dst: &t.labels, N: n}, {Dst: &t.yb, N: cfg.Batch}, {Dst: &t.realImg, N: cfg.Batch * ImageSize},
+			{Dst: &t.zc, N: max(cfg.Batch, SampleRows) * (cfg.Latent + lw)}, {Dst: &t.xg, N: cfg.Batch * (ImageSize + lw)},
+			{Dst: &t.yFixed, N: SampleRows},
+		}...)
+	}
+	return t.mem.AllocAll(bufs...)
 }
 
 // Close frees the trainer's backend memory.
@@ -317,57 +333,75 @@ func (t *Trainer) startEpoch(e int64) error {
 
 // iterate enqueues one iteration: k discriminator steps, one generator step.
 func (t *Trainer) iterate() {
+	for j := 0; j < t.Cfg.K; j++ {
+		t.discStep(j)
+	}
+	t.genStep()
+	t.be.IncCounter(t.cNoise)
+}
+
+// stat is the i-th value of the statistics buffer.
+func (t *Trainer) stat(i int) model.Buf { return t.be.View(t.stats, i, 1) }
+
+// discStep enqueues discriminator step j of an iteration: a real batch and
+// a generated batch stacked into one (2·batch)-row pass.
+func (t *Trainer) discStep(j int) {
 	be, c := t.be, &t.Cfg
 	B, lw := c.Batch, c.labelWidth()
 	W := ImageSize + lw // D's input width
 	real := be.View(t.xd, 0, B*W)
 	fakeRows := be.View(t.xd, B*W, B*W)
-	stat := func(i int) model.Buf { return be.View(t.stats, i, 1) }
 	img := real
 	if c.Conditional {
 		img = t.realImg
 	}
-	for j := 0; j < c.K; j++ {
-		t.gatherImages(img)
-		if c.Conditional {
-			be.GatherRows(t.yb, t.labels, t.perm, 1, t.cBatch)
-		}
-		be.IncCounter(t.cBatch)
-		if c.Binarize {
-			be.Binarize(img, img, c.Seed, streamBinarize+uint32(j), t.cNoise)
-		}
-		if c.GOutAct == "tanh" {
-			be.Affine(img, 2, -1)
-		}
-		be.Noise(t.z, c.Dist(), c.Seed, streamZD+uint32(j), t.cNoise)
-		gout := t.G.Forward(t.genInput(t.z, t.yb, B), B)
-		if c.Conditional {
-			// real and fake rows carry the same labels: those of the real batch
-			t.be.CopyCols(real, img, B, W, 0, ImageSize, 0, ImageSize)
-			t.be.OneHot(real, t.yb, B, W, ImageSize, Classes)
-			t.be.CopyCols(fakeRows, gout, B, W, 0, ImageSize, 0, ImageSize)
-			t.be.OneHot(fakeRows, t.yb, B, W, ImageSize, Classes)
-		} else {
-			be.Copy(fakeRows, gout)
-		}
-		logits := t.D.Forward(t.xd, 2*B, c.Seed, streamDropout+64*uint32(j), t.cNoise)
-		dl := t.D.OutputGrad(2 * B)
-		lr, lf := be.View(logits, 0, B), be.View(logits, B, B)
-		if t.fdiv != model.FNone {
-			// maximise E_real[T(v)] - E_fake[F(v)]: minimise its negative
-			t.be.FDivLoss(be.View(dl, 0, B), stat(sLossReal), lr, t.fdiv, model.FActivation, -1/float32(B))
-			t.be.FDivLoss(be.View(dl, B, B), stat(sLossFake), lf, t.fdiv, model.FConjugate, 1/float32(B))
-		} else {
-			be.LogitBCE(be.View(dl, 0, B), stat(sLossReal), lr, 1-c.LabelSmoothing, 1/float32(B))
-			be.LogitBCE(be.View(dl, B, B), stat(sLossFake), lf, 0, 1/float32(B))
-		}
-		be.MeanSigmoid(stat(sDReal), lr)
-		be.MeanSigmoid(stat(sDFake), lf)
-		t.D.Backward(t.xd, 2*B, true, false)
-		be.SumSquares(stat(sNormD), t.D.Grads)
-		be.IncCounter(t.cAdamD)
-		t.D.Step(scaledLR(c.DAdam, t.lrf), t.cAdamD)
+	t.gatherImages(img)
+	if c.Conditional {
+		be.GatherRows(t.yb, t.labels, t.perm, 1, t.cBatch)
 	}
+	be.IncCounter(t.cBatch)
+	if c.Binarize {
+		be.Binarize(img, img, c.Seed, streamBinarize+uint32(j), t.cNoise)
+	}
+	if c.GOutAct == "tanh" {
+		be.Affine(img, 2, -1)
+	}
+	be.Noise(t.z, c.Dist(), c.Seed, streamZD+uint32(j), t.cNoise)
+	gout := t.G.Forward(t.genInput(t.z, t.yb, B), B)
+	if c.Conditional {
+		// real and fake rows carry the same labels: those of the real batch
+		t.be.CopyCols(real, img, B, W, 0, ImageSize, 0, ImageSize)
+		t.be.OneHot(real, t.yb, B, W, ImageSize, Classes)
+		t.be.CopyCols(fakeRows, gout, B, W, 0, ImageSize, 0, ImageSize)
+		t.be.OneHot(fakeRows, t.yb, B, W, ImageSize, Classes)
+	} else {
+		be.Copy(fakeRows, gout)
+	}
+	logits := t.D.Forward(t.xd, 2*B, c.Seed, streamDropout+64*uint32(j), t.cNoise)
+	dl := t.D.OutputGrad(2 * B)
+	lr, lf := be.View(logits, 0, B), be.View(logits, B, B)
+	if t.fdiv != model.FNone {
+		// maximise E_real[T(v)] - E_fake[F(v)]: minimise its negative
+		t.be.FDivLoss(be.View(dl, 0, B), t.stat(sLossReal), lr, t.fdiv, model.FActivation, -1/float32(B))
+		t.be.FDivLoss(be.View(dl, B, B), t.stat(sLossFake), lf, t.fdiv, model.FConjugate, 1/float32(B))
+	} else {
+		be.LogitBCE(be.View(dl, 0, B), t.stat(sLossReal), lr, 1-c.LabelSmoothing, 1/float32(B))
+		be.LogitBCE(be.View(dl, B, B), t.stat(sLossFake), lf, 0, 1/float32(B))
+	}
+	be.MeanSigmoid(t.stat(sDReal), lr)
+	be.MeanSigmoid(t.stat(sDFake), lf)
+	t.D.Backward(t.xd, 2*B, true, false)
+	be.SumSquares(t.stat(sNormD), t.D.Grads)
+	be.IncCounter(t.cAdamD)
+	t.D.Step(scaledLR(c.DAdam, t.lrf), t.cAdamD)
+}
+
+// genStep enqueues the generator step of an iteration, through the fixed
+// discriminator.
+func (t *Trainer) genStep() {
+	be, c := t.be, &t.Cfg
+	B, lw := c.Batch, c.labelWidth()
+	W := ImageSize + lw // D's input width
 	be.Noise(t.z, c.Dist(), c.Seed, streamZG, t.cNoise)
 	fake := t.G.Forward(t.genInput(t.z, t.yb, B), B)
 	din := fake
@@ -381,16 +415,16 @@ func (t *Trainer) iterate() {
 	switch {
 	case t.fdiv != model.FNone && c.GLoss == Minimax:
 		// the saddle-point objective: minimise -E_fake[F(v)]
-		t.be.FDivLoss(t.D.OutputGrad(B), stat(sGLoss), logits, t.fdiv, model.FConjugate, -1/float32(B))
+		t.be.FDivLoss(t.D.OutputGrad(B), t.stat(sGLoss), logits, t.fdiv, model.FConjugate, -1/float32(B))
 	case t.fdiv != model.FNone:
 		// Nowozin et al.'s alternative: maximise E_fake[T(v)]
-		t.be.FDivLoss(t.D.OutputGrad(B), stat(sGLoss), logits, t.fdiv, model.FActivation, -1/float32(B))
+		t.be.FDivLoss(t.D.OutputGrad(B), t.stat(sGLoss), logits, t.fdiv, model.FActivation, -1/float32(B))
 	case c.GLoss == Minimax:
 		// minimise mean log(1 - D(G(z))) = -mean BCE(logit, 0)
-		be.LogitBCE(t.D.OutputGrad(B), stat(sGLoss), logits, 0, -1/float32(B))
+		be.LogitBCE(t.D.OutputGrad(B), t.stat(sGLoss), logits, 0, -1/float32(B))
 	default:
 		// minimise -mean log D(G(z)) = mean BCE(logit, 1)
-		be.LogitBCE(t.D.OutputGrad(B), stat(sGLoss), logits, 1, 1/float32(B))
+		be.LogitBCE(t.D.OutputGrad(B), t.stat(sGLoss), logits, 1, 1/float32(B))
 	}
 	dx := t.D.Backward(din, B, false, true)
 	if c.Conditional {
@@ -399,13 +433,12 @@ func (t *Trainer) iterate() {
 		be.Copy(t.G.OutputGrad(B), dx)
 	}
 	t.G.Backward(t.genInput(t.z, t.yb, B), B, true, false)
-	be.SumSquares(stat(sNormG), t.G.Grads)
+	be.SumSquares(t.stat(sNormG), t.G.Grads)
 	be.IncCounter(t.cAdamG)
 	t.G.Step(scaledLR(c.GAdam, t.lrf), t.cAdamG)
 	if t.gAvg != nil {
 		t.be.Average(t.gAvg.Params, t.G.Params, c.GEMA, t.cAdamG)
 	}
-	be.IncCounter(t.cNoise)
 }
 
 // genInput returns G's input for noise z (rows, latent): z itself, or for

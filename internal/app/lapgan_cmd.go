@@ -40,6 +40,25 @@ func cmdLapgan(ctx context.Context, args []string, env Env) error {
 	return usagef("unknown lapgan command %q", args[0])
 }
 
+// loadLapganConfig reads a LAPGAN configuration file over the defaults; an
+// empty path gives the defaults.
+func loadLapganConfig(path string) (lapgan.Config, error) {
+	cfg := lapgan.DefaultConfig()
+	if path == "" {
+		return cfg, nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return cfg, fmt.Errorf("config file: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		return cfg, usagef("config file %s: %v", path, err)
+	}
+	return cfg, nil
+}
+
 func lapganTrain(ctx context.Context, args []string, env Env) error {
 	fs := flag.NewFlagSet("gan-train lapgan train", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
@@ -59,17 +78,9 @@ func lapganTrain(ctx context.Context, args []string, env Env) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
-	cfg := lapgan.DefaultConfig()
-	if *cfgPath != "" {
-		raw, err := os.ReadFile(*cfgPath)
-		if err != nil {
-			return fmt.Errorf("config file: %w", err)
-		}
-		dec := yaml.NewDecoder(bytes.NewReader(raw))
-		dec.KnownFields(true)
-		if err := dec.Decode(&cfg); err != nil {
-			return usagef("config file %s: %v", *cfgPath, err)
-		}
+	cfg, err := loadLapganConfig(*cfgPath)
+	if err != nil {
+		return err
 	}
 	if *steps < 0 {
 		return usagef("steps %d: must not be negative", *steps)
