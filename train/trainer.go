@@ -274,8 +274,9 @@ func classLabels(labels []uint8, n int) ([]float32, error) {
 	return flabels, nil
 }
 
-// allocBuffers allocates the trainer's buffers besides the networks: the
-// dataset, the batches, the noise, the statistics and the counters.
+// allocBuffers allocates the trainer's buffers besides the networks and
+// the dataset (newTrainer's upload): the permutation, the batches, the
+// noise, the statistics and the counters.
 func (t *Trainer) allocBuffers() error {
 	cfg, n, lw := &t.Cfg, t.n, t.Cfg.labelWidth()
 	bufs := []model.Request{
