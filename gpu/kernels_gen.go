@@ -9,6 +9,7 @@ import "math"
 // kernelSet holds a handle of every kernel of package kernels.
 type kernelSet struct {
 	adamStep           kernel // adam.cu: adam_step
+	averageF32         kernel // average.cu: average_f32
 	denseForward1      kernel // dense.cu: dense_forward1
 	denseBackwardDx1   kernel // dense.cu: dense_backward_dx1
 	denseBackwardDw1   kernel // dense.cu: dense_backward_dw1
@@ -16,31 +17,30 @@ type kernelSet struct {
 	denseForward2_32   kernel // dense.cu: dense_forward2_32
 	denseBackward2_64  kernel // dense.cu: dense_backward2_64
 	denseBackward2_32  kernel // dense.cu: dense_backward2_32
+	fillF32            kernel // elementwise.cu: fill_f32
+	affineF32          kernel // elementwise.cu: affine_f32
+	accumulateF32      kernel // elementwise.cu: accumulate_f32
+	gatherRows         kernel // layout.cu: gather_rows
+	gatherBytes        kernel // layout.cu: gather_bytes
+	oneHot             kernel // layout.cu: one_hot
+	copyCols           kernel // layout.cu: copy_cols
 	logitBcePartial    kernel // loss.cu: logit_bce_partial
 	reduceMapPartial   kernel // loss.cu: reduce_map_partial
 	softmaxXentPartial kernel // loss.cu: softmax_xent_partial
 	reduceFinal        kernel // loss.cu: reduce_final
+	fdivPartial        kernel // loss.cu: fdiv_partial
+	copyF32            kernel // memory.cu: copy_f32
+	counterSet         kernel // memory.cu: counter_set
+	counterInc         kernel // memory.cu: counter_inc
 	mbdForward         kernel // minibatch.cu: mbd_forward
 	mbdBackward        kernel // minibatch.cu: mbd_backward
-	accumulateF32      kernel // minibatch.cu: accumulate_f32
-	copyF32            kernel // misc.cu: copy_f32
-	fillF32            kernel // misc.cu: fill_f32
-	affineF32          kernel // misc.cu: affine_f32
-	gatherRows         kernel // misc.cu: gather_rows
-	gatherBytes        kernel // misc.cu: gather_bytes
 	downsample2x       kernel // pyramid.cu: downsample2x
 	upsample2x         kernel // pyramid.cu: upsample2x
+	maxoutForward      kernel // regularize.cu: maxout_forward
+	maxoutBackward     kernel // regularize.cu: maxout_backward
+	rngDropout         kernel // regularize.cu: rng_dropout
 	rngNoise           kernel // rng.cu: rng_noise
 	rngBinarize        kernel // rng.cu: rng_binarize
-	rngDropout         kernel // rng.cu: rng_dropout
-	counterSet         kernel // rng.cu: counter_set
-	counterInc         kernel // rng.cu: counter_inc
-	fdivPartial        kernel // variants.cu: fdiv_partial
-	oneHot             kernel // variants.cu: one_hot
-	copyCols           kernel // variants.cu: copy_cols
-	maxoutForward      kernel // variants.cu: maxout_forward
-	maxoutBackward     kernel // variants.cu: maxout_backward
-	averageF32         kernel // variants.cu: average_f32
 }
 
 // kernelRef names one kernel of package kernels and the kernelSet field
@@ -54,6 +54,7 @@ type kernelRef struct {
 func (ks *kernelSet) refs() []kernelRef {
 	return []kernelRef{
 		{"adam", "adam_step", &ks.adamStep},
+		{"average", "average_f32", &ks.averageF32},
 		{"dense", "dense_forward1", &ks.denseForward1},
 		{"dense", "dense_backward_dx1", &ks.denseBackwardDx1},
 		{"dense", "dense_backward_dw1", &ks.denseBackwardDw1},
@@ -61,31 +62,30 @@ func (ks *kernelSet) refs() []kernelRef {
 		{"dense", "dense_forward2_32", &ks.denseForward2_32},
 		{"dense", "dense_backward2_64", &ks.denseBackward2_64},
 		{"dense", "dense_backward2_32", &ks.denseBackward2_32},
+		{"elementwise", "fill_f32", &ks.fillF32},
+		{"elementwise", "affine_f32", &ks.affineF32},
+		{"elementwise", "accumulate_f32", &ks.accumulateF32},
+		{"layout", "gather_rows", &ks.gatherRows},
+		{"layout", "gather_bytes", &ks.gatherBytes},
+		{"layout", "one_hot", &ks.oneHot},
+		{"layout", "copy_cols", &ks.copyCols},
 		{"loss", "logit_bce_partial", &ks.logitBcePartial},
 		{"loss", "reduce_map_partial", &ks.reduceMapPartial},
 		{"loss", "softmax_xent_partial", &ks.softmaxXentPartial},
 		{"loss", "reduce_final", &ks.reduceFinal},
+		{"loss", "fdiv_partial", &ks.fdivPartial},
+		{"memory", "copy_f32", &ks.copyF32},
+		{"memory", "counter_set", &ks.counterSet},
+		{"memory", "counter_inc", &ks.counterInc},
 		{"minibatch", "mbd_forward", &ks.mbdForward},
 		{"minibatch", "mbd_backward", &ks.mbdBackward},
-		{"minibatch", "accumulate_f32", &ks.accumulateF32},
-		{"misc", "copy_f32", &ks.copyF32},
-		{"misc", "fill_f32", &ks.fillF32},
-		{"misc", "affine_f32", &ks.affineF32},
-		{"misc", "gather_rows", &ks.gatherRows},
-		{"misc", "gather_bytes", &ks.gatherBytes},
 		{"pyramid", "downsample2x", &ks.downsample2x},
 		{"pyramid", "upsample2x", &ks.upsample2x},
+		{"regularize", "maxout_forward", &ks.maxoutForward},
+		{"regularize", "maxout_backward", &ks.maxoutBackward},
+		{"regularize", "rng_dropout", &ks.rngDropout},
 		{"rng", "rng_noise", &ks.rngNoise},
 		{"rng", "rng_binarize", &ks.rngBinarize},
-		{"rng", "rng_dropout", &ks.rngDropout},
-		{"rng", "counter_set", &ks.counterSet},
-		{"rng", "counter_inc", &ks.counterInc},
-		{"variants", "fdiv_partial", &ks.fdivPartial},
-		{"variants", "one_hot", &ks.oneHot},
-		{"variants", "copy_cols", &ks.copyCols},
-		{"variants", "maxout_forward", &ks.maxoutForward},
-		{"variants", "maxout_backward", &ks.maxoutBackward},
-		{"variants", "average_f32", &ks.averageF32},
 	}
 }
 
@@ -94,6 +94,13 @@ func (ks *kernelSet) refs() []kernelRef {
 //	adam_step(float *p, const float *g, float *m, float *v, int n, float lr, float b1, float b2, float eps, const float *tc, unsigned int *err)
 func (be *Backend) launchAdamStep(grid, block dim3, p devPtr, g devPtr, m devPtr, v devPtr, n int, lr float32, b1 float32, b2 float32, eps float32, tc devPtr, err devPtr) {
 	be.run(be.k.adamStep, grid, block, uint64(p), uint64(g), uint64(m), uint64(v), uint64(uint32(int32(n))), uint64(math.Float32bits(lr)), uint64(math.Float32bits(b1)), uint64(math.Float32bits(b2)), uint64(math.Float32bits(eps)), uint64(tc), uint64(err))
+}
+
+// launchAverageF32 launches average_f32 of kernels/average.cu:
+//
+//	average_f32(float *avg, const float *p, int n, float decay, const float *tc)
+func (be *Backend) launchAverageF32(grid, block dim3, avg devPtr, p devPtr, n int, decay float32, tc devPtr) {
+	be.run(be.k.averageF32, grid, block, uint64(avg), uint64(p), uint64(uint32(int32(n))), uint64(math.Float32bits(decay)), uint64(tc))
 }
 
 // launchDenseForward1 launches dense_forward1 of kernels/dense.cu:
@@ -145,6 +152,55 @@ func (be *Backend) launchDenseBackward2_32(grid, block dim3, dx devPtr, dw devPt
 	be.run(be.k.denseBackward2_32, grid, block, uint64(dx), uint64(dw), uint64(db), uint64(dy), uint64(x), uint64(w), uint64(y), uint64(uint32(int32(batch))), uint64(uint32(int32(in))), uint64(uint32(int32(out))), uint64(uint32(int32(act))))
 }
 
+// launchFillF32 launches fill_f32 of kernels/elementwise.cu:
+//
+//	fill_f32(float *x, int n, float v)
+func (be *Backend) launchFillF32(grid, block dim3, x devPtr, n int, v float32) {
+	be.run(be.k.fillF32, grid, block, uint64(x), uint64(uint32(int32(n))), uint64(math.Float32bits(v)))
+}
+
+// launchAffineF32 launches affine_f32 of kernels/elementwise.cu:
+//
+//	affine_f32(float *x, int n, float a, float c)
+func (be *Backend) launchAffineF32(grid, block dim3, x devPtr, n int, a float32, c float32) {
+	be.run(be.k.affineF32, grid, block, uint64(x), uint64(uint32(int32(n))), uint64(math.Float32bits(a)), uint64(math.Float32bits(c)))
+}
+
+// launchAccumulateF32 launches accumulate_f32 of kernels/elementwise.cu:
+//
+//	accumulate_f32(float *dst, const float *src, int n)
+func (be *Backend) launchAccumulateF32(grid, block dim3, dst devPtr, src devPtr, n int) {
+	be.run(be.k.accumulateF32, grid, block, uint64(dst), uint64(src), uint64(uint32(int32(n))))
+}
+
+// launchGatherRows launches gather_rows of kernels/layout.cu:
+//
+//	gather_rows(float *dst, const float *src, const float *perm, int rows, int cols, int srcRows, int permLen, const float *bc, unsigned int *err)
+func (be *Backend) launchGatherRows(grid, block dim3, dst devPtr, src devPtr, perm devPtr, rows int, cols int, srcRows int, permLen int, bc devPtr, err devPtr) {
+	be.run(be.k.gatherRows, grid, block, uint64(dst), uint64(src), uint64(perm), uint64(uint32(int32(rows))), uint64(uint32(int32(cols))), uint64(uint32(int32(srcRows))), uint64(uint32(int32(permLen))), uint64(bc), uint64(err))
+}
+
+// launchGatherBytes launches gather_bytes of kernels/layout.cu:
+//
+//	gather_bytes(float *dst, const unsigned int *src, const float *table, const float *perm, int rows, int cols, int srcRows, int permLen, const float *bc, unsigned int *err)
+func (be *Backend) launchGatherBytes(grid, block dim3, dst devPtr, src devPtr, table devPtr, perm devPtr, rows int, cols int, srcRows int, permLen int, bc devPtr, err devPtr) {
+	be.run(be.k.gatherBytes, grid, block, uint64(dst), uint64(src), uint64(table), uint64(perm), uint64(uint32(int32(rows))), uint64(uint32(int32(cols))), uint64(uint32(int32(srcRows))), uint64(uint32(int32(permLen))), uint64(bc), uint64(err))
+}
+
+// launchOneHot launches one_hot of kernels/layout.cu:
+//
+//	one_hot(float *dst, const float *labels, int rows, int width, int col, int classes, unsigned int *err)
+func (be *Backend) launchOneHot(grid, block dim3, dst devPtr, labels devPtr, rows int, width int, col int, classes int, err devPtr) {
+	be.run(be.k.oneHot, grid, block, uint64(dst), uint64(labels), uint64(uint32(int32(rows))), uint64(uint32(int32(width))), uint64(uint32(int32(col))), uint64(uint32(int32(classes))), uint64(err))
+}
+
+// launchCopyCols launches copy_cols of kernels/layout.cu:
+//
+//	copy_cols(float *dst, const float *src, int rows, int dstWidth, int dstCol, int srcWidth, int srcCol, int n)
+func (be *Backend) launchCopyCols(grid, block dim3, dst devPtr, src devPtr, rows int, dstWidth int, dstCol int, srcWidth int, srcCol int, n int) {
+	be.run(be.k.copyCols, grid, block, uint64(dst), uint64(src), uint64(uint32(int32(rows))), uint64(uint32(int32(dstWidth))), uint64(uint32(int32(dstCol))), uint64(uint32(int32(srcWidth))), uint64(uint32(int32(srcCol))), uint64(uint32(int32(n))))
+}
+
 // launchLogitBcePartial launches logit_bce_partial of kernels/loss.cu:
 //
 //	logit_bce_partial(float *dx, float *partial, const float *x, int n, float target, float scale)
@@ -173,6 +229,34 @@ func (be *Backend) launchReduceFinal(grid, block dim3, out devPtr, partial devPt
 	be.run(be.k.reduceFinal, grid, block, uint64(out), uint64(partial), uint64(uint32(int32(m))), uint64(math.Float32bits(scale)))
 }
 
+// launchFdivPartial launches fdiv_partial of kernels/loss.cu:
+//
+//	fdiv_partial(float *dx, float *partial, const float *x, int n, int div, int term, float scale)
+func (be *Backend) launchFdivPartial(grid, block dim3, dx devPtr, partial devPtr, x devPtr, n int, div int, term int, scale float32) {
+	be.run(be.k.fdivPartial, grid, block, uint64(dx), uint64(partial), uint64(x), uint64(uint32(int32(n))), uint64(uint32(int32(div))), uint64(uint32(int32(term))), uint64(math.Float32bits(scale)))
+}
+
+// launchCopyF32 launches copy_f32 of kernels/memory.cu:
+//
+//	copy_f32(float *dst, const float *src, int n)
+func (be *Backend) launchCopyF32(grid, block dim3, dst devPtr, src devPtr, n int) {
+	be.run(be.k.copyF32, grid, block, uint64(dst), uint64(src), uint64(uint32(int32(n))))
+}
+
+// launchCounterSet launches counter_set of kernels/memory.cu:
+//
+//	counter_set(float *c, unsigned int v)
+func (be *Backend) launchCounterSet(grid, block dim3, c devPtr, v uint32) {
+	be.run(be.k.counterSet, grid, block, uint64(c), uint64(v))
+}
+
+// launchCounterInc launches counter_inc of kernels/memory.cu:
+//
+//	counter_inc(float *c)
+func (be *Backend) launchCounterInc(grid, block dim3, c devPtr) {
+	be.run(be.k.counterInc, grid, block, uint64(c))
+}
+
 // launchMbdForward launches mbd_forward of kernels/minibatch.cu:
 //
 //	mbd_forward(float *o, const float *m, int rows, int group, int kernels, int dims)
@@ -185,48 +269,6 @@ func (be *Backend) launchMbdForward(grid, block dim3, o devPtr, m devPtr, rows i
 //	mbd_backward(float *dm, const float *dout, const float *m, int rows, int group, int kernels, int dims)
 func (be *Backend) launchMbdBackward(grid, block dim3, dm devPtr, dout devPtr, m devPtr, rows int, group int, kernels int, dims int) {
 	be.run(be.k.mbdBackward, grid, block, uint64(dm), uint64(dout), uint64(m), uint64(uint32(int32(rows))), uint64(uint32(int32(group))), uint64(uint32(int32(kernels))), uint64(uint32(int32(dims))))
-}
-
-// launchAccumulateF32 launches accumulate_f32 of kernels/minibatch.cu:
-//
-//	accumulate_f32(float *dst, const float *src, int n)
-func (be *Backend) launchAccumulateF32(grid, block dim3, dst devPtr, src devPtr, n int) {
-	be.run(be.k.accumulateF32, grid, block, uint64(dst), uint64(src), uint64(uint32(int32(n))))
-}
-
-// launchCopyF32 launches copy_f32 of kernels/misc.cu:
-//
-//	copy_f32(float *dst, const float *src, int n)
-func (be *Backend) launchCopyF32(grid, block dim3, dst devPtr, src devPtr, n int) {
-	be.run(be.k.copyF32, grid, block, uint64(dst), uint64(src), uint64(uint32(int32(n))))
-}
-
-// launchFillF32 launches fill_f32 of kernels/misc.cu:
-//
-//	fill_f32(float *x, int n, float v)
-func (be *Backend) launchFillF32(grid, block dim3, x devPtr, n int, v float32) {
-	be.run(be.k.fillF32, grid, block, uint64(x), uint64(uint32(int32(n))), uint64(math.Float32bits(v)))
-}
-
-// launchAffineF32 launches affine_f32 of kernels/misc.cu:
-//
-//	affine_f32(float *x, int n, float a, float c)
-func (be *Backend) launchAffineF32(grid, block dim3, x devPtr, n int, a float32, c float32) {
-	be.run(be.k.affineF32, grid, block, uint64(x), uint64(uint32(int32(n))), uint64(math.Float32bits(a)), uint64(math.Float32bits(c)))
-}
-
-// launchGatherRows launches gather_rows of kernels/misc.cu:
-//
-//	gather_rows(float *dst, const float *src, const float *perm, int rows, int cols, int srcRows, int permLen, const float *bc, unsigned int *err)
-func (be *Backend) launchGatherRows(grid, block dim3, dst devPtr, src devPtr, perm devPtr, rows int, cols int, srcRows int, permLen int, bc devPtr, err devPtr) {
-	be.run(be.k.gatherRows, grid, block, uint64(dst), uint64(src), uint64(perm), uint64(uint32(int32(rows))), uint64(uint32(int32(cols))), uint64(uint32(int32(srcRows))), uint64(uint32(int32(permLen))), uint64(bc), uint64(err))
-}
-
-// launchGatherBytes launches gather_bytes of kernels/misc.cu:
-//
-//	gather_bytes(float *dst, const unsigned int *src, const float *table, const float *perm, int rows, int cols, int srcRows, int permLen, const float *bc, unsigned int *err)
-func (be *Backend) launchGatherBytes(grid, block dim3, dst devPtr, src devPtr, table devPtr, perm devPtr, rows int, cols int, srcRows int, permLen int, bc devPtr, err devPtr) {
-	be.run(be.k.gatherBytes, grid, block, uint64(dst), uint64(src), uint64(table), uint64(perm), uint64(uint32(int32(rows))), uint64(uint32(int32(cols))), uint64(uint32(int32(srcRows))), uint64(uint32(int32(permLen))), uint64(bc), uint64(err))
 }
 
 // launchDownsample2x launches downsample2x of kernels/pyramid.cu:
@@ -243,6 +285,27 @@ func (be *Backend) launchUpsample2x(grid, block dim3, dst devPtr, src devPtr, ro
 	be.run(be.k.upsample2x, grid, block, uint64(dst), uint64(src), uint64(uint32(int32(rows))), uint64(uint32(int32(h))), uint64(uint32(int32(w))), uint64(math.Float32bits(alpha)), uint64(math.Float32bits(beta)))
 }
 
+// launchMaxoutForward launches maxout_forward of kernels/regularize.cu:
+//
+//	maxout_forward(float *y, const float *x, int count, int pieces)
+func (be *Backend) launchMaxoutForward(grid, block dim3, y devPtr, x devPtr, count int, pieces int) {
+	be.run(be.k.maxoutForward, grid, block, uint64(y), uint64(x), uint64(uint32(int32(count))), uint64(uint32(int32(pieces))))
+}
+
+// launchMaxoutBackward launches maxout_backward of kernels/regularize.cu:
+//
+//	maxout_backward(float *dx, const float *dy, const float *x, int count, int pieces)
+func (be *Backend) launchMaxoutBackward(grid, block dim3, dx devPtr, dy devPtr, x devPtr, count int, pieces int) {
+	be.run(be.k.maxoutBackward, grid, block, uint64(dx), uint64(dy), uint64(x), uint64(uint32(int32(count))), uint64(uint32(int32(pieces))))
+}
+
+// launchRngDropout launches rng_dropout of kernels/regularize.cu:
+//
+//	rng_dropout(float *dst, const float *src, int n, float rate, unsigned long long seed, unsigned int stream, const float *sc)
+func (be *Backend) launchRngDropout(grid, block dim3, dst devPtr, src devPtr, n int, rate float32, seed uint64, stream uint32, sc devPtr) {
+	be.run(be.k.rngDropout, grid, block, uint64(dst), uint64(src), uint64(uint32(int32(n))), uint64(math.Float32bits(rate)), seed, uint64(stream), uint64(sc))
+}
+
 // launchRngNoise launches rng_noise of kernels/rng.cu:
 //
 //	rng_noise(float *dst, int n, int dist, unsigned long long seed, unsigned int stream, const float *sc)
@@ -255,67 +318,4 @@ func (be *Backend) launchRngNoise(grid, block dim3, dst devPtr, n int, dist int,
 //	rng_binarize(float *dst, const float *src, int n, unsigned long long seed, unsigned int stream, const float *sc)
 func (be *Backend) launchRngBinarize(grid, block dim3, dst devPtr, src devPtr, n int, seed uint64, stream uint32, sc devPtr) {
 	be.run(be.k.rngBinarize, grid, block, uint64(dst), uint64(src), uint64(uint32(int32(n))), seed, uint64(stream), uint64(sc))
-}
-
-// launchRngDropout launches rng_dropout of kernels/rng.cu:
-//
-//	rng_dropout(float *dst, const float *src, int n, float rate, unsigned long long seed, unsigned int stream, const float *sc)
-func (be *Backend) launchRngDropout(grid, block dim3, dst devPtr, src devPtr, n int, rate float32, seed uint64, stream uint32, sc devPtr) {
-	be.run(be.k.rngDropout, grid, block, uint64(dst), uint64(src), uint64(uint32(int32(n))), uint64(math.Float32bits(rate)), seed, uint64(stream), uint64(sc))
-}
-
-// launchCounterSet launches counter_set of kernels/rng.cu:
-//
-//	counter_set(float *c, unsigned int v)
-func (be *Backend) launchCounterSet(grid, block dim3, c devPtr, v uint32) {
-	be.run(be.k.counterSet, grid, block, uint64(c), uint64(v))
-}
-
-// launchCounterInc launches counter_inc of kernels/rng.cu:
-//
-//	counter_inc(float *c)
-func (be *Backend) launchCounterInc(grid, block dim3, c devPtr) {
-	be.run(be.k.counterInc, grid, block, uint64(c))
-}
-
-// launchFdivPartial launches fdiv_partial of kernels/variants.cu:
-//
-//	fdiv_partial(float *dx, float *partial, const float *x, int n, int div, int term, float scale)
-func (be *Backend) launchFdivPartial(grid, block dim3, dx devPtr, partial devPtr, x devPtr, n int, div int, term int, scale float32) {
-	be.run(be.k.fdivPartial, grid, block, uint64(dx), uint64(partial), uint64(x), uint64(uint32(int32(n))), uint64(uint32(int32(div))), uint64(uint32(int32(term))), uint64(math.Float32bits(scale)))
-}
-
-// launchOneHot launches one_hot of kernels/variants.cu:
-//
-//	one_hot(float *dst, const float *labels, int rows, int width, int col, int classes, unsigned int *err)
-func (be *Backend) launchOneHot(grid, block dim3, dst devPtr, labels devPtr, rows int, width int, col int, classes int, err devPtr) {
-	be.run(be.k.oneHot, grid, block, uint64(dst), uint64(labels), uint64(uint32(int32(rows))), uint64(uint32(int32(width))), uint64(uint32(int32(col))), uint64(uint32(int32(classes))), uint64(err))
-}
-
-// launchCopyCols launches copy_cols of kernels/variants.cu:
-//
-//	copy_cols(float *dst, const float *src, int rows, int dstWidth, int dstCol, int srcWidth, int srcCol, int n)
-func (be *Backend) launchCopyCols(grid, block dim3, dst devPtr, src devPtr, rows int, dstWidth int, dstCol int, srcWidth int, srcCol int, n int) {
-	be.run(be.k.copyCols, grid, block, uint64(dst), uint64(src), uint64(uint32(int32(rows))), uint64(uint32(int32(dstWidth))), uint64(uint32(int32(dstCol))), uint64(uint32(int32(srcWidth))), uint64(uint32(int32(srcCol))), uint64(uint32(int32(n))))
-}
-
-// launchMaxoutForward launches maxout_forward of kernels/variants.cu:
-//
-//	maxout_forward(float *y, const float *x, int count, int pieces)
-func (be *Backend) launchMaxoutForward(grid, block dim3, y devPtr, x devPtr, count int, pieces int) {
-	be.run(be.k.maxoutForward, grid, block, uint64(y), uint64(x), uint64(uint32(int32(count))), uint64(uint32(int32(pieces))))
-}
-
-// launchMaxoutBackward launches maxout_backward of kernels/variants.cu:
-//
-//	maxout_backward(float *dx, const float *dy, const float *x, int count, int pieces)
-func (be *Backend) launchMaxoutBackward(grid, block dim3, dx devPtr, dy devPtr, x devPtr, count int, pieces int) {
-	be.run(be.k.maxoutBackward, grid, block, uint64(dx), uint64(dy), uint64(x), uint64(uint32(int32(count))), uint64(uint32(int32(pieces))))
-}
-
-// launchAverageF32 launches average_f32 of kernels/variants.cu:
-//
-//	average_f32(float *avg, const float *p, int n, float decay, const float *tc)
-func (be *Backend) launchAverageF32(grid, block dim3, avg devPtr, p devPtr, n int, decay float32, tc devPtr) {
-	be.run(be.k.averageF32, grid, block, uint64(avg), uint64(p), uint64(uint32(int32(n))), uint64(math.Float32bits(decay)), uint64(tc))
 }

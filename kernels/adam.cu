@@ -1,9 +1,10 @@
 // adam.cu: Adam (Kingma and Ba 2015, Algorithm 1) over one contiguous
-// parameter buffer in a single launch.
+// parameter buffer in a single launch (model.OptimiserOps;
+// internal/cpu/adam.go is the reference).
 //
-// Matches cpu Backend.Adam (model/backend.go). For every i < n, with the step
-// count t read from the counter tc (a 1-element buffer holding uint32 bits,
-// so a captured CUDA graph sees each step's value):
+// adam_step, for every i < n, with the step count t read from the counter tc
+// (a 1-element buffer holding uint32 bits, so a captured CUDA graph sees
+// each step's value):
 //   m_i = b1*m_i + (1-b1)*g_i
 //   v_i = b2*v_i + (1-b2)*g_i²
 //   p_i -= lr * (m_i/(1-b1^t)) / (sqrt(v_i/(1-b2^t)) + eps)
@@ -14,8 +15,8 @@
 //
 // Variants: 1 (this file), one thread per element, grid-stride loop.
 //
-// Build: nvcc --ptx -arch=compute_70 -o kernels/adam.ptx kernels/adam.cu
-// (see kernels/kernels.mk).
+// Build: make kernels (kernels/kernels.mk) compiles it into the fat binary
+// kernels/adam.fatbin.
 
 #include "common.cuh"
 

@@ -58,6 +58,20 @@ __device__ __forceinline__ float gt_sigmoid(float x)
     return e / (1.0f + e);
 }
 
+// gt_log1p_exp_neg is log1p(exp(-|x|)), the bounded tail of softplus and of
+// the stable binary cross-entropy: softplus(x) = max(x, 0) + log1p(exp(-|x|))
+// never overflows. One expression for loss.cu's stable_bce (float) and its
+// f-GAN terms (double), so both compute the same bits as before.
+__device__ __forceinline__ float gt_log1p_exp_neg(float x)
+{
+    return log1pf(expf(-fabsf(x)));
+}
+
+__device__ __forceinline__ double gt_log1p_exp_neg(double x)
+{
+    return log1p(exp(-fabs(x)));
+}
+
 // Device-side input errors. Kernels that can detect bad input (a step count
 // of 0, a label or row number out of range) OR one of these bits into a
 // 32-bit flag in device memory that the Go backend reads and clears at Sync,

@@ -1,6 +1,7 @@
-// dense.cu: fused dense layer, forward and backward.
+// dense.cu: fused dense layer, forward and backward (model.DenseOps;
+// internal/cpu/dense.go is the reference).
 //
-// Forward (matches cpu Backend.DenseForward, model/backend.go):
+// Forward (matches cpu Backend.DenseForward):
 //   y[r][o] = act( Σ_i x[r][i]·w[i][o] + b[o] )
 //   x is (batch, in), w is (in, out), b is (out), y is (batch, out), row-major.
 //
@@ -33,8 +34,8 @@
 //      blockIdx.z = 1 computes dw and db tiles. dense_forward2_64,
 //      dense_forward2_32, dense_backward2_64, dense_backward2_32.
 //
-// Build: nvcc --ptx -arch=compute_70 -o kernels/dense.ptx kernels/dense.cu
-// (see kernels/kernels.mk).
+// Build: make kernels (kernels/kernels.mk) compiles it into the fat binary
+// kernels/dense.fatbin.
 
 #include "common.cuh"
 

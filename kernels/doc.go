@@ -1,22 +1,39 @@
 // Package kernels ships gan-train's CUDA kernels as fat binaries.
 //
-// Each kernel family lives in one .cu file in this directory, whose header
-// comment states the formula it computes, the CPU backend method it must
-// match (the contract is model.Backend) and its build line:
+// Each kernel family lives in one .cu file in this directory, named after
+// the group of model.Backend it implements (model/NAME.go), whose reference
+// is the cpu backend's file of the same name (internal/cpu/NAME.go). Its
+// header comment lists its kernels with the loop each computes, and names
+// that group and that reference:
 //
-//	dense.cu      fused dense+bias+activation forward; backward with the
-//	              activation gradient, dx, dw and db in one launch
-//	loss.cu       stable logit binary cross-entropy with its gradient,
-//	              mean sigmoid, sum of squares, softmax cross-entropy;
-//	              deterministic fixed-order reductions
-//	adam.cu       Adam over a whole contiguous parameter buffer
-//	rng.cu        Philox4x32-10 noise, binarization and dropout,
-//	              bit-identical to package rng; counter set and increment
-//	misc.cu       copy, fill, affine, batch gathering through a permutation
-//	variants.cu   f-GAN divergence losses, one-hot codes, column copies,
-//	              maxout, generator weight averaging
-//	pyramid.cu    2x down- and upsampling of the Laplacian pyramid (LAPGAN)
-//	minibatch.cu  minibatch discrimination forward and backward; accumulate
+//	memory.cu       copy; counter set and increment (model.MemoryOps)
+//	elementwise.cu  fill, affine, accumulate (model.ElementwiseOps)
+//	dense.cu        fused dense+bias+activation forward; backward with the
+//	                activation gradient, dx, dw and db in one launch
+//	                (model.DenseOps)
+//	loss.cu         stable logit binary cross-entropy with its gradient,
+//	                mean sigmoid, sum of squares, softmax cross-entropy,
+//	                f-GAN divergence terms; deterministic fixed-order
+//	                reductions (model.LossOps)
+//	adam.cu         Adam over a whole contiguous parameter buffer
+//	                (model.OptimiserOps)
+//	rng.cu          Philox4x32-10 noise and binarization, bit-identical to
+//	                package rng (model.RandomOps)
+//	layout.cu       batch gathering through a permutation (of floats or of
+//	                packed bytes), one-hot codes, column copies
+//	                (model.LayoutOps)
+//	regularize.cu   maxout forward and backward, dropout
+//	                (model.RegularisationOps)
+//	pyramid.cu      2x down- and upsampling of the Laplacian pyramid (LAPGAN)
+//	                (model.PyramidOps)
+//	minibatch.cu    minibatch discrimination forward and backward
+//	                (model.MinibatchOps)
+//	average.cu      generator weight averaging (model.AveragingOps)
+//
+// Two headers hold the device helpers more than one file uses:
+// common.cuh (activations, sigmoid, log1p(exp(-|x|)), the error flag, the
+// counter read, the block sum) and philox.cuh (the Philox generator of
+// rng.cu and regularize.cu's dropout).
 //
 // `make kernels` (rules in kernels/kernels.mk) compiles each into a fat
 // binary holding SASS for sm_80 and sm_90 and compute_70 PTX as the

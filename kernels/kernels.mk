@@ -16,14 +16,14 @@ NVCC ?= nvcc
 KERNEL_GENCODE := -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
 	-gencode arch=compute_70,code=compute_70
 KERNEL_NVCCFLAGS ?= --fatbin $(KERNEL_GENCODE) -Xfatbin -compress-all
-KERNEL_NAMES := dense loss adam rng misc variants pyramid minibatch
+KERNEL_NAMES := memory elementwise dense loss adam rng layout regularize pyramid minibatch average
 KERNEL_FATBIN := $(KERNEL_NAMES:%=kernels/%.fatbin)
 
 .PHONY: kernels kernels-check kernels-ptxas
 
 kernels: $(KERNEL_FATBIN) kernels/compiler_gen.go
 
-kernels/%.fatbin: kernels/%.cu kernels/common.cuh
+kernels/%.fatbin: kernels/%.cu $(wildcard kernels/*.cuh)
 	$(NVCC) $(KERNEL_NVCCFLAGS) -o $@ $<
 
 kernels/compiler_gen.go: $(KERNEL_FATBIN)

@@ -1,7 +1,7 @@
 // minibatch.cu: minibatch discrimination (Salimans et al. 2016, section
 // 3.2; model.MinibatchOps, whose doc comment derives the formulas;
-// internal/cpu/minibatch.go is the reference), and the gradient accumulation that
-// joins its two paths.
+// internal/cpu/minibatch.go is the reference). The gradient accumulation
+// that joins its two paths is elementwise.cu's accumulate_f32.
 //
 // m is (rows, kernels*dims), read as m[i,b,c] = m[i*kernels*dims + b*dims + c];
 // the rows are cut into groups of group consecutive rows (the last may be
@@ -11,7 +11,6 @@
 //   mbd_backward:   dm[k,b,c] = -Σ_{j in G(k)} (do[k,b] + do[j,b])
 //                                 · exp(-L[k,j,b]) · sign(m[k,b,c] - m[j,b,c])
 //                   with sign(0) = 0; dm is overwritten.
-//   accumulate_f32: dst[i] += src[i]                               i < n
 //
 // Determinism, and agreement with the cpu backend: one thread owns one
 // output row and kernel (i, b) and loops over the rows j of its group in
@@ -38,8 +37,8 @@
 //
 // Variants: 1 (this file).
 //
-// Build: nvcc --ptx -arch=compute_70 -o kernels/minibatch.ptx kernels/minibatch.cu
-// (see kernels/kernels.mk).
+// Build: make kernels (kernels/kernels.mk) compiles it into the fat binary
+// kernels/minibatch.fatbin.
 
 #include "common.cuh"
 
@@ -219,12 +218,5 @@ extern "C" __global__ void mbd_backward(float *dm, const float *dout, const floa
             continue;
         }
         MBD_DISPATCH(mbd_backward_row, dm, dout, m, r0, n, k, b, kernels, dims)
-    }
-}
-
-extern "C" __global__ void accumulate_f32(float *dst, const float *src, int n)
-{
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
-        dst[i] = __fadd_rn(dst[i], src[i]);
     }
 }

@@ -27,8 +27,8 @@
 //
 // Variants: 1 (this file), grid-stride loops, one thread per output pixel.
 //
-// Build: nvcc --ptx -arch=compute_70 -o kernels/pyramid.ptx kernels/pyramid.cu
-// (see kernels/kernels.mk).
+// Build: make kernels (kernels/kernels.mk) compiles it into the fat binary
+// kernels/pyramid.fatbin.
 
 #include "common.cuh"
 

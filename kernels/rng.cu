@@ -1,6 +1,8 @@
-// rng.cu: counter-based noise, Philox4x32-10 (Salmon et al., SC 2011),
-// bit-identical to package rng (internal/rng/philox.go, whose package doc is the
-// specification) and so to cpu Backend.Noise and Backend.Binarize.
+// rng.cu: counter-based noise, Philox4x32-10 (Salmon et al., SC 2011; the
+// generator is in philox.cuh), bit-identical to package rng
+// (internal/rng/philox.go, whose package doc is the specification) and so
+// to the cpu backend (model.RandomOps; internal/cpu/rng.go is the
+// reference):
 //
 //   key     = (uint32(seed), uint32(seed>>32))
 //   counter = (uint32(index/4), step, stream, 0), step read from the counter sc
@@ -12,36 +14,21 @@
 //                      u2 = (x_odd>>8)*2^-24, r = sqrt(-2 ln u1),
 //                      even lane r*cos(2πu2), odd lane r*sin(2πu2),
 //                      rounded to float.
-//   Binarize: dst_i = (u_i < src_i) ? 1 : 0, u_i the Uniform01 draw of index i.
-//   Dropout:  dst_i = (u_i >= rate) ? src_i * float(1/(1-rate)) : 0.
 //
-// Counters are 1-element float buffers holding uint32 bits (model.Backend):
-// counter_set writes v's bits, counter_inc adds one to them.
+//   rng_noise:    dst_i = the draw of index i of distribution dist  i < n
+//   rng_binarize: dst_i = (u_i < src_i) ? 1 : 0, u_i the Uniform01 draw of
+//                 index i                                           i < n
+//
+// Dropout (regularize.cu) uses the same Uniform01 draws; the counters that
+// hold step are set by memory.cu.
 //
 // Variants: 1 (this file), one thread per Philox block of four outputs.
 //
-// Build: nvcc --ptx -arch=compute_70 -o kernels/rng.ptx kernels/rng.cu
-// (see kernels/kernels.mk).
+// Build: make kernels (kernels/kernels.mk) compiles it into the fat binary
+// kernels/rng.fatbin.
 
 #include "common.cuh"
-
-__device__ __forceinline__ uint4 philox4x32_10(uint4 c, unsigned int k0, unsigned int k1)
-{
-#pragma unroll
-    for (int r = 0; r < 10; r++) {
-        unsigned int hi0 = __umulhi(0xD2511F53u, c.x), lo0 = 0xD2511F53u * c.x;
-        unsigned int hi1 = __umulhi(0xCD9E8D57u, c.z), lo1 = 0xCD9E8D57u * c.z;
-        c = make_uint4(hi1 ^ c.y ^ k0, lo1, hi0 ^ c.w ^ k1, lo0);
-        k0 += 0x9E3779B9u;
-        k1 += 0xBB67AE85u;
-    }
-    return c;
-}
-
-__device__ __forceinline__ float to_uniform01(unsigned int x)
-{
-    return (float)(x >> 8) * (1.0f / 16777216.0f);
-}
+#include "philox.cuh"
 
 __device__ __forceinline__ void box_muller(unsigned int a, unsigned int b, float *n0, float *n1)
 {
@@ -104,42 +91,5 @@ extern "C" __global__ void rng_binarize(float *dst, const float *src, int n, uns
                 dst[i] = to_uniform01(xs[l]) < src[i] ? 1.0f : 0.0f;
             }
         }
-    }
-}
-
-// rng_dropout: inverted dropout with the Uniform01 draws of rng_noise,
-//   dst_i = (u_i >= rate) ? src_i * keep : 0,   keep = float(1/(1-rate)) in double
-// (cpu Backend.Dropout); dst may be src.
-extern "C" __global__ void rng_dropout(float *dst, const float *src, int n, float rate, unsigned long long seed,
-                                       unsigned int stream, const float *sc)
-{
-    unsigned int step = gt_counter(sc);
-    float keep = (float)(1.0 / (1.0 - (double)rate));
-    int blocks = (n + 3) / 4;
-    for (int j = blockIdx.x * blockDim.x + threadIdx.x; j < blocks; j += gridDim.x * blockDim.x) {
-        uint4 x = philox4x32_10(make_uint4((unsigned int)j, step, stream, 0u), (unsigned int)seed,
-                                (unsigned int)(seed >> 32));
-        unsigned int xs[4] = {x.x, x.y, x.z, x.w};
-#pragma unroll
-        for (int l = 0; l < 4; l++) {
-            int i = 4 * j + l;
-            if (i < n) {
-                dst[i] = to_uniform01(xs[l]) >= rate ? __fmul_rn(src[i], keep) : 0.0f;
-            }
-        }
-    }
-}
-
-extern "C" __global__ void counter_set(float *c, unsigned int v)
-{
-    if (blockIdx.x == 0 && threadIdx.x == 0) {
-        c[0] = __uint_as_float(v);
-    }
-}
-
-extern "C" __global__ void counter_inc(float *c)
-{
-    if (blockIdx.x == 0 && threadIdx.x == 0) {
-        c[0] = __uint_as_float(__float_as_uint(c[0]) + 1u);
     }
 }

@@ -200,7 +200,7 @@ func TestWritePastTheEnd(t *testing.T) {
 func TestLaunchChecks(t *testing.T) {
 	dev := open(t)
 	buf := alloc(t, dev, 16)
-	fill := fn(t, dev, "misc", "fill_f32") // (float *x, int n, float v)
+	fill := fn(t, dev, "elementwise", "fill_f32") // (float *x, int n, float v)
 	for _, c := range []struct {
 		name  string
 		block uint32
@@ -233,8 +233,8 @@ func TestLaunchChecks(t *testing.T) {
 func TestCaptureReplaysInOrder(t *testing.T) {
 	dev := open(t)
 	buf := alloc(t, dev, 4)
-	fill := fn(t, dev, "misc", "fill_f32")
-	affine := fn(t, dev, "misc", "affine_f32") // x = a*x + c
+	fill := fn(t, dev, "elementwise", "fill_f32")
+	affine := fn(t, dev, "elementwise", "affine_f32") // x = a*x + c
 	if err := dev.BeginCapture(); err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,7 @@
 
 // kernels/adam.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): b558c6b7bec470048accebdba54b3e02690b877a048ea39f26f909b6a64ad713
+// Source SHA-256 (with kernels' headers): 01f50367cd4390e3ff45b95e5f2d1ed622d746e9ac31d05e62d54491472efc13
 
 #include "cuda_emu.h"
 

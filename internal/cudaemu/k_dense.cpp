@@ -4,7 +4,7 @@
 
 // kernels/dense.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 38afc585e69225e57bfb16d96a4333f168204943e8026fc3362b2bbfd5b0cd18
+// Source SHA-256 (with kernels' headers): 74299346fe1fe4160db818c37df53d16cf383d93e015f1406860d9aec6980f0e
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/loss.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 7cf4c49571b45605ef53c82fad873acefd12114adcddbd45c3bd12eff25efd3b
+// Source SHA-256 (with kernels' headers): e27e93ad6c945e0444d3516d0a02dee1aeb89d5c656343c1a0036eb3c0cd2da3
 
 #include "cuda_emu.h"
 

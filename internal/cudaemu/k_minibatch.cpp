@@ -4,7 +4,7 @@
 
 // kernels/minibatch.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): fff601d09a030349a078fcce842495ebcfa9207d6b4744de0c473b5ee1135f59
+// Source SHA-256 (with kernels' headers): 637f306e83001a0d164f3243b6120f7eaaa5594e4e1f199f66bd2665c0634ce4
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/pyramid.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): ba0c43f2868f47871259fbb355efe385e88895f0b4f7b67dd1c7387f32cefc96
+// Source SHA-256 (with kernels' headers): ef3c7865ac08cd43a4a3575750087cb750f9a81360578d7954830e2a7c686a62
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/rng.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): fd029c65ef19ea1321e5640c98af0413cad5e3cb99a7cb7baac8a920fd553267
+// Source SHA-256 (with kernels' headers): c6d99479146ddc55027adfb0b61a3c56f5f04fb23104a457a4e0fa019f39e1ed
 
 #include "cuda_emu.h"
 

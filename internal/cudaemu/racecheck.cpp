@@ -147,7 +147,7 @@ static void reductions(std::mt19937 &r)
     launch("loss", "softmax_xent_partial", g, 1, 1, 256, {ldx, partial, lx, lab, rows, classes, u(1.0f / rows), flag});
     launch("loss", "reduce_final", 1, 1, 1, 256, {out, partial, g, u(1.0f / rows)});
     float sx = download(out, 1)[0];
-    launch("variants", "fdiv_partial", g, 1, 1, 256, {dx, partial, x, n, 1, 0, u(1.0f / n)});
+    launch("loss", "fdiv_partial", g, 1, 1, 256, {dx, partial, x, n, 1, 0, u(1.0f / n)});
     launch("loss", "reduce_final", 1, 1, 1, 256, {out, partial, g, u(1.0f / n)});
     float fd = download(out, 1)[0];
     if (!std::isfinite(sx) || !std::isfinite(fd)) {

@@ -12,6 +12,13 @@ static void call_adam_step(const unsigned long long *a)
 }
 static const char *const names_adam_step[] = {"p", "g", "m", "v", "n", "lr", "b1", "b2", "eps", "tc", "err", nullptr};
 
+extern "C" void average_f32(float *avg, const float *p, int n, float decay, const float *tc);
+static void call_average_f32(const unsigned long long *a)
+{
+    average_f32((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], gt_emu::bits_as<float>((unsigned int)a[3]), (const float *)(uintptr_t)a[4]);
+}
+static const char *const names_average_f32[] = {"avg", "p", "n", "decay", "tc", nullptr};
+
 extern "C" void dense_forward1(float *y, const float *x, const float *w, const float *b, int batch, int in, int out, int act);
 static void call_dense_forward1(const unsigned long long *a)
 {
@@ -61,6 +68,55 @@ static void call_dense_backward2_32(const unsigned long long *a)
 }
 static const char *const names_dense_backward2_32[] = {"dx", "dw", "db", "dy", "x", "w", "y", "batch", "in", "out", "act", nullptr};
 
+extern "C" void fill_f32(float *x, int n, float v);
+static void call_fill_f32(const unsigned long long *a)
+{
+    fill_f32((float *)(uintptr_t)a[0], (int)(unsigned int)a[1], gt_emu::bits_as<float>((unsigned int)a[2]));
+}
+static const char *const names_fill_f32[] = {"x", "n", "v", nullptr};
+
+extern "C" void affine_f32(float *x, int n, float a, float c);
+static void call_affine_f32(const unsigned long long *a)
+{
+    affine_f32((float *)(uintptr_t)a[0], (int)(unsigned int)a[1], gt_emu::bits_as<float>((unsigned int)a[2]), gt_emu::bits_as<float>((unsigned int)a[3]));
+}
+static const char *const names_affine_f32[] = {"x", "n", "a", "c", nullptr};
+
+extern "C" void accumulate_f32(float *dst, const float *src, int n);
+static void call_accumulate_f32(const unsigned long long *a)
+{
+    accumulate_f32((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2]);
+}
+static const char *const names_accumulate_f32[] = {"dst", "src", "n", nullptr};
+
+extern "C" void gather_rows(float *dst, const float *src, const float *perm, int rows, int cols, int srcRows, int permLen, const float *bc, unsigned int *err);
+static void call_gather_rows(const unsigned long long *a)
+{
+    gather_rows((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (const float *)(uintptr_t)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5], (int)(unsigned int)a[6], (const float *)(uintptr_t)a[7], (unsigned int *)(uintptr_t)a[8]);
+}
+static const char *const names_gather_rows[] = {"dst", "src", "perm", "rows", "cols", "srcRows", "permLen", "bc", "err", nullptr};
+
+extern "C" void gather_bytes(float *dst, const unsigned int *src, const float *table, const float *perm, int rows, int cols, int srcRows, int permLen, const float *bc, unsigned int *err);
+static void call_gather_bytes(const unsigned long long *a)
+{
+    gather_bytes((float *)(uintptr_t)a[0], (const unsigned int *)(uintptr_t)a[1], (const float *)(uintptr_t)a[2], (const float *)(uintptr_t)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5], (int)(unsigned int)a[6], (int)(unsigned int)a[7], (const float *)(uintptr_t)a[8], (unsigned int *)(uintptr_t)a[9]);
+}
+static const char *const names_gather_bytes[] = {"dst", "src", "table", "perm", "rows", "cols", "srcRows", "permLen", "bc", "err", nullptr};
+
+extern "C" void one_hot(float *dst, const float *labels, int rows, int width, int col, int classes, unsigned int *err);
+static void call_one_hot(const unsigned long long *a)
+{
+    one_hot((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5], (unsigned int *)(uintptr_t)a[6]);
+}
+static const char *const names_one_hot[] = {"dst", "labels", "rows", "width", "col", "classes", "err", nullptr};
+
+extern "C" void copy_cols(float *dst, const float *src, int rows, int dstWidth, int dstCol, int srcWidth, int srcCol, int n);
+static void call_copy_cols(const unsigned long long *a)
+{
+    copy_cols((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5], (int)(unsigned int)a[6], (int)(unsigned int)a[7]);
+}
+static const char *const names_copy_cols[] = {"dst", "src", "rows", "dstWidth", "dstCol", "srcWidth", "srcCol", "n", nullptr};
+
 extern "C" void logit_bce_partial(float *dx, float *partial, const float *x, int n, float target, float scale);
 static void call_logit_bce_partial(const unsigned long long *a)
 {
@@ -89,26 +145,12 @@ static void call_reduce_final(const unsigned long long *a)
 }
 static const char *const names_reduce_final[] = {"out", "partial", "m", "scale", nullptr};
 
-extern "C" void mbd_forward(float *o, const float *m, int rows, int group, int kernels, int dims);
-static void call_mbd_forward(const unsigned long long *a)
+extern "C" void fdiv_partial(float *dx, float *partial, const float *x, int n, int div, int term, float scale);
+static void call_fdiv_partial(const unsigned long long *a)
 {
-    mbd_forward((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5]);
+    fdiv_partial((float *)(uintptr_t)a[0], (float *)(uintptr_t)a[1], (const float *)(uintptr_t)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5], gt_emu::bits_as<float>((unsigned int)a[6]));
 }
-static const char *const names_mbd_forward[] = {"o", "m", "rows", "group", "kernels", "dims", nullptr};
-
-extern "C" void mbd_backward(float *dm, const float *dout, const float *m, int rows, int group, int kernels, int dims);
-static void call_mbd_backward(const unsigned long long *a)
-{
-    mbd_backward((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (const float *)(uintptr_t)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5], (int)(unsigned int)a[6]);
-}
-static const char *const names_mbd_backward[] = {"dm", "dout", "m", "rows", "group", "kernels", "dims", nullptr};
-
-extern "C" void accumulate_f32(float *dst, const float *src, int n);
-static void call_accumulate_f32(const unsigned long long *a)
-{
-    accumulate_f32((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2]);
-}
-static const char *const names_accumulate_f32[] = {"dst", "src", "n", nullptr};
+static const char *const names_fdiv_partial[] = {"dx", "partial", "x", "n", "div", "term", "scale", nullptr};
 
 extern "C" void copy_f32(float *dst, const float *src, int n);
 static void call_copy_f32(const unsigned long long *a)
@@ -116,69 +158,6 @@ static void call_copy_f32(const unsigned long long *a)
     copy_f32((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2]);
 }
 static const char *const names_copy_f32[] = {"dst", "src", "n", nullptr};
-
-extern "C" void fill_f32(float *x, int n, float v);
-static void call_fill_f32(const unsigned long long *a)
-{
-    fill_f32((float *)(uintptr_t)a[0], (int)(unsigned int)a[1], gt_emu::bits_as<float>((unsigned int)a[2]));
-}
-static const char *const names_fill_f32[] = {"x", "n", "v", nullptr};
-
-extern "C" void affine_f32(float *x, int n, float a, float c);
-static void call_affine_f32(const unsigned long long *a)
-{
-    affine_f32((float *)(uintptr_t)a[0], (int)(unsigned int)a[1], gt_emu::bits_as<float>((unsigned int)a[2]), gt_emu::bits_as<float>((unsigned int)a[3]));
-}
-static const char *const names_affine_f32[] = {"x", "n", "a", "c", nullptr};
-
-extern "C" void gather_rows(float *dst, const float *src, const float *perm, int rows, int cols, int srcRows, int permLen, const float *bc, unsigned int *err);
-static void call_gather_rows(const unsigned long long *a)
-{
-    gather_rows((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (const float *)(uintptr_t)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5], (int)(unsigned int)a[6], (const float *)(uintptr_t)a[7], (unsigned int *)(uintptr_t)a[8]);
-}
-static const char *const names_gather_rows[] = {"dst", "src", "perm", "rows", "cols", "srcRows", "permLen", "bc", "err", nullptr};
-
-extern "C" void gather_bytes(float *dst, const unsigned int *src, const float *table, const float *perm, int rows, int cols, int srcRows, int permLen, const float *bc, unsigned int *err);
-static void call_gather_bytes(const unsigned long long *a)
-{
-    gather_bytes((float *)(uintptr_t)a[0], (const unsigned int *)(uintptr_t)a[1], (const float *)(uintptr_t)a[2], (const float *)(uintptr_t)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5], (int)(unsigned int)a[6], (int)(unsigned int)a[7], (const float *)(uintptr_t)a[8], (unsigned int *)(uintptr_t)a[9]);
-}
-static const char *const names_gather_bytes[] = {"dst", "src", "table", "perm", "rows", "cols", "srcRows", "permLen", "bc", "err", nullptr};
-
-extern "C" void downsample2x(float *dst, const float *src, int rows, int h, int w);
-static void call_downsample2x(const unsigned long long *a)
-{
-    downsample2x((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4]);
-}
-static const char *const names_downsample2x[] = {"dst", "src", "rows", "h", "w", nullptr};
-
-extern "C" void upsample2x(float *dst, const float *src, int rows, int h, int w, float alpha, float beta);
-static void call_upsample2x(const unsigned long long *a)
-{
-    upsample2x((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4], gt_emu::bits_as<float>((unsigned int)a[5]), gt_emu::bits_as<float>((unsigned int)a[6]));
-}
-static const char *const names_upsample2x[] = {"dst", "src", "rows", "h", "w", "alpha", "beta", nullptr};
-
-extern "C" void rng_noise(float *dst, int n, int dist, unsigned long long seed, unsigned int stream, const float *sc);
-static void call_rng_noise(const unsigned long long *a)
-{
-    rng_noise((float *)(uintptr_t)a[0], (int)(unsigned int)a[1], (int)(unsigned int)a[2], a[3], (unsigned int)a[4], (const float *)(uintptr_t)a[5]);
-}
-static const char *const names_rng_noise[] = {"dst", "n", "dist", "seed", "stream", "sc", nullptr};
-
-extern "C" void rng_binarize(float *dst, const float *src, int n, unsigned long long seed, unsigned int stream, const float *sc);
-static void call_rng_binarize(const unsigned long long *a)
-{
-    rng_binarize((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], a[3], (unsigned int)a[4], (const float *)(uintptr_t)a[5]);
-}
-static const char *const names_rng_binarize[] = {"dst", "src", "n", "seed", "stream", "sc", nullptr};
-
-extern "C" void rng_dropout(float *dst, const float *src, int n, float rate, unsigned long long seed, unsigned int stream, const float *sc);
-static void call_rng_dropout(const unsigned long long *a)
-{
-    rng_dropout((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], gt_emu::bits_as<float>((unsigned int)a[3]), a[4], (unsigned int)a[5], (const float *)(uintptr_t)a[6]);
-}
-static const char *const names_rng_dropout[] = {"dst", "src", "n", "rate", "seed", "stream", "sc", nullptr};
 
 extern "C" void counter_set(float *c, unsigned int v);
 static void call_counter_set(const unsigned long long *a)
@@ -194,26 +173,33 @@ static void call_counter_inc(const unsigned long long *a)
 }
 static const char *const names_counter_inc[] = {"c", nullptr};
 
-extern "C" void fdiv_partial(float *dx, float *partial, const float *x, int n, int div, int term, float scale);
-static void call_fdiv_partial(const unsigned long long *a)
+extern "C" void mbd_forward(float *o, const float *m, int rows, int group, int kernels, int dims);
+static void call_mbd_forward(const unsigned long long *a)
 {
-    fdiv_partial((float *)(uintptr_t)a[0], (float *)(uintptr_t)a[1], (const float *)(uintptr_t)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5], gt_emu::bits_as<float>((unsigned int)a[6]));
+    mbd_forward((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5]);
 }
-static const char *const names_fdiv_partial[] = {"dx", "partial", "x", "n", "div", "term", "scale", nullptr};
+static const char *const names_mbd_forward[] = {"o", "m", "rows", "group", "kernels", "dims", nullptr};
 
-extern "C" void one_hot(float *dst, const float *labels, int rows, int width, int col, int classes, unsigned int *err);
-static void call_one_hot(const unsigned long long *a)
+extern "C" void mbd_backward(float *dm, const float *dout, const float *m, int rows, int group, int kernels, int dims);
+static void call_mbd_backward(const unsigned long long *a)
 {
-    one_hot((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5], (unsigned int *)(uintptr_t)a[6]);
+    mbd_backward((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (const float *)(uintptr_t)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5], (int)(unsigned int)a[6]);
 }
-static const char *const names_one_hot[] = {"dst", "labels", "rows", "width", "col", "classes", "err", nullptr};
+static const char *const names_mbd_backward[] = {"dm", "dout", "m", "rows", "group", "kernels", "dims", nullptr};
 
-extern "C" void copy_cols(float *dst, const float *src, int rows, int dstWidth, int dstCol, int srcWidth, int srcCol, int n);
-static void call_copy_cols(const unsigned long long *a)
+extern "C" void downsample2x(float *dst, const float *src, int rows, int h, int w);
+static void call_downsample2x(const unsigned long long *a)
 {
-    copy_cols((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5], (int)(unsigned int)a[6], (int)(unsigned int)a[7]);
+    downsample2x((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4]);
 }
-static const char *const names_copy_cols[] = {"dst", "src", "rows", "dstWidth", "dstCol", "srcWidth", "srcCol", "n", nullptr};
+static const char *const names_downsample2x[] = {"dst", "src", "rows", "h", "w", nullptr};
+
+extern "C" void upsample2x(float *dst, const float *src, int rows, int h, int w, float alpha, float beta);
+static void call_upsample2x(const unsigned long long *a)
+{
+    upsample2x((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], (int)(unsigned int)a[3], (int)(unsigned int)a[4], gt_emu::bits_as<float>((unsigned int)a[5]), gt_emu::bits_as<float>((unsigned int)a[6]));
+}
+static const char *const names_upsample2x[] = {"dst", "src", "rows", "h", "w", "alpha", "beta", nullptr};
 
 extern "C" void maxout_forward(float *y, const float *x, int count, int pieces);
 static void call_maxout_forward(const unsigned long long *a)
@@ -229,12 +215,26 @@ static void call_maxout_backward(const unsigned long long *a)
 }
 static const char *const names_maxout_backward[] = {"dx", "dy", "x", "count", "pieces", nullptr};
 
-extern "C" void average_f32(float *avg, const float *p, int n, float decay, const float *tc);
-static void call_average_f32(const unsigned long long *a)
+extern "C" void rng_dropout(float *dst, const float *src, int n, float rate, unsigned long long seed, unsigned int stream, const float *sc);
+static void call_rng_dropout(const unsigned long long *a)
 {
-    average_f32((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], gt_emu::bits_as<float>((unsigned int)a[3]), (const float *)(uintptr_t)a[4]);
+    rng_dropout((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], gt_emu::bits_as<float>((unsigned int)a[3]), a[4], (unsigned int)a[5], (const float *)(uintptr_t)a[6]);
 }
-static const char *const names_average_f32[] = {"avg", "p", "n", "decay", "tc", nullptr};
+static const char *const names_rng_dropout[] = {"dst", "src", "n", "rate", "seed", "stream", "sc", nullptr};
+
+extern "C" void rng_noise(float *dst, int n, int dist, unsigned long long seed, unsigned int stream, const float *sc);
+static void call_rng_noise(const unsigned long long *a)
+{
+    rng_noise((float *)(uintptr_t)a[0], (int)(unsigned int)a[1], (int)(unsigned int)a[2], a[3], (unsigned int)a[4], (const float *)(uintptr_t)a[5]);
+}
+static const char *const names_rng_noise[] = {"dst", "n", "dist", "seed", "stream", "sc", nullptr};
+
+extern "C" void rng_binarize(float *dst, const float *src, int n, unsigned long long seed, unsigned int stream, const float *sc);
+static void call_rng_binarize(const unsigned long long *a)
+{
+    rng_binarize((float *)(uintptr_t)a[0], (const float *)(uintptr_t)a[1], (int)(unsigned int)a[2], a[3], (unsigned int)a[4], (const float *)(uintptr_t)a[5]);
+}
+static const char *const names_rng_binarize[] = {"dst", "src", "n", "seed", "stream", "sc", nullptr};
 
 extern "C" void st_shuffle(int *out, int mode, int arg, int width);
 static void call_st_shuffle(const unsigned long long *a)
@@ -310,6 +310,7 @@ namespace gt_emu {
 
 const KernelInfo kernels[] = {
     {"adam", "adam_step", call_adam_step, 11, "ppppiffffpp", names_adam_step, 1024},
+    {"average", "average_f32", call_average_f32, 5, "ppifp", names_average_f32, 1024},
     {"dense", "dense_forward1", call_dense_forward1, 8, "ppppiiii", names_dense_forward1, 1024},
     {"dense", "dense_backward_dx1", call_dense_backward_dx1, 8, "ppppiiii", names_dense_backward_dx1, 1024},
     {"dense", "dense_backward_dw1", call_dense_backward_dw1, 9, "pppppiiii", names_dense_backward_dw1, 1024},
@@ -317,31 +318,30 @@ const KernelInfo kernels[] = {
     {"dense", "dense_forward2_32", call_dense_forward2_32, 8, "ppppiiii", names_dense_forward2_32, 256},
     {"dense", "dense_backward2_64", call_dense_backward2_64, 11, "pppppppiiii", names_dense_backward2_64, 256},
     {"dense", "dense_backward2_32", call_dense_backward2_32, 11, "pppppppiiii", names_dense_backward2_32, 256},
+    {"elementwise", "fill_f32", call_fill_f32, 3, "pif", names_fill_f32, 1024},
+    {"elementwise", "affine_f32", call_affine_f32, 4, "piff", names_affine_f32, 1024},
+    {"elementwise", "accumulate_f32", call_accumulate_f32, 3, "ppi", names_accumulate_f32, 1024},
+    {"layout", "gather_rows", call_gather_rows, 9, "pppiiiipp", names_gather_rows, 1024},
+    {"layout", "gather_bytes", call_gather_bytes, 10, "ppppiiiipp", names_gather_bytes, 1024},
+    {"layout", "one_hot", call_one_hot, 7, "ppiiiip", names_one_hot, 1024},
+    {"layout", "copy_cols", call_copy_cols, 8, "ppiiiiii", names_copy_cols, 1024},
     {"loss", "logit_bce_partial", call_logit_bce_partial, 6, "pppiff", names_logit_bce_partial, 1024},
     {"loss", "reduce_map_partial", call_reduce_map_partial, 5, "ppiif", names_reduce_map_partial, 1024},
     {"loss", "softmax_xent_partial", call_softmax_xent_partial, 8, "ppppiifp", names_softmax_xent_partial, 1024},
     {"loss", "reduce_final", call_reduce_final, 4, "ppif", names_reduce_final, 1024},
+    {"loss", "fdiv_partial", call_fdiv_partial, 7, "pppiiif", names_fdiv_partial, 1024},
+    {"memory", "copy_f32", call_copy_f32, 3, "ppi", names_copy_f32, 1024},
+    {"memory", "counter_set", call_counter_set, 2, "pu", names_counter_set, 1024},
+    {"memory", "counter_inc", call_counter_inc, 1, "p", names_counter_inc, 1024},
     {"minibatch", "mbd_forward", call_mbd_forward, 6, "ppiiii", names_mbd_forward, 1024},
     {"minibatch", "mbd_backward", call_mbd_backward, 7, "pppiiii", names_mbd_backward, 1024},
-    {"minibatch", "accumulate_f32", call_accumulate_f32, 3, "ppi", names_accumulate_f32, 1024},
-    {"misc", "copy_f32", call_copy_f32, 3, "ppi", names_copy_f32, 1024},
-    {"misc", "fill_f32", call_fill_f32, 3, "pif", names_fill_f32, 1024},
-    {"misc", "affine_f32", call_affine_f32, 4, "piff", names_affine_f32, 1024},
-    {"misc", "gather_rows", call_gather_rows, 9, "pppiiiipp", names_gather_rows, 1024},
-    {"misc", "gather_bytes", call_gather_bytes, 10, "ppppiiiipp", names_gather_bytes, 1024},
     {"pyramid", "downsample2x", call_downsample2x, 5, "ppiii", names_downsample2x, 1024},
     {"pyramid", "upsample2x", call_upsample2x, 7, "ppiiiff", names_upsample2x, 1024},
+    {"regularize", "maxout_forward", call_maxout_forward, 4, "ppii", names_maxout_forward, 1024},
+    {"regularize", "maxout_backward", call_maxout_backward, 5, "pppii", names_maxout_backward, 1024},
+    {"regularize", "rng_dropout", call_rng_dropout, 7, "ppifUup", names_rng_dropout, 1024},
     {"rng", "rng_noise", call_rng_noise, 6, "piiUup", names_rng_noise, 1024},
     {"rng", "rng_binarize", call_rng_binarize, 6, "ppiUup", names_rng_binarize, 1024},
-    {"rng", "rng_dropout", call_rng_dropout, 7, "ppifUup", names_rng_dropout, 1024},
-    {"rng", "counter_set", call_counter_set, 2, "pu", names_counter_set, 1024},
-    {"rng", "counter_inc", call_counter_inc, 1, "p", names_counter_inc, 1024},
-    {"variants", "fdiv_partial", call_fdiv_partial, 7, "pppiiif", names_fdiv_partial, 1024},
-    {"variants", "one_hot", call_one_hot, 7, "ppiiiip", names_one_hot, 1024},
-    {"variants", "copy_cols", call_copy_cols, 8, "ppiiiiii", names_copy_cols, 1024},
-    {"variants", "maxout_forward", call_maxout_forward, 4, "ppii", names_maxout_forward, 1024},
-    {"variants", "maxout_backward", call_maxout_backward, 5, "pppii", names_maxout_backward, 1024},
-    {"variants", "average_f32", call_average_f32, 5, "ppifp", names_average_f32, 1024},
     {"selftest", "st_shuffle", call_st_shuffle, 4, "piii", names_st_shuffle, 1024},
     {"selftest", "st_warp_sum", call_st_warp_sum, 1, "p", names_st_warp_sum, 1024},
     {"selftest", "st_votes", call_st_votes, 1, "p", names_st_votes, 1024},

@@ -1,0 +1,28 @@
+// philox.cuh: the Philox4x32-10 generator (Salmon et al., SC 2011) of
+// package rng (internal/rng/philox.go, whose package doc is the
+// specification), shared by rng.cu's noise and binarization and
+// regularize.cu's dropout (included, never compiled alone):
+//
+//   key     = (uint32(seed), uint32(seed>>32))
+//   counter = (uint32(index/4), step, stream, 0)
+//   x       = Philox4x32-10(counter, key)[index%4]
+//   Uniform01: u = float(x>>8) * 2^-24                            in [0,1)
+#pragma once
+
+__device__ __forceinline__ uint4 philox4x32_10(uint4 c, unsigned int k0, unsigned int k1)
+{
+#pragma unroll
+    for (int r = 0; r < 10; r++) {
+        unsigned int hi0 = __umulhi(0xD2511F53u, c.x), lo0 = 0xD2511F53u * c.x;
+        unsigned int hi1 = __umulhi(0xCD9E8D57u, c.z), lo1 = 0xCD9E8D57u * c.z;
+        c = make_uint4(hi1 ^ c.y ^ k0, lo1, hi0 ^ c.w ^ k1, lo0);
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+    return c;
+}
+
+__device__ __forceinline__ float to_uniform01(unsigned int x)
+{
+    return (float)(x >> 8) * (1.0f / 16777216.0f);
+}
