@@ -4,7 +4,7 @@ package gpu
 
 import "gan-train/model"
 
-// Average moves avg towards p (kernels/variants.cu, average_f32), t read
+// Average moves avg towards p (kernels/average.cu, average_f32), t read
 // from the counter tc:
 //
 //	f = 1 - model.AverageDecay(decay, t)     (float32)

@@ -5,7 +5,7 @@ package gpu
 import "gan-train/model"
 
 // Accumulate adds src into dst (same length; they must not overlap)
-// (kernels/minibatch.cu, accumulate_f32):
+// (kernels/elementwise.cu, accumulate_f32):
 //
 //	for i := range dst: dst[i] += src[i]      (float32)
 func (be *Backend) Accumulate(dst, src model.Buf) {

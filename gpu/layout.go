@@ -9,7 +9,7 @@ import (
 	"gan-train/model"
 )
 
-// GatherRows copies one batch of rows of src into dst (kernels/misc.cu):
+// GatherRows copies one batch of rows of src into dst (kernels/layout.cu):
 //
 //	rows = len(dst)/cols; t = counter bc
 //	for r in 0..rows-1, c in 0..cols-1:
@@ -35,7 +35,7 @@ func (be *Backend) GatherRows(dst, src, perm model.Buf, cols int, bc model.Buf) 
 }
 
 // GatherBytes copies one batch of rows of packed bytes into dst through
-// table (kernels/misc.cu, gather_bytes):
+// table (kernels/layout.cu, gather_bytes):
 //
 //	rows = len(dst)/cols; N = 4*len(src)/cols; t = counter bc
 //	for r in 0..rows-1, c in 0..cols-1: i = int(perm[t*rows+r])*cols + c
@@ -63,7 +63,7 @@ func (be *Backend) GatherBytes(dst, src, table, perm model.Buf, cols int, bc mod
 }
 
 // OneHot writes one-hot codes of labels into columns [col, col+classes) of
-// each row of dst (kernels/variants.cu, one_hot):
+// each row of dst (kernels/layout.cu, one_hot):
 //
 //	for r in 0..rows-1, c in 0..classes-1:
 //	  dst[r*width+col+c] = 1 if c == labels[r] else 0
@@ -83,7 +83,7 @@ func (be *Backend) OneHot(dst, labels model.Buf, rows, width, col, classes int) 
 	be.launchOneHot(be.elems(rows*classes), block1D, d.ptr(), l.ptr(), rows, width, col, classes, be.flag)
 }
 
-// CopyCols copies n columns of each row (kernels/variants.cu, copy_cols):
+// CopyCols copies n columns of each row (kernels/layout.cu, copy_cols):
 //
 //	for r in 0..rows-1, c in 0..n-1:
 //	  dst[r*dstWidth+dstCol+c] = src[r*srcWidth+srcCol+c]

@@ -119,7 +119,7 @@ func (be *Backend) SoftmaxXent(dx, loss, x, labels model.Buf, batch, classes int
 }
 
 // FDivLoss sums one term of the f-GAN objective over the logits x, fused
-// with its gradient (kernels/variants.cu, fdiv_partial; h and h' of the
+// with its gradient (kernels/loss.cu, fdiv_partial; h and h' of the
 // table of model.FDivergence evaluated in float64):
 //
 //	for i := range x:

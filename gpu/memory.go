@@ -165,7 +165,7 @@ func (be *Backend) Copy(dst, src model.Buf) {
 	be.launchCopyF32(be.elems(d.n), block1D, d.ptr(), s.ptr(), d.n)
 }
 
-// SetCounter sets the counter c to v (kernels/rng.cu):
+// SetCounter sets the counter c to v (kernels/memory.cu):
 //
 //	c[0] = math.Float32frombits(v)
 func (be *Backend) SetCounter(c model.Buf, v uint32) {
@@ -176,7 +176,7 @@ func (be *Backend) SetCounter(c model.Buf, v uint32) {
 	be.launchCounterSet(dim3{1, 1, 1}, dim3{1, 1, 1}, d.ptr(), v)
 }
 
-// IncCounter adds one to the counter c (kernels/rng.cu):
+// IncCounter adds one to the counter c (kernels/memory.cu):
 //
 //	c[0] = math.Float32frombits(math.Float32bits(c[0]) + 1)
 func (be *Backend) IncCounter(c model.Buf) {

@@ -15,7 +15,7 @@ func maxoutShape(op string, units, pieces int) {
 }
 
 // MaxoutForward takes the maximum over each group of pieces columns
-// (kernels/variants.cu, maxout_forward):
+// (kernels/regularize.cu, maxout_forward):
 //
 //	for i in 0..rows*units-1: y[i] = max_p x[i*pieces+p]
 //
@@ -32,7 +32,7 @@ func (be *Backend) MaxoutForward(y, x model.Buf, rows, units, pieces int) {
 }
 
 // MaxoutBackward routes each dy to the first piece attaining the maximum
-// (kernels/variants.cu, maxout_backward):
+// (kernels/regularize.cu, maxout_backward):
 //
 //	for i in 0..rows*units-1, p in 0..pieces-1:
 //	  dx[i*pieces+p] = dy[i] if p == first argmax_p x[i*pieces+p] else 0
@@ -51,7 +51,7 @@ func (be *Backend) MaxoutBackward(dx, dy, x model.Buf, rows, units, pieces int) 
 }
 
 // Dropout applies an inverted-dropout mask drawn from Philox, the draws of
-// Noise (kernels/rng.cu, rng_dropout):
+// Noise (kernels/regularize.cu, rng_dropout):
 //
 //	keep = float32(1/(1-rate))               (in float64)
 //	for i := range dst: dst[i] = src[i]*keep if rng.ToUniform01(x_i) >= rate else 0
