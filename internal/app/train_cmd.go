@@ -59,6 +59,15 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 		DataFingerprint: ds.Fingerprint(),
 		Hooks:           runHooks(cfg, m, st),
 	}
+	// Once the trainer holds the dataset, pace the collector to the rest
+	// of the heap (paceGC); restored when the command returns.
+	restoreGC := func() {}
+	defer func() { restoreGC() }()
+	started0 := opts.Hooks.Started
+	opts.Hooks.Started = func(t *train.Trainer, resumed int64) {
+		restoreGC = paceGC(len(ds.Pixels), env.Getenv, log)
+		started0(t, resumed)
+	}
 	ev := addEvaluator(ctx, cfg, m, log, &opts)
 	if env.IsTerminal && cfg.LogFormat == "text" {
 		opts.Progress = env.Stderr
