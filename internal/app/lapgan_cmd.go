@@ -122,6 +122,7 @@ func lapganTrain(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer be.Close()
+	defer paceGC(len(ds.Pixels), env.Getenv, log)()
 	if err := lapgan.TrainPixels(ctx, be, cfg, ds.Pixels, ds.Fingerprint(), *out, log); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("training %s: %w", *out, err)
 	} else if ctx.Err() != nil {
