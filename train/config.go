@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"gan-train/internal/data"
 	"gan-train/model"
 )
 
@@ -108,8 +109,8 @@ const (
 	MaxMinibatchDims    = 64
 )
 
-// ImageSize is the width of one flattened image: 28x28 digits.
-const ImageSize = 28 * 28
+// ImageSize is the width of one flattened image (data.ImageSize: 28x28).
+const ImageSize = data.ImageSize
 
 // Presets are the named starting configurations.
 func Presets() map[string]Config {
@@ -330,9 +331,9 @@ func (c *Config) Specs() (g, d model.MLPSpec, err error) {
 	return g, d, nil
 }
 
-// Classes is the number of class labels of a conditional GAN (digits and
-// Fashion-MNIST both have 10).
-const Classes = 10
+// Classes is the number of class labels of a conditional GAN
+// (data.Classes: digits and Fashion-MNIST both have 10).
+const Classes = data.Classes
 
 // labelWidth is the width of the one-hot label columns of G's and D's inputs.
 func (c *Config) labelWidth() int {

@@ -28,7 +28,7 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 	}
 	defer be.Close()
 
-	ds, err := data.Open(ctx, cfg.Data, cfg.CacheDir, data.WithLogger(log), data.WithImageSize(28, 28))
+	ds, err := data.Open(ctx, cfg.Data, cfg.CacheDir, data.WithLogger(log), data.WithImageSize(data.ImageSide, data.ImageSide))
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package lapgan
 import (
 	"fmt"
 
+	"gan-train/internal/data"
+
 	"gan-train/model"
 )
 
@@ -11,7 +13,7 @@ import (
 const Levels = 3
 
 // ImageSide is the side of the full-resolution images (28×28 digits).
-const ImageSide = 28
+const ImageSide = data.ImageSide
 
 // ImageSize is the width of one flattened full-resolution image.
 const ImageSize = ImageSide * ImageSide
