@@ -35,6 +35,14 @@
 // package's own grids, argument lists and sizes, runs without a GPU
 // (make test-gpu-emu). Emulated tells which one a build has.
 //
+// # Files
+//
+// The operations live in one file per group of model.Backend, named as in
+// package model and internal/cpu (memory.go, elementwise.go, dense.go,
+// loss.go, adam.go, rng.go, layout.go, regularize.go, minibatch.go,
+// pyramid.go, average.go); launch.go holds the argument checks and launch
+// helpers they share.
+//
 // # Launches
 //
 // kernels_gen.go is generated from the signatures of kernels/*.cu by

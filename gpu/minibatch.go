@@ -85,17 +85,3 @@ func (be *Backend) MinibatchDiscBackward(dm, do, m model.Buf, rows, group, kerne
 	}
 	be.launchMbdBackward(be.elems(mbdItems(rows, group, kernels)), block1D, dmd.ptr(), dod.ptr(), md.ptr(), rows, group, kernels, dims)
 }
-
-// Accumulate adds src into dst (same length; they must not overlap)
-// (kernels/minibatch.cu, accumulate_f32):
-//
-//	for i := range dst: dst[i] += src[i]      (float32)
-func (be *Backend) Accumulate(dst, src model.Buf) {
-	const op = "Accumulate"
-	d := be.arg(op, "dst", dst, 0, false)
-	s := be.arg(op, "src", src, dst.Len(), true)
-	if d == nil || s == nil || d.n == 0 {
-		return
-	}
-	be.launchAccumulateF32(be.elems(d.n), block1D, d.ptr(), s.ptr(), d.n)
-}

@@ -1,5 +1,5 @@
 // minibatch.cu: minibatch discrimination (Salimans et al. 2016, section
-// 3.2; model.MinibatchBackend, whose doc comment derives the formulas;
+// 3.2; model.MinibatchOps, whose doc comment derives the formulas;
 // internal/cpu/minibatch.go is the reference), and the gradient accumulation that
 // joins its two paths.
 //

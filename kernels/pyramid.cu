@@ -1,4 +1,4 @@
-// pyramid.cu: the resampling of a Laplacian pyramid (model.PyramidBackend;
+// pyramid.cu: the resampling of a Laplacian pyramid (model.PyramidOps;
 // internal/cpu/pyramid.go is the reference). Images are the rows of a row-major
 // array, each row one h×w image stored row by row.
 //

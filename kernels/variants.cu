@@ -1,6 +1,7 @@
-// variants.cu: the operations of the GAN variants (model.VariantBackend and
-// model.AveragingBackend; internal/cpu/variants.go and internal/cpu/averaging.go are the
-// references):
+// variants.cu: the operations of the GAN variants (FDivLoss of
+// model.LossOps, model.LayoutOps' one-hot codes and column copies,
+// model.RegularisationOps' maxout, model.AveragingOps; internal/cpu's
+// loss.go, layout.go, regularize.go and average.go are the references):
 //
 //   fdiv_partial:    one term h of the f-GAN objective (Nowozin et al. 2016)
 //                    over the logits x, h = T or F of model.FDivergence's

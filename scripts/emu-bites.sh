@@ -3,7 +3,7 @@
 # CUDA defect it exists for. Each fault is applied, one at a time, to a
 # scratch worktree of HEAD, and the emulated-device suite must then fail:
 #   1. a __syncthreads removed from the tiled GEMM (kernels/dense.cu);
-#   2. two launch arguments swapped (batch and in of DenseForward, gpu/ops.go);
+#   2. two launch arguments swapped (batch and in of DenseForward, gpu/dense.go);
 #   3. an off-by-one in a grid-stride loop (fill_f32, kernels/misc.cu);
 #   4. a shared-memory tile declared too small (kernels/dense.cu).
 # It also checks that the unmodified worktree passes. Exit 0 when every
@@ -60,7 +60,7 @@ if ! run unmodified; then
 fi
 fault missing-syncthreads kernels/dense.cu \
 	's/(Bs\[kk\]\[nn\] = lb\(k0 \+ kk, bn \+ nn\);\n        \}\n)        __syncthreads\(\);\n/$1/'
-fault swapped-launch-args gpu/ops.go \
+fault swapped-launch-args gpu/dense.go \
 	's/(launch\(be, grid, block1D, yd\.ptr\(\), xd\.ptr\(\), wd\.ptr\(\), bd\.ptr\(\), )batch, in,/$1in, batch,/'
 fault grid-stride-off-by-one kernels/misc.cu \
 	's/(void fill_f32\(float \*x, int n, float v\)\n\{\n    for \(int i = blockIdx\.x \* blockDim\.x \+ threadIdx\.x; )i < n;/$1i <= n;/'

@@ -79,19 +79,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# free_port prints a loopback TCP port that nothing listens on.
-free_port() {
-	local p
-	for _ in $(seq 1 100); do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	echo "prom-integration: no free port found" >&2
-	return 1
-}
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh" # free_port
 
 # wait_for URL PATTERN SECONDS: poll until the body of URL matches PATTERN.
 wait_for() {

@@ -184,18 +184,8 @@ trap '[[ $- != *e* ]] || say "ERROR: line $LINENO failed: $BASH_COMMAND" >&2' ER
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# free_port prints a loopback TCP port that nothing listens on.
-free_port() {
-	local p
-	for _ in $(seq 1 100); do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	die "no free port found"
-}
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh" # free_port
 
 # wait_until SECONDS DESCRIPTION CMD...: poll CMD every half second.
 wait_until() {

@@ -52,7 +52,7 @@ type Config struct {
 	DDropout float32 `yaml:"d_dropout" json:"d_dropout,omitempty"`
 	// GEMA is the decay of an exponential moving average of G's weights
 	// (Yazıcı et al. 2019), ramped up over the first steps (see
-	// model.AveragingBackend); sample grids, evaluations, `sample` and
+	// model.AveragingOps); sample grids, evaluations, `sample` and
 	// `eval` use the averaged generator. 0 is off. Training never reads
 	// the average, so it does not change what the run computes.
 	GEMA float32 `yaml:"g_ema" json:"g_ema,omitempty"`

@@ -20,7 +20,7 @@ type dlayer struct {
 func (l dlayer) dense() int { return l.units * l.pieces }
 
 // minibatchDisc configures the discriminator's minibatch discrimination
-// (Salimans et al. 2016, section 3.2; model.MinibatchBackend): kernels
+// (Salimans et al. 2016, section 3.2; model.MinibatchOps): kernels
 // features of dims values each, every row compared with the rows of its
 // group of group consecutive rows. kernels == 0: off.
 type minibatchDisc struct{ kernels, dims, group int }

@@ -2,7 +2,6 @@ package cpu
 
 import (
 	"fmt"
-	"math"
 	"runtime"
 	"sync"
 
@@ -185,55 +184,6 @@ func (be *Backend) fail(err error) {
 // Name is "cpu".
 func (be *Backend) Name() string { return "cpu" }
 
-// Alloc returns a zeroed Buf of n elements.
-func (be *Backend) Alloc(n int) (model.Buf, error) {
-	if n < 0 {
-		return nil, fmt.Errorf("cpu: allocating %d floats: negative size", n)
-	}
-	return &Buf{s: make([]float32, n)}, nil
-}
-
-// View returns b[off:off+n], sharing memory with b.
-func (be *Backend) View(b model.Buf, off, n int) model.Buf {
-	s := f32(b)
-	if off < 0 || n < 0 || off+n > len(s) {
-		panic(fmt.Sprintf("cpu: View(off=%d, n=%d) of a Buf of %d elements", off, n, len(s)))
-	}
-	return &Buf{s: s[off : off+n : off+n], view: true}
-}
-
-// Free releases b. Views of b must not be used afterwards either.
-func (be *Backend) Free(b model.Buf) {
-	cb, ok := b.(*Buf)
-	if !ok || cb == nil {
-		return
-	}
-	if cb.view {
-		panic("cpu: Free of a view")
-	}
-	cb.s, cb.freed = nil, true
-}
-
-// Upload copies src to dst.
-func (be *Backend) Upload(dst model.Buf, src []float32) error {
-	d := f32(dst)
-	if len(src) != len(d) {
-		return fmt.Errorf("cpu: upload of %d values into a Buf of %d", len(src), len(d))
-	}
-	copy(d, src)
-	return nil
-}
-
-// Download copies src to dst.
-func (be *Backend) Download(dst []float32, src model.Buf) error {
-	s := f32(src)
-	if len(dst) != len(s) {
-		return fmt.Errorf("cpu: download of a Buf of %d values into %d", len(s), len(dst))
-	}
-	copy(dst, s)
-	return nil
-}
-
 // Sync returns the first error recorded since the last Sync (an Adam step
 // counter of 0, a row number or class label out of range) and clears it.
 func (be *Backend) Sync() error {
@@ -279,109 +229,4 @@ func (be *Backend) parallel(n, grain, align int, fn func(lo, hi int)) {
 	}
 	fn(0, min(chunk, n))
 	wg.Wait()
-}
-
-// elementGrain is the smallest slice of an element-wise operation worth a
-// goroutine of its own.
-const elementGrain = 1 << 14
-
-// Copy copies src to dst: dst[i] = src[i].
-func (be *Backend) Copy(dst, src model.Buf) {
-	d, s := f32(dst), f32(src)
-	need("Copy", "src", s, len(d))
-	copy(d, s)
-}
-
-// Fill sets x[i] = v for every i.
-func (be *Backend) Fill(x model.Buf, v float32) {
-	s := f32(x)
-	be.parallel(len(s), elementGrain, 1, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			s[i] = v
-		}
-	})
-}
-
-// Affine sets x[i] = a*x[i] + c for every i.
-func (be *Backend) Affine(x model.Buf, a, c float32) {
-	s := f32(x)
-	be.parallel(len(s), elementGrain, 1, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			s[i] = a*s[i] + c
-		}
-	})
-}
-
-// counter reads the uint32 held by the 1-element counter Buf c.
-func counter(op string, c model.Buf) uint32 {
-	s := f32(c)
-	if len(s) != 1 {
-		panic(fmt.Sprintf("cpu: %s: counter Buf has %d elements, want 1", op, len(s)))
-	}
-	return math.Float32bits(s[0])
-}
-
-// SetCounter stores the bits of v in the counter c.
-func (be *Backend) SetCounter(c model.Buf, v uint32) {
-	counter("SetCounter", c)
-	f32(c)[0] = math.Float32frombits(v)
-}
-
-// IncCounter adds one to the counter c (wrapping at 2^32).
-func (be *Backend) IncCounter(c model.Buf) {
-	v := counter("IncCounter", c)
-	f32(c)[0] = math.Float32frombits(v + 1)
-}
-
-// Adam updates p in place, with t read from the counter tc:
-//
-//	c1 = float32(1 - b1^t); c2 = float32(1 - b2^t)   (powers in float64)
-//	for i:
-//	  m[i] = b1*m[i] + (1-b1)*g[i]
-//	  v[i] = b2*v[i] + (1-b2)*g[i]*g[i]
-//	  p[i] -= lr * (m[i]/c1) / (sqrt(v[i]/c2) + eps)
-//
-// all in float32. A step count of 0 records an error (see Sync) and leaves
-// everything unchanged.
-func (be *Backend) Adam(p, g, m, v model.Buf, hp model.Adam, tc model.Buf) {
-	ps, gs, ms, vs := f32(p), f32(g), f32(m), f32(v)
-	need("Adam", "g", gs, len(ps))
-	need("Adam", "m", ms, len(ps))
-	need("Adam", "v", vs, len(ps))
-	t := counter("Adam", tc)
-	if t == 0 {
-		be.fail(fmt.Errorf("cpu: Adam: step counter is 0, want >= 1"))
-		return
-	}
-	c1 := float32(1 - math.Pow(float64(hp.Beta1), float64(t)))
-	c2 := float32(1 - math.Pow(float64(hp.Beta2), float64(t)))
-	k := adamConsts{b1: hp.Beta1, ob1: 1 - hp.Beta1, b2: hp.Beta2, ob2: 1 - hp.Beta2, c1: c1, c2: c2, lr: hp.LR, eps: hp.Eps}
-	update := be.adam
-	if update == nil {
-		update = adamScalar
-	}
-	be.parallel(len(ps), elementGrain, 1, func(lo, hi int) {
-		update(ps[lo:hi], gs[lo:hi], ms[lo:hi], vs[lo:hi], &k)
-	})
-}
-
-// adamConsts are Adam's per-call constants, laid out as adam_amd64.s reads
-// them.
-type adamConsts struct {
-	b1, ob1, b2, ob2, c1, c2, lr, eps float32
-}
-
-// adamScalar is Adam's element loop (see Backend.Adam) for len(p) elements.
-// The explicit conversions round each product, so that no compiler fuses a
-// multiply-add and the assembly version stays bit-identical.
-func adamScalar(p, g, m, v []float32, k *adamConsts) {
-	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
-	for i := range p {
-		gi := g[i]
-		mi := float32(k.b1*m[i]) + float32(k.ob1*gi)
-		vi := float32(k.b2*v[i]) + float32(k.ob2*float32(gi*gi))
-		m[i], v[i] = mi, vi
-		step := float32(k.lr*float32(mi/k.c1)) / (float32(math.Sqrt(float64(vi/k.c2))) + k.eps)
-		p[i] -= step
-	}
 }

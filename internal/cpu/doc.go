@@ -2,7 +2,11 @@
 // reference of every gan-train operation, and the fallback when no GPU is
 // present.
 //
-// Each exported operation's Go doc states the loop it computes. The dense
+// The operations live in one file per group of model.Backend, named as in
+// package model and package gpu: memory.go, elementwise.go, dense.go,
+// loss.go, adam.go, rng.go, layout.go, regularize.go, minibatch.go,
+// pyramid.go, average.go. Each exported operation's Go doc states the loop
+// it computes. The dense
 // layers are the heavy operations (about 0.26 GFLOP per step of the Edward
 // preset). Options.GEMM picks their matrix product. All but gonum's run
 // this package's own blocked product: operands are packed into narrow

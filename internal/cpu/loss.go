@@ -119,3 +119,107 @@ func (be *Backend) SoftmaxXent(dx, loss, x, labels model.Buf, batch, classes int
 	}
 	ls[0] = float32(sc * sum)
 }
+
+// sigmoid64 is 1/(1+exp(-x)), computed without overflow for any x.
+func sigmoid64(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+// softplus64 is log(1+exp(a)), computed without overflow for any a.
+func softplus64(a float64) float64 {
+	return math.Max(a, 0) + log1pExpNeg(a)
+}
+
+// expCapped returns expc(a) and expc'(a) of model.FDivergence: exp(a) up
+// to model.ExpCap, its tangent line beyond.
+func expCapped(a float64) (val, slope float64) {
+	if a <= model.ExpCap {
+		e := math.Exp(a)
+		return e, e
+	}
+	e := math.Exp(model.ExpCap)
+	return e * (1 + a - model.ExpCap), e
+}
+
+// fTerm returns h(v) and h'(v) for the divergence and term (the table of
+// model.FDivergence), in float64.
+func fTerm(div model.FDivergence, term model.FTerm, v float64) (h, dh float64) {
+	act := term == model.FActivation
+	switch div {
+	case model.FKL:
+		if act {
+			return v, 1
+		}
+		return expCapped(v - 1)
+	case model.FReverseKL:
+		if act {
+			e, de := expCapped(-v)
+			return -e, de
+		}
+		return v - 1, 1
+	case model.FPearson:
+		if act {
+			return v, 1
+		}
+		return v*v/4 + v, v/2 + 1
+	case model.FSquaredHellinger:
+		if act {
+			if -v <= model.ExpCap {
+				return -math.Expm1(-v), math.Exp(-v)
+			}
+			e, de := expCapped(-v)
+			return 1 - e, de
+		}
+		if v <= model.ExpCap {
+			return math.Expm1(v), math.Exp(v)
+		}
+		e, de := expCapped(v)
+		return e - 1, de
+	case model.FJensenShannon:
+		if act {
+			return math.Ln2 - softplus64(-v), sigmoid64(-v)
+		}
+		return softplus64(v) - math.Ln2, sigmoid64(v)
+	case model.FGAN:
+		if act {
+			return -softplus64(-v), sigmoid64(-v)
+		}
+		return softplus64(v), sigmoid64(v)
+	}
+	panic(fmt.Sprintf("cpu: FDivLoss: unknown divergence %v", div))
+}
+
+// FDivLoss sums one term of the f-GAN objective with its gradient. Per
+// element, in float64, with h the T or F of model.FDivergence's table:
+//
+//	loss += h(x_i)                          (in index order)
+//	dx_i  = float32(scale * h'(x_i))        (when dx is not nil)
+//
+// and loss[0] = float32(scale * loss). x and dx are (n), loss is (1).
+func (be *Backend) FDivLoss(dx, loss, x model.Buf, div model.FDivergence, term model.FTerm, scale float32) {
+	xs, ls, ds := f32(x), f32(loss), opt(dx)
+	need("FDivLoss", "loss", ls, 1)
+	if ds != nil {
+		need("FDivLoss", "dx", ds, len(xs))
+	}
+	if div == model.FNone || div > model.FGAN {
+		panic(fmt.Sprintf("cpu: FDivLoss: divergence %v is not an f-divergence", div))
+	}
+	if term > model.FConjugate {
+		panic(fmt.Sprintf("cpu: FDivLoss: unknown term %d", term))
+	}
+	sc := float64(scale)
+	var sum float64
+	for i, xf := range xs {
+		h, dh := fTerm(div, term, float64(xf))
+		sum += h
+		if ds != nil {
+			ds[i] = float32(sc * dh)
+		}
+	}
+	ls[0] = float32(sc * sum)
+}

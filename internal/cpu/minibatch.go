@@ -147,14 +147,3 @@ func (be *Backend) MinibatchDiscBackward(dm, do, m model.Buf, rows, group, kerne
 		}
 	})
 }
-
-// Accumulate adds src into dst: dst[i] += src[i], in float32.
-func (be *Backend) Accumulate(dst, src model.Buf) {
-	d, s := f32(dst), f32(src)
-	need("Accumulate", "src", s, len(d))
-	be.parallel(len(d), elementGrain, 1, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			d[i] += s[i]
-		}
-	})
-}

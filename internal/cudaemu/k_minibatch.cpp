@@ -4,7 +4,7 @@
 
 // kernels/minibatch.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 10fc57dcfbf97e88cfd123ac9113f407e7b43243ca97fd4b5a6fa572c4152b5a
+// Source SHA-256 (with kernels' headers): 2a56d57ff91378daac0b778563e37c3735b6c32c5e8cd5542f18d6929f37f993
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/pyramid.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): f6cf173b06ae7c3c88e09cd00ac70a66747544a64637474dd047338158008157
+// Source SHA-256 (with kernels' headers): 05dda7e5d6dd5a7235fda261205f65f2ea68ef4819ba45b906c2f343a3f9aa63
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/variants.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 8899e66b235fd1870f104a5f9328b4891ef31739691f59ed1299942f74edf5d6
+// Source SHA-256 (with kernels' headers): 63a0685b1b22acb5706aee1cb1576a3924c6c7bce2d2dcfe577b500cde9f7286
 
 #include "cuda_emu.h"
 

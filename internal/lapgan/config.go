@@ -51,7 +51,7 @@ type Config struct {
 	LabelSmoothing float32 `yaml:"label_smoothing" json:"label_smoothing"`
 	Seed           uint64  `yaml:"seed" json:"seed"`
 	// GEMA is the decay of a moving average of each level's generator
-	// weights (Yazıcı et al. 2019; model.AveragingBackend), which sampling
+	// weights (Yazıcı et al. 2019; model.AveragingOps), which sampling
 	// uses; 0 is off and samples the last weights.
 	GEMA float32 `yaml:"g_ema" json:"g_ema,omitempty"`
 	// LogEvery is the number of iterations between progress logs; 0 logs

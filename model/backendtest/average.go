@@ -7,7 +7,7 @@ import (
 	"gan-train/model"
 )
 
-// refDecay is the ramped decay of model.AveragingBackend, in float64.
+// refDecay is the ramped decay of model.AveragingOps, in float64.
 func refDecay(decay float64, t uint32) float64 {
 	return min(decay, (1+float64(t))/(10+float64(t)))
 }

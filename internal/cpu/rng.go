@@ -2,11 +2,26 @@ package cpu
 
 import (
 	"fmt"
-	"math"
 
 	"gan-train/internal/rng"
 	"gan-train/model"
 )
+
+// uniformScalar sets dst[i] = rng.ToUniform01(x) of the raw draw x of index
+// 4*j0+i in the Philox stream (seed, stream, step): the draws Noise,
+// Binarize and Dropout use, four per Philox block.
+func uniformScalar(dst []float32, seed uint64, stream, step uint32, j0 int) {
+	for j := 0; 4*j < len(dst); j++ {
+		x := rng.Block(seed, stream, step, j0+j)
+		for l := 0; l < 4 && 4*j+l < len(dst); l++ {
+			dst[4*j+l] = rng.ToUniform01(x[l])
+		}
+	}
+}
+
+// uniformChunk is how many uniform draws Binarize and Dropout make at a
+// time, into a buffer on the stack.
+const uniformChunk = 256
 
 // noiseGrain is the smallest number of draws worth a goroutine (a multiple
 // of 4, the Philox block size).
@@ -63,58 +78,28 @@ func (be *Backend) Binarize(dst, src model.Buf, seed uint64, stream uint32, sc m
 	d, s := f32(dst), f32(src)
 	need("Binarize", "src", s, len(d))
 	step := counter("Binarize", sc)
-	be.parallel(len(d), noiseGrain, 4, func(lo, hi int) {
-		u := make([]float32, uniformChunk)
-		for i0 := lo; i0 < hi; i0 += uniformChunk {
-			i1 := min(i0+uniformChunk, hi)
-			uu, dd, ss := u[:i1-i0], d[i0:i1], s[i0:i1]
-			be.uniform(uu, seed, stream, step, i0/4)
-			for i, v := range uu {
-				if v < ss[i] {
-					dd[i] = 1
-				} else {
-					dd[i] = 0
-				}
+	be.eachUniform(len(d), seed, stream, step, func(i0 int, u []float32) {
+		dd, ss := d[i0:i0+len(u)], s[i0:i0+len(u)]
+		for i, v := range u {
+			if v < ss[i] {
+				dd[i] = 1
+			} else {
+				dd[i] = 0
 			}
 		}
 	})
 }
 
-// GatherRows copies one batch of rows of src into dst:
-//
-//	rows = len(dst)/cols; t = counter bc
-//	for r in 0..rows-1: dst[r*cols:(r+1)*cols] = src[k*cols:(k+1)*cols], k = perm[t*rows+r]
-//
-// src is (N, cols), perm holds row numbers as float32, dst is (rows, cols).
-// A batch past the end of perm, or a row number that is not an integer in
-// [0, N), records an error (see Sync) and leaves dst unchanged from there on.
-func (be *Backend) GatherRows(dst, src, perm model.Buf, cols int, bc model.Buf) {
-	d, s, p := f32(dst), f32(src), f32(perm)
-	if cols <= 0 || len(d)%cols != 0 || len(s)%cols != 0 {
-		panic(fmt.Sprintf("cpu: GatherRows: dst (%d) and src (%d) are not whole rows of %d columns", len(d), len(s), cols))
-	}
-	rows, n := len(d)/cols, len(s)/cols
-	t := int(counter("GatherRows", bc))
-	if (t+1)*rows > len(p) {
-		be.fail(fmt.Errorf("cpu: GatherRows: batch %d of %d rows runs past the %d entries of perm", t, rows, len(p)))
-		return
-	}
-	for r := 0; r < rows; r++ {
-		f := p[t*rows+r]
-		k := int(f)
-		if float32(k) != f || k < 0 || k >= n {
-			be.fail(fmt.Errorf("cpu: GatherRows: perm[%d] = %v is not a row number in [0, %d)", t*rows+r, f, n))
-			return
+// eachUniform calls fn, in parallel over [0, n), with consecutive chunks
+// u of the Uniform01 draws of indices i0, i0+1, ... of the Philox stream
+// (seed, stream, step): the draws Binarize and Dropout compare with.
+func (be *Backend) eachUniform(n int, seed uint64, stream, step uint32, fn func(i0 int, u []float32)) {
+	be.parallel(n, noiseGrain, 4, func(lo, hi int) {
+		u := make([]float32, uniformChunk)
+		for i0 := lo; i0 < hi; i0 += uniformChunk {
+			uu := u[:min(i0+uniformChunk, hi)-i0]
+			be.uniform(uu, seed, stream, step, i0/4)
+			fn(i0, uu)
 		}
-		copy(d[r*cols:(r+1)*cols], s[k*cols:(k+1)*cols])
-	}
-}
-
-// sigmoid64 is 1/(1+exp(-x)), computed without overflow for any x.
-func sigmoid64(x float64) float64 {
-	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
-	}
-	e := math.Exp(x)
-	return e / (1 + e)
+	})
 }

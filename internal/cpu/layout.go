@@ -1,0 +1,84 @@
+package cpu
+
+import (
+	"fmt"
+
+	"gan-train/model"
+)
+
+// GatherRows copies one batch of rows of src into dst:
+//
+//	rows = len(dst)/cols; t = counter bc
+//	for r in 0..rows-1: dst[r*cols:(r+1)*cols] = src[k*cols:(k+1)*cols], k = perm[t*rows+r]
+//
+// src is (N, cols), perm holds row numbers as float32, dst is (rows, cols).
+// A batch past the end of perm, or a row number that is not an integer in
+// [0, N), records an error (see Sync) and leaves dst unchanged from there on.
+func (be *Backend) GatherRows(dst, src, perm model.Buf, cols int, bc model.Buf) {
+	d, s, p := f32(dst), f32(src), f32(perm)
+	if cols <= 0 || len(d)%cols != 0 || len(s)%cols != 0 {
+		panic(fmt.Sprintf("cpu: GatherRows: dst (%d) and src (%d) are not whole rows of %d columns", len(d), len(s), cols))
+	}
+	rows, n := len(d)/cols, len(s)/cols
+	t := int(counter("GatherRows", bc))
+	if (t+1)*rows > len(p) {
+		be.fail(fmt.Errorf("cpu: GatherRows: batch %d of %d rows runs past the %d entries of perm", t, rows, len(p)))
+		return
+	}
+	for r := 0; r < rows; r++ {
+		f := p[t*rows+r]
+		k := int(f)
+		if float32(k) != f || k < 0 || k >= n {
+			be.fail(fmt.Errorf("cpu: GatherRows: perm[%d] = %v is not a row number in [0, %d)", t*rows+r, f, n))
+			return
+		}
+		copy(d[r*cols:(r+1)*cols], s[k*cols:(k+1)*cols])
+	}
+}
+
+// OneHot writes one-hot codes of labels into columns [col, col+classes)
+// of each row of dst:
+//
+//	for r: for c in 0..classes-1: dst[r*width+col+c] = 1 if c == labels[r] else 0
+//
+// dst is (rows, width), labels is (rows). A label that is not an integer
+// in [0, classes) records an error (see Sync) and leaves dst unchanged.
+func (be *Backend) OneHot(dst, labels model.Buf, rows, width, col, classes int) {
+	d, lab := f32(dst), f32(labels)
+	if rows < 0 || classes <= 0 || col < 0 || col+classes > width {
+		panic(fmt.Sprintf("cpu: OneHot: columns [%d, %d) do not fit rows of width %d", col, col+classes, width))
+	}
+	d = atLeast("OneHot", "dst", d, rows*width)
+	lab = atLeast("OneHot", "labels", lab, rows)
+	for r, f := range lab {
+		if k := int(f); float32(k) != f || k < 0 || k >= classes {
+			be.fail(fmt.Errorf("cpu: OneHot: label %v of row %d is not a class in [0, %d)", f, r, classes))
+			return
+		}
+	}
+	for r, f := range lab {
+		row := d[r*width+col : r*width+col+classes]
+		for c := range row {
+			row[c] = 0
+		}
+		row[int(f)] = 1
+	}
+}
+
+// CopyCols copies n columns of each row:
+//
+//	for r: dst[r*dstWidth+dstCol : +n] = src[r*srcWidth+srcCol : +n]
+//
+// dst is (rows, dstWidth), src is (rows, srcWidth).
+func (be *Backend) CopyCols(dst, src model.Buf, rows, dstWidth, dstCol, srcWidth, srcCol, n int) {
+	d, s := f32(dst), f32(src)
+	if rows < 0 || n < 0 || dstCol < 0 || srcCol < 0 || dstCol+n > dstWidth || srcCol+n > srcWidth {
+		panic(fmt.Sprintf("cpu: CopyCols: %d columns at %d of rows of %d, from %d of rows of %d: out of range",
+			n, dstCol, dstWidth, srcCol, srcWidth))
+	}
+	d = atLeast("CopyCols", "dst", d, rows*dstWidth)
+	s = atLeast("CopyCols", "src", s, rows*srcWidth)
+	for r := 0; r < rows; r++ {
+		copy(d[r*dstWidth+dstCol:r*dstWidth+dstCol+n], s[r*srcWidth+srcCol:r*srcWidth+srcCol+n])
+	}
+}
