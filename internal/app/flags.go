@@ -207,6 +207,8 @@ type trainFlags struct {
 	listenChosen bool // --listen was given
 }
 
+// newTrainFlags defines the train flags; parse errors and the usage go to
+// env.Stderr.
 func newTrainFlags(env Env) *trainFlags {
 	f := &trainFlags{fs: flag.NewFlagSet("gan-train train", flag.ContinueOnError)}
 	f.fs.SetOutput(env.Stderr)
@@ -249,6 +251,8 @@ type configFile struct {
 	listenChosen bool   // it has a listen key
 }
 
+// readConfigFile reads the config file at path ("" for none) and its preset
+// and listen keys.
 func readConfigFile(path string) (configFile, error) {
 	if path == "" {
 		return configFile{}, nil
