@@ -18,6 +18,7 @@ const (
 	errGatherRange  = 2
 	errSoftmaxLabel = 4
 	errOneHotLabel  = 8
+	errGatherBytes  = 16
 )
 
 // partials is the length of the scratch buffer for the first pass of the
@@ -187,13 +188,16 @@ func flagError(bits uint32) error {
 	if bits&errGatherRange != 0 {
 		msgs = append(msgs, "GatherRows: batch runs past perm, or a row number is not an integer in range (rows set to NaN)")
 	}
+	if bits&errGatherBytes != 0 {
+		msgs = append(msgs, "GatherBytes: batch runs past perm, or a row number is not an integer in range (rows set to NaN)")
+	}
 	if bits&errSoftmaxLabel != 0 {
 		msgs = append(msgs, "SoftmaxXent: a label is not a class number in [0, classes) (loss NaN)")
 	}
 	if bits&errOneHotLabel != 0 {
 		msgs = append(msgs, "OneHot: a label is not a class number in [0, classes) (its row's code set to NaN)")
 	}
-	if rest := bits &^ (errAdamStep0 | errGatherRange | errSoftmaxLabel | errOneHotLabel); rest != 0 {
+	if rest := bits &^ (errAdamStep0 | errGatherRange | errSoftmaxLabel | errOneHotLabel | errGatherBytes); rest != 0 {
 		msgs = append(msgs, fmt.Sprintf("unknown kernel error bits %#x", rest))
 	}
 	return fmt.Errorf("gpu: %s", strings.Join(msgs, "; "))

@@ -451,6 +451,15 @@ func TestKernelErrors(t *testing.T) {
 	if err := be.Sync(); err == nil || !strings.Contains(err.Error(), "GatherRows") {
 		t.Errorf("GatherRows with row 7 of 2: Sync = %v, want an error naming GatherRows", err)
 	}
+	table, _ := be.Alloc(256)
+	be.GatherBytes(dst, src, table, perm, 2, bc) // src holds 8 rows of 2 bytes
+	if err := be.Sync(); err != nil {
+		t.Errorf("GatherBytes with rows 0 and 7 of 8: Sync = %v, want nil", err)
+	}
+	be.GatherBytes(dst, be.View(src, 0, 3), table, perm, 2, bc)
+	if err := be.Sync(); err == nil || !strings.Contains(err.Error(), "GatherBytes") {
+		t.Errorf("GatherBytes with row 7 of 6: Sync = %v, want an error naming GatherBytes", err)
+	}
 	x := upload(t, be, []float32{0, 0, 0, 0})
 	labels := upload(t, be, []float32{1, 2})
 	loss, _ := be.Alloc(1)

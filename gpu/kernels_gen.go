@@ -27,6 +27,7 @@ type kernelSet struct {
 	fillF32            kernel // misc.cu: fill_f32
 	affineF32          kernel // misc.cu: affine_f32
 	gatherRows         kernel // misc.cu: gather_rows
+	gatherBytes        kernel // misc.cu: gather_bytes
 	downsample2x       kernel // pyramid.cu: downsample2x
 	upsample2x         kernel // pyramid.cu: upsample2x
 	rngNoise           kernel // rng.cu: rng_noise
@@ -71,6 +72,7 @@ func (ks *kernelSet) refs() []kernelRef {
 		{"misc", "fill_f32", &ks.fillF32},
 		{"misc", "affine_f32", &ks.affineF32},
 		{"misc", "gather_rows", &ks.gatherRows},
+		{"misc", "gather_bytes", &ks.gatherBytes},
 		{"pyramid", "downsample2x", &ks.downsample2x},
 		{"pyramid", "upsample2x", &ks.upsample2x},
 		{"rng", "rng_noise", &ks.rngNoise},
@@ -218,6 +220,13 @@ func (be *Backend) launchAffineF32(grid, block dim3, x devPtr, n int, a float32,
 //	gather_rows(float *dst, const float *src, const float *perm, int rows, int cols, int srcRows, int permLen, const float *bc, unsigned int *err)
 func (be *Backend) launchGatherRows(grid, block dim3, dst devPtr, src devPtr, perm devPtr, rows int, cols int, srcRows int, permLen int, bc devPtr, err devPtr) {
 	be.run(be.k.gatherRows, grid, block, uint64(dst), uint64(src), uint64(perm), uint64(uint32(int32(rows))), uint64(uint32(int32(cols))), uint64(uint32(int32(srcRows))), uint64(uint32(int32(permLen))), uint64(bc), uint64(err))
+}
+
+// launchGatherBytes launches gather_bytes of kernels/misc.cu:
+//
+//	gather_bytes(float *dst, const unsigned int *src, const float *table, const float *perm, int rows, int cols, int srcRows, int permLen, const float *bc, unsigned int *err)
+func (be *Backend) launchGatherBytes(grid, block dim3, dst devPtr, src devPtr, table devPtr, perm devPtr, rows int, cols int, srcRows int, permLen int, bc devPtr, err devPtr) {
+	be.run(be.k.gatherBytes, grid, block, uint64(dst), uint64(src), uint64(table), uint64(perm), uint64(uint32(int32(rows))), uint64(uint32(int32(cols))), uint64(uint32(int32(srcRows))), uint64(uint32(int32(permLen))), uint64(bc), uint64(err))
 }
 
 // launchDownsample2x launches downsample2x of kernels/pyramid.cu:

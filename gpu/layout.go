@@ -4,6 +4,7 @@ package gpu
 
 import (
 	"fmt"
+	"math"
 
 	"gan-train/model"
 )
@@ -31,6 +32,34 @@ func (be *Backend) GatherRows(dst, src, perm model.Buf, cols int, bc model.Buf) 
 	}
 	rows := d.n / cols
 	be.launchGatherRows(be.elems(d.n), block1D, d.ptr(), s.ptr(), p.ptr(), rows, cols, s.n/cols, p.n, c.ptr(), be.flag)
+}
+
+// GatherBytes copies one batch of rows of packed bytes into dst through
+// table (kernels/misc.cu, gather_bytes):
+//
+//	rows = len(dst)/cols; N = 4*len(src)/cols; t = counter bc
+//	for r in 0..rows-1, c in 0..cols-1: i = int(perm[t*rows+r])*cols + c
+//	  dst[r*cols+c] = table[(bits(src[i/4]) >> (8*(i%4))) & 0xff]
+//
+// src holds (N, cols) bytes four per element (UploadBytes), perm holds row
+// numbers as float32, table is (256), dst is (rows, cols). A batch past the
+// end of perm or a row number out of range sets that row to NaN and makes
+// Sync return an error.
+func (be *Backend) GatherBytes(dst, src, table, perm model.Buf, cols int, bc model.Buf) {
+	const op = "GatherBytes"
+	d := be.arg(op, "dst", dst, 0, false)
+	s := be.arg(op, "src", src, 0, false)
+	tb := be.arg(op, "table", table, 256, true)
+	p := be.arg(op, "perm", perm, 0, false)
+	c := counterArg(be, op, "bc", bc)
+	if cols <= 0 || dst.Len()%cols != 0 {
+		panic(fmt.Sprintf("gpu: %s: dst (%d) is not whole rows of %d columns", op, dst.Len(), cols))
+	}
+	if d == nil || s == nil || tb == nil || p == nil || c == nil || d.n == 0 {
+		return
+	}
+	n := int(min(4*int64(s.n)/int64(cols), math.MaxInt32))
+	be.launchGatherBytes(be.elems(d.n), block1D, d.ptr(), s.ptr(), tb.ptr(), p.ptr(), d.n/cols, cols, n, p.n, c.ptr(), be.flag)
 }
 
 // OneHot writes one-hot codes of labels into columns [col, col+classes) of

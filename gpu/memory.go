@@ -91,6 +91,42 @@ func (be *Backend) Upload(dst model.Buf, src []float32) error {
 	return nil
 }
 
+// UploadBytes copies src to dst packed four bytes per element,
+// little-endian within the element's 32 bits, the tail zero:
+//
+//	bits(dst[i]) = src[4i] | src[4i+1]<<8 | src[4i+2]<<16 | src[4i+3]<<24
+//
+// dst is ((len(src)+3)/4). The whole words go as one host-to-device copy
+// of the bytes, the last partial word (if any) as a second of four bytes,
+// both ordered on the stream after the work already enqueued. It returns
+// once src may be reused.
+func (be *Backend) UploadBytes(dst model.Buf, src []uint8) error {
+	d := be.buf("UploadBytes", "dst", dst)
+	if n := (len(src) + 3) / 4; n != d.n {
+		return fmt.Errorf("gpu: UploadBytes: %d bytes (%d elements) into a Buf of %d", len(src), n, d.n)
+	}
+	if err := be.usable("UploadBytes"); err != nil {
+		return err
+	}
+	if d.a.freed {
+		return errors.New("gpu: UploadBytes: Buf was freed")
+	}
+	whole := len(src) / 4
+	if whole > 0 {
+		if err := be.drv.upload(d.ptr(), unsafe.Pointer(&src[0]), 4*int64(whole)); err != nil {
+			return fmt.Errorf("gpu: UploadBytes of %d bytes: %w", 4*whole, err)
+		}
+	}
+	if tail := src[4*whole:]; len(tail) > 0 {
+		var w [4]byte
+		copy(w[:], tail)
+		if err := be.drv.upload(d.ptr()+devPtr(4*whole), unsafe.Pointer(&w[0]), 4); err != nil {
+			return fmt.Errorf("gpu: UploadBytes of the last %d bytes: %w", len(tail), err)
+		}
+	}
+	return nil
+}
+
 // Download waits for the work enqueued so far and copies src to dst
 // (len(dst) == src.Len()). It returns the first pending error, if any,
 // without copying.

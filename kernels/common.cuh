@@ -67,6 +67,7 @@ __device__ __forceinline__ float gt_sigmoid(float x)
 #define GT_ERR_GATHER_RANGE 2u
 #define GT_ERR_SOFTMAX_LABEL 4u
 #define GT_ERR_ONEHOT_LABEL 8u
+#define GT_ERR_GATHER_BYTES_RANGE 16u
 
 __device__ __forceinline__ void gt_flag(unsigned int *err, unsigned int code)
 {

@@ -23,6 +23,32 @@ func (a *Arena) Alloc(n int) (Buf, error) {
 	return b, nil
 }
 
+// AllocUpload returns a Buf holding a copy of src, freed by Free.
+func (a *Arena) AllocUpload(src []float32) (Buf, error) {
+	b, err := a.Alloc(len(src))
+	if err != nil {
+		return nil, err
+	}
+	if err := a.be.Upload(b, src); err != nil {
+		return nil, fmt.Errorf("uploading %d floats to %s: %w", len(src), a.be.Name(), err)
+	}
+	return b, nil
+}
+
+// AllocBytes returns a Buf of (len(src)+3)/4 elements holding src packed
+// four bytes per element (MemoryOps.UploadBytes), freed by Free. src must
+// not change while the Buf lives: a backend may keep it instead of a copy.
+func (a *Arena) AllocBytes(src []uint8) (Buf, error) {
+	b, err := a.Alloc((len(src) + 3) / 4)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.be.UploadBytes(b, src); err != nil {
+		return nil, fmt.Errorf("uploading %d bytes to %s: %w", len(src), a.be.Name(), err)
+	}
+	return b, nil
+}
+
 // Request asks AllocAll for a Buf of N elements, stored in *Dst.
 type Request struct {
 	Dst *Buf

@@ -11,6 +11,20 @@ type LayoutOps interface {
 	//   rows = dst.Len()/cols;  dst[r] = src[perm[bc*rows + r]]
 	// src is (N, cols), perm holds row numbers of src as float32, dst is (rows, cols).
 	GatherRows(dst, src, perm Buf, cols int, bc Buf)
+	// GatherBytes is GatherRows over rows of bytes (see UploadBytes), each
+	// byte turned into a value through table:
+	//   rows = dst.Len()/cols;  N = 4*src.Len()/cols
+	//   k = perm[bc*rows + r];  byte(i) = (bits(src[i/4]) >> (8*(i%4))) & 0xff
+	//   dst[r*cols + c] = table[byte(k*cols + c)],  r in [0, rows), c in [0, cols)
+	// src holds (N, cols) bytes packed four per element, perm holds row
+	// numbers of src as float32, table is (256), dst is (rows, cols). N is
+	// the number of rows packed when cols >= 4 (for smaller cols the zero
+	// bytes of the last element's tail may form rows of their own). As in
+	// GatherRows, a batch past the end of perm or a row number that is not
+	// an integer in [0, N) records an error (see Sync); what dst then holds
+	// differs between backends (the cpu leaves it unchanged from that row
+	// on, the gpu sets the row to NaN).
+	GatherBytes(dst, src, table, perm Buf, cols int, bc Buf)
 	// OneHot writes one-hot codes of class labels (stored as float32) into
 	// classes columns of dst starting at column col, leaving the other
 	// columns alone:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -118,8 +117,8 @@ func TestAverageResumeAndSample(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameTrajectory(t, readLog(t, split), readLog(t, full))
-	a, _ := os.ReadFile(filepath.Join(full, FinalSample))
-	b, _ := os.ReadFile(filepath.Join(split, FinalSample))
+	a, _ := os.ReadFile(RunDir(full).FinalSample())
+	b, _ := os.ReadFile(RunDir(split).FinalSample())
 	if len(a) == 0 || string(a) != string(b) {
 		t.Errorf("final sample grids differ (%d and %d bytes)", len(a), len(b))
 	}
@@ -131,11 +130,11 @@ func TestAverageResumeAndSample(t *testing.T) {
 		t.Fatal(err)
 	}
 	be := cpu.New(cpu.Options{})
-	ck, err := model.ReadCheckpointFile(filepath.Join(full, CheckpointFile))
+	ck, err := model.ReadCheckpointFile(RunDir(full).Checkpoint())
 	if err != nil {
 		t.Fatal(err)
 	}
-	pck, err := model.ReadCheckpointFile(filepath.Join(plainDir, CheckpointFile))
+	pck, err := model.ReadCheckpointFile(RunDir(plainDir).Checkpoint())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +196,7 @@ func TestResumeKeepsAverage(t *testing.T) {
 	if err := Run(context.Background(), cpu.New(cpu.Options{}), on, RunOptions{Dir: plain, Images: imgs}); err != nil {
 		t.Errorf("turning averaging on at resume: %v", err)
 	}
-	ck, err := model.ReadCheckpointFile(filepath.Join(plain, CheckpointFile))
+	ck, err := model.ReadCheckpointFile(RunDir(plain).Checkpoint())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,6 @@
 package train
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"gan-train/internal/data"
 	"gan-train/model"
 )
 
@@ -87,32 +85,16 @@ var ErrOtherData = errors.New("different training data")
 func (t *Trainer) SetDataFingerprint(fp string) { t.dataSHA256 = fp }
 
 // FloatDataFingerprint fingerprints training data given as float32 images
-// and optional labels, for callers that have no data.Dataset: SHA-256 of
-// the values' IEEE bits (little-endian) and the labels.
+// and optional labels, for callers that have no data.Dataset
+// (data.FloatsFingerprint).
 func FloatDataFingerprint(images []float32, labels []uint8) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "gan-train float32 data %d %d\n", len(images), len(labels))
-	buf := make([]byte, 0, 1<<15)
-	for _, v := range images {
-		buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
-		if len(buf) == cap(buf) {
-			h.Write(buf)
-			buf = buf[:0]
-		}
-	}
-	h.Write(buf)
-	h.Write(labels)
-	return "f32:" + hex.EncodeToString(h.Sum(nil))
+	return data.FloatsFingerprint(images, labels)
 }
 
 // PixelDataFingerprint fingerprints 8-bit training images and optional
-// labels, for callers that have no data.Dataset.
+// labels, for callers that have no data.Dataset (data.PixelsFingerprint).
 func PixelDataFingerprint(pixels []uint8, labels []uint8) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "gan-train uint8 data %d %d\n", len(pixels), len(labels))
-	h.Write(pixels)
-	h.Write(labels)
-	return "u8:" + hex.EncodeToString(h.Sum(nil))
+	return data.PixelsFingerprint(pixels, labels)
 }
 
 // ConfigOf decodes the configuration stored in a checkpoint.

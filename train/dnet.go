@@ -86,10 +86,26 @@ func newDiscNet(be model.Backend, in int, hidden []int, act model.Activation, pi
 	if mb.kernels > 0 && (mb.dims < 1 || mb.group < 1) {
 		return nil, fmt.Errorf("minibatch discrimination of %d kernels of %d dims in groups of %d rows: want all positive", mb.kernels, mb.dims, mb.group)
 	}
+	H, err := d.plan(hidden, act, pieces, dropout)
+	if err != nil {
+		return nil, err
+	}
+	d.mem = model.NewArena(be)
+	if err := d.allocate(H); err != nil {
+		d.Free()
+		return nil, err
+	}
+	return d, nil
+}
+
+// plan lays out the layers of widths hidden and the output logit over d's
+// Spec.In inputs, in d.layers and d.Spec, and returns the width H of the
+// last hidden layer's output h.
+func (d *discNet) plan(hidden []int, act model.Activation, pieces int, dropout float32) (H int, err error) {
 	if pieces < 1 {
 		pieces = 1
 	}
-	w := in
+	w := d.Spec.In
 	for _, u := range hidden {
 		l := dlayer{in: w, units: u, pieces: pieces, act: act, dropout: dropout}
 		if pieces > 1 {
@@ -99,28 +115,28 @@ func newDiscNet(be model.Backend, in int, hidden []int, act model.Activation, pi
 		d.Spec.Layers = append(d.Spec.Layers, model.Layer{Out: l.dense(), Act: l.act})
 		w = u
 	}
-	H := w // the width of h, the last hidden layer's output
-	if mb.kernels > 0 {
-		w += mb.kernels
-		d.Spec.MinibatchKernels, d.Spec.MinibatchDims = mb.kernels, mb.dims
+	H = w
+	if d.mb.kernels > 0 {
+		w += d.mb.kernels
+		d.Spec.MinibatchKernels, d.Spec.MinibatchDims = d.mb.kernels, d.mb.dims
 	}
 	d.layers = append(d.layers, dlayer{in: w, units: 1, pieces: 1, act: model.Identity})
 	d.Spec.Layers = append(d.Spec.Layers, model.Layer{Out: 1, Act: model.Identity})
-	if err := d.Spec.Validate(); err != nil {
-		return nil, err
-	}
-	d.mem = model.NewArena(be)
-	alloc := d.mem.Alloc
+	return H, d.Spec.Validate()
+}
+
+// allocate allocates the parameters, their Adam moments and gradients, and
+// the activations of the planned layers (H: the width of h).
+func (d *discNet) allocate(H int) (err error) {
+	be, alloc, maxBatch := d.be, d.mem.Alloc, d.MaxBatch
 	for _, l := range d.layers {
 		d.nparams += l.in*l.dense() + l.dense()
 	}
-	kd := mb.kernels * mb.dims
+	kd := d.mb.kernels * d.mb.dims
 	d.nparams += H * kd
-	var err error
 	for _, p := range []*model.Buf{&d.Params, &d.Grads, &d.M, &d.V} {
 		if *p, err = alloc(d.nparams); err != nil {
-			d.Free()
-			return nil, err
+			return err
 		}
 	}
 	off := 0
@@ -139,32 +155,27 @@ func newDiscNet(be model.Backend, in int, hidden []int, act model.Activation, pi
 				continue
 			}
 			if bufs[i], err = alloc(maxBatch * width); err != nil {
-				d.Free()
-				return nil, err
+				return err
 			}
 		}
 		d.z, d.dz, d.h, d.dh, d.o, d.do = append(d.z, bufs[0]), append(d.dz, bufs[1]), append(d.h, bufs[2]),
 			append(d.dh, bufs[3]), append(d.o, bufs[4]), append(d.do, bufs[5])
 	}
-	if d.dx, err = alloc(maxBatch * in); err != nil {
-		d.Free()
-		return nil, err
+	if d.dx, err = alloc(maxBatch * d.Spec.In); err != nil {
+		return err
 	}
-	if mb.kernels > 0 {
-		d.mbW, d.mbDW = be.View(d.Params, off, H*kd), be.View(d.Grads, off, H*kd)
-		K := mb.kernels
-		if err := d.mem.AllocAll(
-			model.Request{Dst: &d.mbZero, N: kd},
-			model.Request{Dst: &d.mbM, N: maxBatch * kd}, model.Request{Dst: &d.mbDM, N: maxBatch * kd},
-			model.Request{Dst: &d.mbO, N: maxBatch * K}, model.Request{Dst: &d.mbDO, N: maxBatch * K},
-			model.Request{Dst: &d.cat, N: maxBatch * (H + K)}, model.Request{Dst: &d.dcat, N: maxBatch * (H + K)},
-			model.Request{Dst: &d.mbDX, N: maxBatch * H},
-		); err != nil {
-			d.Free()
-			return nil, err
-		}
+	if d.mb.kernels <= 0 {
+		return nil
 	}
-	return d, nil
+	d.mbW, d.mbDW = be.View(d.Params, off, H*kd), be.View(d.Grads, off, H*kd)
+	K := d.mb.kernels
+	return d.mem.AllocAll(
+		model.Request{Dst: &d.mbZero, N: kd},
+		model.Request{Dst: &d.mbM, N: maxBatch * kd}, model.Request{Dst: &d.mbDM, N: maxBatch * kd},
+		model.Request{Dst: &d.mbO, N: maxBatch * K}, model.Request{Dst: &d.mbDO, N: maxBatch * K},
+		model.Request{Dst: &d.cat, N: maxBatch * (H + K)}, model.Request{Dst: &d.dcat, N: maxBatch * (H + K)},
+		model.Request{Dst: &d.mbDX, N: maxBatch * H},
+	)
 }
 
 // Free releases the network's memory.

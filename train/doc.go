@@ -27,7 +27,9 @@
 // holding every piece of state, so that a run stopped at step s and resumed
 // reproduces the uninterrupted run bit for bit on the CPU. A run stops with
 // ErrNonFinite, naming the step, when a loss or gradient stops being finite,
-// and never checkpoints non-finite parameters.
+// and never checkpoints non-finite parameters. RunDir is the layout of a run
+// directory: where Run writes each file and where the commands and the run
+// report (internal/report) read them.
 //
 // Presets reproduce the two seed configurations (edward: seed 000;
 // tf-tutorial: seed 004) and add quick and tiny ones.

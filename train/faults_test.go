@@ -43,7 +43,7 @@ func TestFaultInjection(t *testing.T) {
 		{"disk full syncing metrics.jsonl", fsx.Fault{Op: fsx.OpSync, Path: "metrics.jsonl", Err: syscall.ENOSPC}, "metrics.jsonl", nil},
 		{"disk full rewriting metrics.jsonl on resume", fsx.Fault{Op: fsx.OpWrite, Path: ".metrics.jsonl.tmp", Err: syscall.ENOSPC}, "metrics.jsonl",
 			func(t *testing.T, dir string) { // a line past the checkpoint, as a kill leaves
-				f, err := os.OpenFile(filepath.Join(dir, MetricsFile), os.O_APPEND|os.O_WRONLY, 0)
+				f, err := os.OpenFile(RunDir(dir).Metrics(), os.O_APPEND|os.O_WRONLY, 0)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -72,7 +72,7 @@ func TestFaultInjection(t *testing.T) {
 			if !errors.Is(err, c.fault.Err) || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("error %v, want one wrapping %v and naming %q", err, c.fault.Err, c.want)
 			}
-			ck, cerr := ReadCheckpoint(filepath.Join(dir, CheckpointFile))
+			ck, cerr := ReadCheckpoint(RunDir(dir).Checkpoint())
 			if cerr != nil || ck.Header.Step < 4 {
 				t.Fatalf("after the fault the checkpoint is %v (step %v), want an intact one of step 4 or later", cerr, ck)
 			}

@@ -40,7 +40,7 @@ func TestFreshRemovesTheOldGrids(t *testing.T) {
 	if got, want := grids(), []string{"step-000000.png", "step-000003.png"}; !slices.Equal(got, want) {
 		t.Errorf("grids after --fresh %v, want only the new run's %v", got, want)
 	}
-	if _, err := os.Stat(filepath.Join(dir, FinalSample)); err != nil {
+	if _, err := os.Stat(RunDir(dir).FinalSample()); err != nil {
 		t.Errorf("final grid: %v", err)
 	}
 }

@@ -3,7 +3,6 @@ package train
 import (
 	"context"
 	"math"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -174,7 +173,7 @@ func TestMinibatchResumeBitIdentical(t *testing.T) {
 	if err := Run(ctx, cpu.New(cpu.Options{Workers: 3}), cfg, opts); err != nil {
 		t.Fatal(err)
 	}
-	ck, err := model.ReadCheckpointFile(filepath.Join(split, CheckpointFile))
+	ck, err := model.ReadCheckpointFile(RunDir(split).Checkpoint())
 	if err != nil {
 		t.Fatal(err)
 	}

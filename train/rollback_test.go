@@ -3,7 +3,6 @@ package train
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -51,7 +50,7 @@ func TestDivergenceRollsBackAndFinishes(t *testing.T) {
 			t.Fatalf("metrics.jsonl line %d is step %d, want %d", i, s.Step, i+1)
 		}
 	}
-	ck, err := ReadCheckpoint(filepath.Join(dir, CheckpointFile))
+	ck, err := ReadCheckpoint(RunDir(dir).Checkpoint())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +76,7 @@ func TestDivergenceGivesUpAfterMaxRollbacks(t *testing.T) {
 	if n != 2 {
 		t.Errorf("%d rollbacks, want 2", n)
 	}
-	if _, err := ReadCheckpoint(filepath.Join(dir, CheckpointFile)); err != nil {
+	if _, err := ReadCheckpoint(RunDir(dir).Checkpoint()); err != nil {
 		t.Errorf("the checkpoint rolled back to is gone: %v", err)
 	}
 }

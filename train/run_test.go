@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -36,7 +35,7 @@ func tinyConfig(steps int64) Config {
 
 func readLog(t *testing.T, dir string) []Stats {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, MetricsFile))
+	f, err := os.Open(RunDir(dir).Metrics())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +91,7 @@ func TestResumeIsBitIdentical(t *testing.T) {
 	if err := Run(ctx, cpu.New(cpu.Options{Workers: 3}), tinyConfig(total), opts); err != nil {
 		t.Fatal(err)
 	}
-	ck, err := model.ReadCheckpointFile(filepath.Join(split, CheckpointFile))
+	ck, err := model.ReadCheckpointFile(RunDir(split).Checkpoint())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,8 +104,8 @@ func TestResumeIsBitIdentical(t *testing.T) {
 	sameTrajectory(t, readLog(t, split), want)
 
 	// The final grids agree byte for byte too.
-	a, _ := os.ReadFile(filepath.Join(full, FinalSample))
-	b, _ := os.ReadFile(filepath.Join(split, FinalSample))
+	a, _ := os.ReadFile(RunDir(full).FinalSample())
+	b, _ := os.ReadFile(RunDir(split).FinalSample())
 	if len(a) == 0 || string(a) != string(b) {
 		t.Errorf("final sample grids differ (%d and %d bytes)", len(a), len(b))
 	}
@@ -146,7 +145,7 @@ func TestCorruptCheckpointIsAnError(t *testing.T) {
 	if err := Run(context.Background(), cpu.New(cpu.Options{}), tinyConfig(3), RunOptions{Dir: dir, Images: imgs}); err != nil {
 		t.Fatal(err)
 	}
-	p := filepath.Join(dir, CheckpointFile)
+	p := RunDir(dir).Checkpoint()
 	b, _ := os.ReadFile(p)
 	b[len(b)/2] ^= 0xff
 	os.WriteFile(p, b, 0o644)
@@ -173,7 +172,7 @@ func TestNonFiniteStopsWithStep(t *testing.T) {
 		t.Fatalf("error %v, want a non-finite error naming the step", err)
 	}
 	t.Log(err)
-	ck, cerr := model.ReadCheckpointFile(filepath.Join(dir, CheckpointFile))
+	ck, cerr := model.ReadCheckpointFile(RunDir(dir).Checkpoint())
 	if cerr != nil {
 		t.Fatalf("last good checkpoint unreadable: %v", cerr)
 	}
@@ -244,7 +243,7 @@ func TestFreshRemovesOldCheckpoint(t *testing.T) {
 	}
 	stillThere := true
 	hooks := Hooks{Started: func(*Trainer, int64) {
-		_, err := os.Stat(filepath.Join(dir, CheckpointFile))
+		_, err := os.Stat(RunDir(dir).Checkpoint())
 		stillThere = err == nil
 	}}
 	if err := Run(context.Background(), cpu.New(cpu.Options{}), tinyConfig(3), RunOptions{Dir: dir, Images: imgs, Fresh: true, Hooks: hooks}); err != nil {
@@ -263,9 +262,9 @@ func TestSecondWriterRefused(t *testing.T) {
 	if err := Run(context.Background(), cpu.New(cpu.Options{}), tinyConfig(4), RunOptions{Dir: dir, Images: imgs}); err != nil {
 		t.Fatal(err)
 	}
-	ck := filepath.Join(dir, CheckpointFile)
+	ck := RunDir(dir).Checkpoint()
 	before, _ := os.ReadFile(ck)
-	metricsBefore, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
+	metricsBefore, _ := os.ReadFile(RunDir(dir).Metrics())
 	held, err := runlock.Acquire(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -278,7 +277,7 @@ func TestSecondWriterRefused(t *testing.T) {
 		}
 	}
 	after, _ := os.ReadFile(ck)
-	metricsAfter, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
+	metricsAfter, _ := os.ReadFile(RunDir(dir).Metrics())
 	if !bytes.Equal(before, after) || !bytes.Equal(metricsBefore, metricsAfter) {
 		t.Error("a refused run changed the checkpoint or metrics.jsonl")
 	}
@@ -295,7 +294,7 @@ func TestResumeChecksDataFingerprint(t *testing.T) {
 	if err := Run(context.Background(), cpu.New(cpu.Options{}), cfg, RunOptions{Dir: dir, Images: imgs, DataFingerprint: "aaa"}); err != nil {
 		t.Fatal(err)
 	}
-	ck, err := model.ReadCheckpointFile(filepath.Join(dir, CheckpointFile))
+	ck, err := model.ReadCheckpointFile(RunDir(dir).Checkpoint())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,6 +91,11 @@ type Trainer struct {
 	z          model.Buf // (batch, latent)
 	zFixed     model.Buf // (SampleRows, latent)
 
+	// byteTable, when not nil, says data holds the images as packed bytes
+	// (UploadBytes), gathered through this 256-entry table (GatherBytes);
+	// nil when data holds float32 images (GatherRows).
+	byteTable model.Buf
+
 	// conditional GAN only (lw = Classes columns of one-hot labels):
 	labels  model.Buf // (n) class of each dataset row
 	yb      model.Buf // (batch) labels of the current batch
@@ -139,41 +144,49 @@ func NewLabeledTrainer(be model.Backend, cfg Config, images []float32, labels []
 	if len(images)%ImageSize != 0 {
 		return nil, fmt.Errorf("dataset of %d values is not a whole number of %d-pixel images", len(images), ImageSize)
 	}
-	return newTrainer(be, cfg, len(images)/ImageSize, labels, func(dst model.Buf) error { return be.Upload(dst, images) })
+	return newTrainer(be, cfg, len(images)/ImageSize, labels, func(t *Trainer) error {
+		var err error
+		t.data, err = t.mem.AllocUpload(images)
+		return err
+	})
 }
 
 // NewPixelTrainer is NewLabeledTrainer for 8-bit pixels (n, ImageSize),
-// byte v standing for v/255 as data.Scale01 maps it: the images go to the
-// backend a slice at a time, so the host never holds a float32 copy of the
-// dataset (four times the bytes).
+// byte v standing for v/255 as data.Scale01 maps it: the backend holds the
+// bytes (UploadBytes; the cpu backend keeps pixels itself, which must then
+// not change while the trainer lives) and turns each batch into float32
+// values as it gathers it (GatherBytes), so no float32 copy of the dataset
+// (four times the bytes) exists anywhere.
 func NewPixelTrainer(be model.Backend, cfg Config, pixels []uint8, labels []uint8) (*Trainer, error) {
 	if len(pixels)%ImageSize != 0 {
 		return nil, fmt.Errorf("dataset of %d pixels is not a whole number of %d-pixel images", len(pixels), ImageSize)
 	}
-	return newTrainer(be, cfg, len(pixels)/ImageSize, labels, func(dst model.Buf) error {
-		var table [256]float32
-		for v := range table {
-			table[v] = float32(float64(v) / 255) // as data.Scale01
+	return newTrainer(be, cfg, len(pixels)/ImageSize, labels, func(t *Trainer) error {
+		table, err := data.Scale01.Table()
+		if err != nil {
+			return err
 		}
-		const chunk = 1 << 18
-		buf := make([]float32, min(chunk, len(pixels)))
-		for off := 0; off < len(pixels); off += chunk {
-			part := pixels[off:min(off+chunk, len(pixels))]
-			f := buf[:len(part)]
-			for i, v := range part {
-				f[i] = table[v]
-			}
-			if err := be.Upload(be.View(dst, off, len(part)), f); err != nil {
-				return err
-			}
+		if t.data, err = t.mem.AllocBytes(pixels); err != nil {
+			return err
 		}
-		return nil
+		t.byteTable, err = t.mem.AllocUpload(table[:])
+		return err
 	})
 }
 
-// newTrainer builds a trainer over n images that upload writes into the
-// backend's dataset buffer.
-func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func(dst model.Buf) error) (*Trainer, error) {
+// gatherImages gathers the current batch of real images into img
+// (rows, ImageSize) from the dataset, bytes or float32.
+func (t *Trainer) gatherImages(img model.Buf) {
+	if t.byteTable != nil {
+		t.be.GatherBytes(img, t.data, t.byteTable, t.perm, ImageSize, t.cBatch)
+		return
+	}
+	t.be.GatherRows(img, t.data, t.perm, ImageSize, t.cBatch)
+}
+
+// newTrainer builds a trainer over n images that upload allocates (in
+// t.mem) and writes into the backend's dataset buffer t.data.
+func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func(t *Trainer) error) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -191,18 +204,8 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 	lw := cfg.labelWidth()
 	var flabels []float32
 	if cfg.Conditional {
-		if labels == nil {
-			return nil, errors.New("conditional: the dataset has no labels")
-		}
-		if len(labels) != n {
-			return nil, fmt.Errorf("conditional: %d labels for %d images", len(labels), n)
-		}
-		flabels = make([]float32, n)
-		for i, l := range labels {
-			if int(l) >= Classes {
-				return nil, fmt.Errorf("conditional: label %d of image %d is not a class in [0, %d)", l, i, Classes)
-			}
-			flabels[i] = float32(l)
+		if flabels, err = classLabels(labels, n); err != nil {
+			return nil, err
 		}
 	}
 	fail := func(err error) (*Trainer, error) { t.Close(); return nil, err }
@@ -222,22 +225,10 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 		minibatchDisc{kernels: cfg.DMinibatchKernels, dims: cfg.DMinibatchDims, group: cfg.Batch}); err != nil {
 		return fail(fmt.Errorf("discriminator: %w", err))
 	}
-	bufs := []model.Request{
-		{Dst: &t.data, N: n * ImageSize}, {Dst: &t.perm, N: n}, {Dst: &t.xd, N: 2 * cfg.Batch * (ImageSize + lw)},
-		{Dst: &t.z, N: cfg.Batch * cfg.Latent}, {Dst: &t.zFixed, N: SampleRows * cfg.Latent}, {Dst: &t.stats, N: nStats},
-		{Dst: &t.cNoise, N: 1}, {Dst: &t.cBatch, N: 1}, {Dst: &t.cAdamD, N: 1}, {Dst: &t.cAdamG, N: 1},
-	}
-	if cfg.Conditional {
-		bufs = append(bufs, []model.Request{
-			{Dst: &t.labels, N: n}, {Dst: &t.yb, N: cfg.Batch}, {Dst: &t.realImg, N: cfg.Batch * ImageSize},
-			{Dst: &t.zc, N: max(cfg.Batch, SampleRows) * (cfg.Latent + lw)}, {Dst: &t.xg, N: cfg.Batch * (ImageSize + lw)},
-			{Dst: &t.yFixed, N: SampleRows},
-		}...)
-	}
-	if err := t.mem.AllocAll(bufs...); err != nil {
+	if err := t.allocBuffers(); err != nil {
 		return fail(err)
 	}
-	if err := upload(t.data); err != nil {
+	if err := upload(t); err != nil {
 		return fail(fmt.Errorf("uploading the dataset: %w", err))
 	}
 	if cfg.Conditional {
@@ -262,6 +253,45 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 		return fail(err)
 	}
 	return t, be.Sync()
+}
+
+// classLabels checks the class labels of a conditional GAN's n images and
+// returns them as floats.
+func classLabels(labels []uint8, n int) ([]float32, error) {
+	if labels == nil {
+		return nil, errors.New("conditional: the dataset has no labels")
+	}
+	if len(labels) != n {
+		return nil, fmt.Errorf("conditional: %d labels for %d images", len(labels), n)
+	}
+	flabels := make([]float32, n)
+	for i, l := range labels {
+		if int(l) >= Classes {
+			return nil, fmt.Errorf("conditional: label %d of image %d is not a class in [0, %d)", l, i, Classes)
+		}
+		flabels[i] = float32(l)
+	}
+	return flabels, nil
+}
+
+// allocBuffers allocates the trainer's buffers besides the networks and
+// the dataset (newTrainer's upload): the permutation, the batches, the
+// noise, the statistics and the counters.
+func (t *Trainer) allocBuffers() error {
+	cfg, n, lw := &t.Cfg, t.n, t.Cfg.labelWidth()
+	bufs := []model.Request{
+		{Dst: &t.perm, N: n}, {Dst: &t.xd, N: 2 * cfg.Batch * (ImageSize + lw)},
+		{Dst: &t.z, N: cfg.Batch * cfg.Latent}, {Dst: &t.zFixed, N: SampleRows * cfg.Latent}, {Dst: &t.stats, N: nStats},
+		{Dst: &t.cNoise, N: 1}, {Dst: &t.cBatch, N: 1}, {Dst: &t.cAdamD, N: 1}, {Dst: &t.cAdamG, N: 1},
+	}
+	if cfg.Conditional {
+		bufs = append(bufs, []model.Request{
+			{Dst: &t.labels, N: n}, {Dst: &t.yb, N: cfg.Batch}, {Dst: &t.realImg, N: cfg.Batch * ImageSize},
+			{Dst: &t.zc, N: max(cfg.Batch, SampleRows) * (cfg.Latent + lw)}, {Dst: &t.xg, N: cfg.Batch * (ImageSize + lw)},
+			{Dst: &t.yFixed, N: SampleRows},
+		}...)
+	}
+	return t.mem.AllocAll(bufs...)
 }
 
 // Close frees the trainer's backend memory.
@@ -304,57 +334,75 @@ func (t *Trainer) startEpoch(e int64) error {
 
 // iterate enqueues one iteration: k discriminator steps, one generator step.
 func (t *Trainer) iterate() {
+	for j := 0; j < t.Cfg.K; j++ {
+		t.discStep(j)
+	}
+	t.genStep()
+	t.be.IncCounter(t.cNoise)
+}
+
+// stat is the i-th value of the statistics buffer.
+func (t *Trainer) stat(i int) model.Buf { return t.be.View(t.stats, i, 1) }
+
+// discStep enqueues discriminator step j of an iteration: a real batch and
+// a generated batch stacked into one (2·batch)-row pass.
+func (t *Trainer) discStep(j int) {
 	be, c := t.be, &t.Cfg
 	B, lw := c.Batch, c.labelWidth()
 	W := ImageSize + lw // D's input width
 	real := be.View(t.xd, 0, B*W)
 	fakeRows := be.View(t.xd, B*W, B*W)
-	stat := func(i int) model.Buf { return be.View(t.stats, i, 1) }
 	img := real
 	if c.Conditional {
 		img = t.realImg
 	}
-	for j := 0; j < c.K; j++ {
-		be.GatherRows(img, t.data, t.perm, ImageSize, t.cBatch)
-		if c.Conditional {
-			be.GatherRows(t.yb, t.labels, t.perm, 1, t.cBatch)
-		}
-		be.IncCounter(t.cBatch)
-		if c.Binarize {
-			be.Binarize(img, img, c.Seed, streamBinarize+uint32(j), t.cNoise)
-		}
-		if c.GOutAct == "tanh" {
-			be.Affine(img, 2, -1)
-		}
-		be.Noise(t.z, c.Dist(), c.Seed, streamZD+uint32(j), t.cNoise)
-		gout := t.G.Forward(t.genInput(t.z, t.yb, B), B)
-		if c.Conditional {
-			// real and fake rows carry the same labels: those of the real batch
-			t.be.CopyCols(real, img, B, W, 0, ImageSize, 0, ImageSize)
-			t.be.OneHot(real, t.yb, B, W, ImageSize, Classes)
-			t.be.CopyCols(fakeRows, gout, B, W, 0, ImageSize, 0, ImageSize)
-			t.be.OneHot(fakeRows, t.yb, B, W, ImageSize, Classes)
-		} else {
-			be.Copy(fakeRows, gout)
-		}
-		logits := t.D.Forward(t.xd, 2*B, c.Seed, streamDropout+64*uint32(j), t.cNoise)
-		dl := t.D.OutputGrad(2 * B)
-		lr, lf := be.View(logits, 0, B), be.View(logits, B, B)
-		if t.fdiv != model.FNone {
-			// maximise E_real[T(v)] - E_fake[F(v)]: minimise its negative
-			t.be.FDivLoss(be.View(dl, 0, B), stat(sLossReal), lr, t.fdiv, model.FActivation, -1/float32(B))
-			t.be.FDivLoss(be.View(dl, B, B), stat(sLossFake), lf, t.fdiv, model.FConjugate, 1/float32(B))
-		} else {
-			be.LogitBCE(be.View(dl, 0, B), stat(sLossReal), lr, 1-c.LabelSmoothing, 1/float32(B))
-			be.LogitBCE(be.View(dl, B, B), stat(sLossFake), lf, 0, 1/float32(B))
-		}
-		be.MeanSigmoid(stat(sDReal), lr)
-		be.MeanSigmoid(stat(sDFake), lf)
-		t.D.Backward(t.xd, 2*B, true, false)
-		be.SumSquares(stat(sNormD), t.D.Grads)
-		be.IncCounter(t.cAdamD)
-		t.D.Step(scaledLR(c.DAdam, t.lrf), t.cAdamD)
+	t.gatherImages(img)
+	if c.Conditional {
+		be.GatherRows(t.yb, t.labels, t.perm, 1, t.cBatch)
 	}
+	be.IncCounter(t.cBatch)
+	if c.Binarize {
+		be.Binarize(img, img, c.Seed, streamBinarize+uint32(j), t.cNoise)
+	}
+	if c.GOutAct == "tanh" {
+		be.Affine(img, 2, -1)
+	}
+	be.Noise(t.z, c.Dist(), c.Seed, streamZD+uint32(j), t.cNoise)
+	gout := t.G.Forward(t.genInput(t.z, t.yb, B), B)
+	if c.Conditional {
+		// real and fake rows carry the same labels: those of the real batch
+		t.be.CopyCols(real, img, B, W, 0, ImageSize, 0, ImageSize)
+		t.be.OneHot(real, t.yb, B, W, ImageSize, Classes)
+		t.be.CopyCols(fakeRows, gout, B, W, 0, ImageSize, 0, ImageSize)
+		t.be.OneHot(fakeRows, t.yb, B, W, ImageSize, Classes)
+	} else {
+		be.Copy(fakeRows, gout)
+	}
+	logits := t.D.Forward(t.xd, 2*B, c.Seed, streamDropout+64*uint32(j), t.cNoise)
+	dl := t.D.OutputGrad(2 * B)
+	lr, lf := be.View(logits, 0, B), be.View(logits, B, B)
+	if t.fdiv != model.FNone {
+		// maximise E_real[T(v)] - E_fake[F(v)]: minimise its negative
+		t.be.FDivLoss(be.View(dl, 0, B), t.stat(sLossReal), lr, t.fdiv, model.FActivation, -1/float32(B))
+		t.be.FDivLoss(be.View(dl, B, B), t.stat(sLossFake), lf, t.fdiv, model.FConjugate, 1/float32(B))
+	} else {
+		be.LogitBCE(be.View(dl, 0, B), t.stat(sLossReal), lr, 1-c.LabelSmoothing, 1/float32(B))
+		be.LogitBCE(be.View(dl, B, B), t.stat(sLossFake), lf, 0, 1/float32(B))
+	}
+	be.MeanSigmoid(t.stat(sDReal), lr)
+	be.MeanSigmoid(t.stat(sDFake), lf)
+	t.D.Backward(t.xd, 2*B, true, false)
+	be.SumSquares(t.stat(sNormD), t.D.Grads)
+	be.IncCounter(t.cAdamD)
+	t.D.Step(scaledLR(c.DAdam, t.lrf), t.cAdamD)
+}
+
+// genStep enqueues the generator step of an iteration, through the fixed
+// discriminator.
+func (t *Trainer) genStep() {
+	be, c := t.be, &t.Cfg
+	B, lw := c.Batch, c.labelWidth()
+	W := ImageSize + lw // D's input width
 	be.Noise(t.z, c.Dist(), c.Seed, streamZG, t.cNoise)
 	fake := t.G.Forward(t.genInput(t.z, t.yb, B), B)
 	din := fake
@@ -368,16 +416,16 @@ func (t *Trainer) iterate() {
 	switch {
 	case t.fdiv != model.FNone && c.GLoss == Minimax:
 		// the saddle-point objective: minimise -E_fake[F(v)]
-		t.be.FDivLoss(t.D.OutputGrad(B), stat(sGLoss), logits, t.fdiv, model.FConjugate, -1/float32(B))
+		t.be.FDivLoss(t.D.OutputGrad(B), t.stat(sGLoss), logits, t.fdiv, model.FConjugate, -1/float32(B))
 	case t.fdiv != model.FNone:
 		// Nowozin et al.'s alternative: maximise E_fake[T(v)]
-		t.be.FDivLoss(t.D.OutputGrad(B), stat(sGLoss), logits, t.fdiv, model.FActivation, -1/float32(B))
+		t.be.FDivLoss(t.D.OutputGrad(B), t.stat(sGLoss), logits, t.fdiv, model.FActivation, -1/float32(B))
 	case c.GLoss == Minimax:
 		// minimise mean log(1 - D(G(z))) = -mean BCE(logit, 0)
-		be.LogitBCE(t.D.OutputGrad(B), stat(sGLoss), logits, 0, -1/float32(B))
+		be.LogitBCE(t.D.OutputGrad(B), t.stat(sGLoss), logits, 0, -1/float32(B))
 	default:
 		// minimise -mean log D(G(z)) = mean BCE(logit, 1)
-		be.LogitBCE(t.D.OutputGrad(B), stat(sGLoss), logits, 1, 1/float32(B))
+		be.LogitBCE(t.D.OutputGrad(B), t.stat(sGLoss), logits, 1, 1/float32(B))
 	}
 	dx := t.D.Backward(din, B, false, true)
 	if c.Conditional {
@@ -386,13 +434,12 @@ func (t *Trainer) iterate() {
 		be.Copy(t.G.OutputGrad(B), dx)
 	}
 	t.G.Backward(t.genInput(t.z, t.yb, B), B, true, false)
-	be.SumSquares(stat(sNormG), t.G.Grads)
+	be.SumSquares(t.stat(sNormG), t.G.Grads)
 	be.IncCounter(t.cAdamG)
 	t.G.Step(scaledLR(c.GAdam, t.lrf), t.cAdamG)
 	if t.gAvg != nil {
 		t.be.Average(t.gAvg.Params, t.G.Params, c.GEMA, t.cAdamG)
 	}
-	be.IncCounter(t.cNoise)
 }
 
 // genInput returns G's input for noise z (rows, latent): z itself, or for

@@ -21,7 +21,7 @@ func TestValidateCheckpointRefusesBadContents(t *testing.T) {
 	if err := Run(context.Background(), cpu.New(cpu.Options{}), c, RunOptions{Dir: dir, Images: digits(t, 200)}); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, CheckpointFile)
+	path := RunDir(dir).Checkpoint()
 	if _, err := ReadCheckpoint(path); err != nil {
 		t.Fatalf("a checkpoint train wrote does not validate: %v", err)
 	}

@@ -3,7 +3,6 @@ package train
 import (
 	"context"
 	"math"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -155,7 +154,7 @@ func TestVariantsResumeBitIdentical(t *testing.T) {
 	sameTrajectory(t, readLog(t, split), want)
 
 	// Sampling the checkpoint: one class, all classes, and bad labels.
-	ck, err := model.ReadCheckpointFile(filepath.Join(full, CheckpointFile))
+	ck, err := model.ReadCheckpointFile(RunDir(full).Checkpoint())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +183,7 @@ func TestVariantsResumeBitIdentical(t *testing.T) {
 	if err := Run(context.Background(), cpu.New(cpu.Options{}), tinyConfig(2), RunOptions{Dir: plain, Images: imgs}); err != nil {
 		t.Fatal(err)
 	}
-	ck, err = model.ReadCheckpointFile(filepath.Join(plain, CheckpointFile))
+	ck, err = model.ReadCheckpointFile(RunDir(plain).Checkpoint())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,7 +52,7 @@ func writeFile(t *testing.T, path string, b []byte) string {
 func TestBadInput(t *testing.T) {
 	tmp := t.TempDir()
 	good := tinyRun(t)
-	ckpt := filepath.Join(good, train.CheckpointFile)
+	ckpt := train.RunDir(good).Checkpoint()
 	corrupt := filepath.Join(tmp, "corrupt.ckpt")
 	b, _ := os.ReadFile(ckpt)
 	b[len(b)/3] ^= 0x55
@@ -154,7 +154,7 @@ func TestConfigFileAndFlagPrecedence(t *testing.T) {
 
 func TestTrainThenSample(t *testing.T) {
 	dir := tinyRun(t)
-	for _, f := range []string{train.ConfigFile, train.MetricsFile, train.CheckpointFile, train.FinalSample, "samples/step-000000.png"} {
+	for _, f := range []string{"config.yaml", "metrics.jsonl", "checkpoints/latest.ckpt", "samples/final.png", "samples/step-000000.png", "samples/latest.png"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("run directory lacks %s: %v", f, err)
 		}
@@ -311,7 +311,7 @@ func TestPeriodicEvaluation(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", want, stdout)
 		}
 	}
-	b, err := os.ReadFile(filepath.Join(dir, train.MetricsFile))
+	b, err := os.ReadFile(train.RunDir(dir).Metrics())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,7 +343,7 @@ func TestPeriodicEvaluation(t *testing.T) {
 	if !strings.Contains(stdout, "Against real digits (300 samples)") || strings.Contains(stderr, "parzen") || strings.Count(stderr, "msg=evaluation ") != 1 {
 		t.Errorf("--eval-at-end: want one evaluation, without Parzen, in the summary; stdout:\n%s\nstderr:\n%s", stdout, stderr)
 	}
-	if b, err = os.ReadFile(filepath.Join(dir, train.MetricsFile)); err != nil {
+	if b, err = os.ReadFile(train.RunDir(dir).Metrics()); err != nil {
 		t.Fatal(err)
 	}
 	if n := strings.Count(string(b), `"eval"`); n != 1 || !strings.Contains(string(b), `"parzen_test_points":0`) {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -60,37 +59,15 @@ func cmdEval(ctx context.Context, args []string, env Env) error {
 	var gen eval.Images
 	var err error
 	if *samples != "" {
-		ds, err := data.ReadImagesFile(*samples)
-		if err != nil {
-			return err
-		}
-		if ds.N < *n {
-			return fmt.Errorf("samples %s: %d images, the evaluation uses %d (set --n to evaluate fewer)", *samples, ds.N, *n)
-		}
-		if gen, err = eval.FromBytes(ds.Pixels, ds.N, ds.H*ds.W, nil); err != nil {
-			return fmt.Errorf("samples %s: %w", *samples, err)
-		}
+		gen, err = readSampleImages(*samples, *n)
 	} else {
 		if *ckPath == "" {
-			*ckPath = filepath.Join(*run, train.CheckpointFile)
+			*ckPath = train.RunDir(*run).Checkpoint()
 		}
-		ck, err := train.ReadCheckpoint(*ckPath)
-		if err != nil {
-			return err
-		}
-		pix, err := train.SampleCheckpointContext(ctx, be, ck, *n, *seed, -1, *raw)
-		if ctx.Err() != nil {
-			return errors.New("interrupted: no evaluation was made")
-		}
-		if err != nil {
-			return fmt.Errorf("sampling %s: %w", *ckPath, err)
-		}
-		gen = eval.Images{Pix: pix, N: *n, D: train.ImageSize}
-		weights := "weights"
-		if train.HasAverage(ck) && !*raw {
-			weights = "moving average of the weights"
-		}
-		log.Info("sampled the generator", "checkpoint", *ckPath, "step", ck.Header.Step, "generator", weights)
+		gen, err = sampleCheckpointImages(ctx, be, *ckPath, *n, *seed, *raw, log)
+	}
+	if err != nil {
+		return err
 	}
 	ref, err := prepareReference(ctx, be, *dataSpec, *cacheDir, eval.Options{Samples: *n}, log)
 	if ctx.Err() != nil {
@@ -115,6 +92,46 @@ func cmdEval(ctx context.Context, args []string, env Env) error {
 	}
 	fmt.Fprintln(env.Stdout, strings.TrimRight(rep.String(), "\n"))
 	return nil
+}
+
+// readSampleImages reads the first n of the generated samples in an IDX
+// images file.
+func readSampleImages(path string, n int) (eval.Images, error) {
+	ds, err := data.ReadImagesFile(path)
+	if err != nil {
+		return eval.Images{}, err
+	}
+	if ds.N < n {
+		return eval.Images{}, fmt.Errorf("samples %s: %d images, the evaluation uses %d (set --n to evaluate fewer)", path, ds.N, n)
+	}
+	gen, err := eval.FromBytes(ds.Pixels, ds.N, ds.H*ds.W, nil)
+	if err != nil {
+		return eval.Images{}, fmt.Errorf("samples %s: %w", path, err)
+	}
+	return gen, nil
+}
+
+// sampleCheckpointImages draws n samples from the generator of the
+// checkpoint at path (its last weights when raw, else their moving average
+// where it has one).
+func sampleCheckpointImages(ctx context.Context, be model.Backend, path string, n int, seed uint64, raw bool, log *slog.Logger) (eval.Images, error) {
+	ck, err := train.ReadCheckpoint(path)
+	if err != nil {
+		return eval.Images{}, err
+	}
+	pix, err := train.SampleCheckpointContext(ctx, be, ck, n, seed, -1, raw)
+	if ctx.Err() != nil {
+		return eval.Images{}, errors.New("interrupted: no evaluation was made")
+	}
+	if err != nil {
+		return eval.Images{}, fmt.Errorf("sampling %s: %w", path, err)
+	}
+	weights := "weights"
+	if train.HasAverage(ck) && !raw {
+		weights = "moving average of the weights"
+	}
+	log.Info("sampled the generator", "checkpoint", path, "step", ck.Header.Step, "generator", weights)
+	return eval.Images{Pix: pix, N: n, D: train.ImageSize}, nil
 }
 
 // prepareReference loads the real data's training and held-out splits and

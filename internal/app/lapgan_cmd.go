@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -20,7 +21,7 @@ import (
 
 const lapganUsage = `gan-train lapgan trains and samples a Laplacian pyramid of GANs (Denton et al. 2015):
 
-  gan-train lapgan train  [--config FILE] [--out DIR] [--data SPEC] [--steps N] [--device auto|cpu|cuda]
+  gan-train lapgan train  [--config FILE] [--out DIR] [--data SPEC] [--steps N] [--device auto|cpu|cuda] [--fresh]
   gan-train lapgan sample --run DIR --n N --out FILE.png|FILE.idx [--seed S]
 `
 
@@ -39,6 +40,25 @@ func cmdLapgan(ctx context.Context, args []string, env Env) error {
 	return usagef("unknown lapgan command %q", args[0])
 }
 
+// loadLapganConfig reads a LAPGAN configuration file over the defaults; an
+// empty path gives the defaults.
+func loadLapganConfig(path string) (lapgan.Config, error) {
+	cfg := lapgan.DefaultConfig()
+	if path == "" {
+		return cfg, nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return cfg, fmt.Errorf("config file: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		return cfg, usagef("config file %s: %v", path, err)
+	}
+	return cfg, nil
+}
+
 func lapganTrain(ctx context.Context, args []string, env Env) error {
 	fs := flag.NewFlagSet("gan-train lapgan train", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
@@ -48,6 +68,7 @@ func lapganTrain(ctx context.Context, args []string, env Env) error {
 	steps := fs.Int("steps", 0, "steps per level (0: the config's)")
 	cacheDir := fs.String("cache-dir", "", "where downloaded datasets are kept")
 	device := fs.String("device", "auto", "auto, cpu or cuda (as for gan-train train)")
+	fresh := fs.Bool("fresh", false, "start over: discard the checkpoint in --out instead of keeping its trained levels")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return err
@@ -57,17 +78,9 @@ func lapganTrain(ctx context.Context, args []string, env Env) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
-	cfg := lapgan.DefaultConfig()
-	if *cfgPath != "" {
-		raw, err := os.ReadFile(*cfgPath)
-		if err != nil {
-			return fmt.Errorf("config file: %w", err)
-		}
-		dec := yaml.NewDecoder(bytes.NewReader(raw))
-		dec.KnownFields(true)
-		if err := dec.Decode(&cfg); err != nil {
-			return usagef("config file %s: %v", *cfgPath, err)
-		}
+	cfg, err := loadLapganConfig(*cfgPath)
+	if err != nil {
+		return err
 	}
 	if *steps < 0 {
 		return usagef("steps %d: must not be negative", *steps)
@@ -99,12 +112,17 @@ func lapganTrain(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer lock.Release()
+	if *fresh {
+		if err := os.Remove(filepath.Join(*out, lapgan.CheckpointName)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("--fresh: %w", err)
+		}
+	}
 	be, _, err := openBackend(ctx, *device, append([]string{"lapgan", "train"}, args...), env, log)
 	if err != nil {
 		return err
 	}
 	defer be.Close()
-	if err := lapgan.Train(ctx, be, cfg, ds.Floats(data.Scale01), *out, log); err != nil && ctx.Err() == nil {
+	if err := lapgan.TrainPixels(ctx, be, cfg, ds.Pixels, ds.Fingerprint(), *out, log); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("training %s: %w", *out, err)
 	} else if ctx.Err() != nil {
 		// as train does on SIGINT/SIGTERM: exit 0, nothing half-written

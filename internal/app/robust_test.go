@@ -107,7 +107,7 @@ func TestCommandsStopWithinASecond(t *testing.T) {
 	}{
 		{"train", []string{"train", "--preset", "tiny", "--steps", "100000", "--out", filepath.Join(tmp, "run"), "--listen", "", "--device", "cpu"}, ExitOK, "",
 			func(t *testing.T) {
-				ck, err := train.ReadCheckpoint(filepath.Join(tmp, "run", train.CheckpointFile))
+				ck, err := train.ReadCheckpoint(train.RunDir(filepath.Join(tmp, "run")).Checkpoint())
 				if err != nil || ck.Header.Step == 0 {
 					t.Errorf("after the interrupt: checkpoint %v, want one past step 0", err)
 				}
@@ -161,7 +161,7 @@ func TestCommandsStopWithinASecond(t *testing.T) {
 // contents are not, and write nothing.
 func TestSampleEvalValidateContents(t *testing.T) {
 	run := tinyRun(t)
-	ck, err := model.ReadCheckpointFile(filepath.Join(run, train.CheckpointFile))
+	ck, err := model.ReadCheckpointFile(train.RunDir(run).Checkpoint())
 	if err != nil {
 		t.Fatal(err)
 	}

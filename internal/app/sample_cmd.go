@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 
 	"gan-train/internal/atomicfile"
@@ -43,7 +42,7 @@ func cmdSample(ctx context.Context, args []string, env Env) error {
 		return usagef("--out is required (a .png or .idx file)")
 	}
 	if *ckPath == "" {
-		*ckPath = filepath.Join(*run, train.CheckpointFile)
+		*ckPath = train.RunDir(*run).Checkpoint()
 	}
 	ck, err := train.ReadCheckpoint(*ckPath)
 	if err != nil {

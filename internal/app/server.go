@@ -56,6 +56,17 @@ func (s *status) log(st train.Stats) {
 	}
 }
 
+// finished records how the run ended: err is nil when it reached its last
+// step or stopped cleanly.
+func (s *status) finished(err error) {
+	s.mu.Lock()
+	s.done = err == nil
+	if err != nil {
+		s.err = err.Error()
+	}
+	s.mu.Unlock()
+}
+
 func (s *status) setSample(step int64, png []byte) {
 	s.mu.Lock()
 	s.sample, s.sampleAt = png, step

@@ -3,12 +3,10 @@ package app
 import (
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"gan-train/internal/eval"
-	"gan-train/internal/report"
 	"gan-train/train"
 )
 
@@ -28,15 +26,15 @@ type runSummary struct {
 func (s runSummary) write(w io.Writer) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nTrained to step %s (%s preset) in %s.\n", thousands(s.steps), s.preset, s.elapsed.Round(time.Second))
-	final := filepath.Join(s.dir, train.FinalSample)
+	final := train.RunDir(s.dir).FinalSample()
 	note := "a grid from fixed noise"
 	if s.conditional {
 		note = "column c holds digit c"
 	}
 	fmt.Fprintf(&b, "  final samples   %s  (%s)\n", final, note)
 	if s.reportErr == nil {
-		fmt.Fprintf(&b, "  progress        %s\n", filepath.Join(s.dir, report.ProgressFile))
-		fmt.Fprintf(&b, "  loss curves     %s\n", filepath.Join(s.dir, report.LossesFile))
+		fmt.Fprintf(&b, "  progress        %s\n", train.RunDir(s.dir).Progress())
+		fmt.Fprintf(&b, "  loss curves     %s\n", train.RunDir(s.dir).Losses())
 	}
 	if r := s.eval; r != nil {
 		fmt.Fprintf(&b, "Against real digits (%s samples):\n", thousands(int64(r.NSamples)))

@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"path/filepath"
+	"log/slog"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"gan-train/internal/data"
 	"gan-train/internal/metrics"
@@ -28,32 +30,17 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 	}
 	defer be.Close()
 
-	ds, err := data.Open(ctx, cfg.Data, cfg.CacheDir, data.WithLogger(log), data.WithImageSize(data.ImageSide, data.ImageSide))
+	ds, err := openTrainData(ctx, cfg, log)
 	if err != nil {
 		return err
-	}
-	if ds.H*ds.W != train.ImageSize {
-		return fmt.Errorf("data %s: images are %dx%d; gan-train's networks take 28x28 images", cfg.Data, ds.H, ds.W)
-	}
-	if n := len(ds.Pixels) / train.ImageSize; cfg.Batch*cfg.K > n {
-		return usagef("batch %d (times k=%d) is larger than the dataset %s (%d images)", cfg.Batch, cfg.K, cfg.Data, n)
-	}
-
-	if cfg.Conditional && !ds.HasLabels() {
-		return usagef("--conditional needs labelled data, and %s has no labels (the %s preset is conditional: add --conditional=false)", cfg.Data, cfg.Preset)
 	}
 
 	runID := newRunID()
 	info := metrics.Info{Device: device, Preset: cfg.Preset, RunID: runID, Version: Version}
-	reg, err := metrics.NewRegistry()
+	reg, m, err := newRunMetrics(info, cfg.Steps)
 	if err != nil {
-		return fmt.Errorf("metrics: %w", err)
+		return err
 	}
-	m, err := metrics.New(reg, info)
-	if err != nil {
-		return fmt.Errorf("metrics: %w", err)
-	}
-	m.SetTargetSteps(cfg.Steps)
 	st := &status{info: info, started: time.Now(), target: cfg.Steps}
 
 	if cfg.Listen != "" {
@@ -70,45 +57,18 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 	opts := train.RunOptions{
 		Dir: cfg.Out, Fresh: cfg.Fresh, Pixels: ds.Pixels, Labels: ds.Labels, Logger: log,
 		DataFingerprint: ds.Fingerprint(),
-		Hooks: train.Hooks{
-			Started: func(t *train.Trainer, resumed int64) {
-				m.Resume(resumed, resumed*int64(cfg.K*cfg.Batch))
-				st.mu.Lock()
-				st.resumed = resumed
-				st.mu.Unlock()
-			},
-			Log: func(s train.Stats) {
-				m.Report(metrics.Snapshot{
-					Step: s.Step, Samples: s.SamplesSeen, Epoch: s.Epoch,
-					DiscriminatorLoss: s.DLoss, GeneratorLoss: s.GLoss,
-					RealOutput: s.DReal, FakeOutput: s.DFake,
-					DiscriminatorGradientNorm: s.GradNormD, GeneratorGradientNorm: s.GradNormG,
-					DiscriminatorLearningRate: s.LRD, GeneratorLearningRate: s.LRG,
-				})
-				st.log(s)
-			},
-			Step:       func(d time.Duration) { m.ObserveStep(metrics.PhaseStep, d) },
-			Checkpoint: m.Checkpoint,
-			Sample:     st.setSample,
-			NonFinite:  m.NonFinite,
-			Rollback: func(step, to int64, lrD, lrG float64) {
-				m.Rollback(lrD, lrG)
-			},
-		},
+		Hooks:           runHooks(cfg, m, st),
 	}
-	var ev *evaluator
-	if cfg.EvalEvery > 0 || cfg.EvalAtEnd {
-		// Evaluating only the end, for the summary, leaves out the Parzen
-		// estimate: it would take longer than the rest of the evaluation.
-		endOnly := cfg.EvalEvery == 0
-		ev = newEvaluator(ctx, cfg.Data, cfg.CacheDir, cfg.EvalSamples, endOnly, m, log)
-		every := cfg.EvalEvery
-		if endOnly {
-			every = cfg.Steps
-		}
-		opts.EvalEvery, opts.EvalSamples, opts.Records = every, cfg.EvalSamples, ev.records
-		opts.Hooks.Evaluate, opts.Hooks.Finishing = ev.submit, ev.wait
+	// Once the trainer holds the dataset, pace the collector to the rest
+	// of the heap (paceGC); restored when the command returns.
+	restoreGC := func() {}
+	defer func() { restoreGC() }()
+	started0 := opts.Hooks.Started
+	opts.Hooks.Started = func(t *train.Trainer, resumed int64) {
+		restoreGC = paceGC(len(ds.Pixels), env.Getenv, log)
+		started0(t, resumed)
 	}
+	ev := addEvaluator(ctx, cfg, m, log, &opts)
 	if env.IsTerminal && cfg.LogFormat == "text" {
 		opts.Progress = env.Stderr
 	}
@@ -122,23 +82,11 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 		}
 	}
 	runErr := train.Run(ctx, be, cfg.Config, opts)
-	st.mu.Lock()
-	st.done = runErr == nil
-	if runErr != nil {
-		st.err = runErr.Error()
-	}
-	st.mu.Unlock()
+	st.finished(runErr)
 	if cfg.PushGateway != "" {
-		pctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		if err := metrics.Push(pctx, cfg.PushGateway, "gan-train", reg, map[string]string{"instance": runID}); err != nil {
-			log.Error("pushing final metrics", "gateway", cfg.PushGateway, "err", err)
-			if runErr == nil {
-				runErr = err
-			}
-		} else {
-			log.Info("pushed final metrics", "gateway", cfg.PushGateway)
+		if err := pushFinalMetrics(cfg.PushGateway, reg, runID, log); err != nil && runErr == nil {
+			runErr = err
 		}
-		cancel()
 	}
 	if runErr != nil {
 		var ue *UsageError
@@ -151,11 +99,111 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 		log.Info("stopped by signal; resume with the same command", "out", cfg.Out)
 		return nil
 	}
+	reportRun(cfg, ev, elapsed, env, log)
+	return nil
+}
+
+// openTrainData opens the training images and checks that they suit cfg.
+func openTrainData(ctx context.Context, cfg *fileConfig, log *slog.Logger) (*data.Dataset, error) {
+	ds, err := data.Open(ctx, cfg.Data, cfg.CacheDir, data.WithLogger(log), data.WithImageSize(data.ImageSide, data.ImageSide))
+	if err != nil {
+		return nil, err
+	}
+	if ds.H*ds.W != train.ImageSize {
+		return nil, fmt.Errorf("data %s: images are %dx%d; gan-train's networks take 28x28 images", cfg.Data, ds.H, ds.W)
+	}
+	if n := len(ds.Pixels) / train.ImageSize; cfg.Batch*cfg.K > n {
+		return nil, usagef("batch %d (times k=%d) is larger than the dataset %s (%d images)", cfg.Batch, cfg.K, cfg.Data, n)
+	}
+	if cfg.Conditional && !ds.HasLabels() {
+		return nil, usagef("--conditional needs labelled data, and %s has no labels (the %s preset is conditional: add --conditional=false)", cfg.Data, cfg.Preset)
+	}
+	return ds, nil
+}
+
+// newRunMetrics makes the Prometheus registry and the metrics of a run of
+// target steps.
+func newRunMetrics(info metrics.Info, target int64) (*prometheus.Registry, *metrics.Metrics, error) {
+	reg, err := metrics.NewRegistry()
+	if err != nil {
+		return nil, nil, fmt.Errorf("metrics: %w", err)
+	}
+	m, err := metrics.New(reg, info)
+	if err != nil {
+		return nil, nil, fmt.Errorf("metrics: %w", err)
+	}
+	m.SetTargetSteps(target)
+	return reg, m, nil
+}
+
+// runHooks report a run's progress to the metrics m and the status page st.
+func runHooks(cfg *fileConfig, m *metrics.Metrics, st *status) train.Hooks {
+	return train.Hooks{
+		Started: func(t *train.Trainer, resumed int64) {
+			m.Resume(resumed, resumed*int64(cfg.K*cfg.Batch))
+			st.mu.Lock()
+			st.resumed = resumed
+			st.mu.Unlock()
+		},
+		Log: func(s train.Stats) {
+			m.Report(metrics.Snapshot{
+				Step: s.Step, Samples: s.SamplesSeen, Epoch: s.Epoch,
+				DiscriminatorLoss: s.DLoss, GeneratorLoss: s.GLoss,
+				RealOutput: s.DReal, FakeOutput: s.DFake,
+				DiscriminatorGradientNorm: s.GradNormD, GeneratorGradientNorm: s.GradNormG,
+				DiscriminatorLearningRate: s.LRD, GeneratorLearningRate: s.LRG,
+			})
+			st.log(s)
+		},
+		Step:       func(d time.Duration) { m.ObserveStep(metrics.PhaseStep, d) },
+		Checkpoint: m.Checkpoint,
+		Sample:     st.setSample,
+		NonFinite:  m.NonFinite,
+		Rollback: func(step, to int64, lrD, lrG float64) {
+			m.Rollback(lrD, lrG)
+		},
+	}
+}
+
+// addEvaluator sets opts up to evaluate the run when cfg asks for it, and
+// returns the evaluator (nil when it does not).
+func addEvaluator(ctx context.Context, cfg *fileConfig, m *metrics.Metrics, log *slog.Logger, opts *train.RunOptions) *evaluator {
+	if cfg.EvalEvery <= 0 && !cfg.EvalAtEnd {
+		return nil
+	}
+	// Evaluating only the end, for the summary, leaves out the Parzen
+	// estimate: it would take longer than the rest of the evaluation.
+	endOnly := cfg.EvalEvery == 0
+	ev := newEvaluator(ctx, cfg.Data, cfg.CacheDir, cfg.EvalSamples, endOnly, m, log)
+	every := cfg.EvalEvery
+	if endOnly {
+		every = cfg.Steps
+	}
+	opts.EvalEvery, opts.EvalSamples, opts.Records = every, cfg.EvalSamples, ev.records
+	opts.Hooks.Evaluate, opts.Hooks.Finishing = ev.submit, ev.wait
+	return ev
+}
+
+// pushFinalMetrics pushes the run's metrics to a Prometheus push gateway.
+func pushFinalMetrics(gateway string, reg *prometheus.Registry, runID string, log *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := metrics.Push(ctx, gateway, "gan-train", reg, map[string]string{"instance": runID}); err != nil {
+		log.Error("pushing final metrics", "gateway", gateway, "err", err)
+		return err
+	}
+	log.Info("pushed final metrics", "gateway", gateway)
+	return nil
+}
+
+// reportRun writes the run report of a finished run and, for a person
+// reading text logs, the summary.
+func reportRun(cfg *fileConfig, ev *evaluator, elapsed time.Duration, env Env, log *slog.Logger) {
 	reportErr := report.WriteRunReport(cfg.Out)
 	if reportErr != nil {
 		log.Warn("run report incomplete", "err", reportErr)
 	} else {
-		log.Info("wrote the run report", "losses", filepath.Join(cfg.Out, report.LossesFile), "progress", filepath.Join(cfg.Out, report.ProgressFile))
+		log.Info("wrote the run report", "losses", train.RunDir(cfg.Out).Losses(), "progress", train.RunDir(cfg.Out).Progress())
 	}
 	if cfg.LogFormat == "text" {
 		sum := runSummary{dir: cfg.Out, preset: cfg.Preset, steps: cfg.Steps, elapsed: elapsed, conditional: cfg.Conditional, reportErr: reportErr}
@@ -164,7 +212,6 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 		}
 		sum.write(env.Stdout)
 	}
-	return nil
 }
 
 func newRunID() string {

@@ -117,13 +117,18 @@ func (be *Backend) Workers() int { return be.workers }
 
 // Buf is a CPU buffer: a slice of float32.
 type Buf struct {
-	s     []float32
-	view  bool
-	freed bool
+	s []float32
+	// pending is the length of a Buf allocated but never used: f32 makes
+	// its zeroed memory on first use, so that a Buf UploadBytes points at
+	// the caller's bytes never holds (nor makes the collector count)
+	// memory of its own. s is nil while pending > 0.
+	pending int
+	view    bool
+	freed   bool
 }
 
 // Len is the number of float32 elements.
-func (b *Buf) Len() int { return len(b.s) }
+func (b *Buf) Len() int { return len(b.s) + b.pending }
 
 // Slice returns the memory behind b, a Buf of a CPU backend; writes through
 // it are seen by the backend. It returns nil for a nil Buf and panics if b
@@ -138,6 +143,16 @@ func Slice(b model.Buf) []float32 {
 // f32 returns the slice behind b, panicking (a programming error) if b is
 // not a live CPU Buf.
 func f32(b model.Buf) []float32 {
+	cb := live(b)
+	if cb.pending > 0 {
+		cb.s, cb.pending = make([]float32, cb.pending), 0
+	}
+	return cb.s
+}
+
+// live returns b as a CPU Buf, panicking (a programming error) if it is
+// not a live one.
+func live(b model.Buf) *Buf {
 	cb, ok := b.(*Buf)
 	if !ok {
 		panic(fmt.Sprintf("cpu: Buf of type %T was not allocated by the cpu backend", b))
@@ -145,7 +160,7 @@ func f32(b model.Buf) []float32 {
 	if cb.freed {
 		panic("cpu: use of a freed Buf")
 	}
-	return cb.s
+	return cb
 }
 
 // opt is f32 for optional outputs: nil stays nil.

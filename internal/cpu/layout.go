@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"fmt"
+	"math"
 
 	"gan-train/model"
 )
@@ -15,24 +16,68 @@ import (
 // A batch past the end of perm, or a row number that is not an integer in
 // [0, N), records an error (see Sync) and leaves dst unchanged from there on.
 func (be *Backend) GatherRows(dst, src, perm model.Buf, cols int, bc model.Buf) {
-	d, s, p := f32(dst), f32(src), f32(perm)
+	d, s := f32(dst), f32(src)
 	if cols <= 0 || len(d)%cols != 0 || len(s)%cols != 0 {
 		panic(fmt.Sprintf("cpu: GatherRows: dst (%d) and src (%d) are not whole rows of %d columns", len(d), len(s), cols))
 	}
-	rows, n := len(d)/cols, len(s)/cols
-	t := int(counter("GatherRows", bc))
-	if (t+1)*rows > len(p) {
-		be.fail(fmt.Errorf("cpu: GatherRows: batch %d of %d rows runs past the %d entries of perm", t, rows, len(p)))
-		return
+	err := eachBatchRow("GatherRows", f32(perm), bc, len(d)/cols, len(s)/cols, func(r, k int) {
+		copy(d[r*cols:(r+1)*cols], s[k*cols:(k+1)*cols])
+	})
+	if err != nil {
+		be.fail(err)
+	}
+}
+
+// eachBatchRow calls gather(r, k) for r in [0, rows) in order, k the row
+// number perm[t*rows+r] of batch t (the counter bc), stopping with an error
+// at a batch past the end of perm or a row number that is not an integer
+// in [0, n).
+func eachBatchRow(op string, perm []float32, bc model.Buf, rows, n int, gather func(r, k int)) error {
+	t := int(counter(op, bc))
+	if (t+1)*rows > len(perm) {
+		return fmt.Errorf("cpu: %s: batch %d of %d rows runs past the %d entries of perm", op, t, rows, len(perm))
 	}
 	for r := 0; r < rows; r++ {
-		f := p[t*rows+r]
+		f := perm[t*rows+r]
 		k := int(f)
 		if float32(k) != f || k < 0 || k >= n {
-			be.fail(fmt.Errorf("cpu: GatherRows: perm[%d] = %v is not a row number in [0, %d)", t*rows+r, f, n))
-			return
+			return fmt.Errorf("cpu: %s: perm[%d] = %v is not a row number in [0, %d)", op, t*rows+r, f, n)
 		}
-		copy(d[r*cols:(r+1)*cols], s[k*cols:(k+1)*cols])
+		gather(r, k)
+	}
+	return nil
+}
+
+// GatherBytes copies one batch of rows of packed bytes into dst, through
+// table:
+//
+//	rows = len(dst)/cols; N = 4*len(src)/cols; t = counter bc
+//	for r in 0..rows-1: k = perm[t*rows+r]
+//	  for c in 0..cols-1: i = k*cols+c
+//	    dst[r*cols+c] = table[(bits(src[i/4]) >> (8*(i%4))) & 0xff]
+//
+// src holds (N, cols) bytes four per element (UploadBytes), perm holds row
+// numbers as float32, table is (256), dst is (rows, cols). A batch past the
+// end of perm, or a row number that is not an integer in [0, N), records an
+// error (see Sync) and leaves dst unchanged from there on.
+func (be *Backend) GatherBytes(dst, src, table, perm model.Buf, cols int, bc model.Buf) {
+	d, s, tab, p := f32(dst), f32(src), f32(table), f32(perm)
+	if cols <= 0 || len(d)%cols != 0 {
+		panic(fmt.Sprintf("cpu: GatherBytes: dst (%d) is not whole rows of %d columns", len(d), cols))
+	}
+	if len(tab) != 256 {
+		panic(fmt.Sprintf("cpu: GatherBytes: table has %d entries, want 256", len(tab)))
+	}
+	tab = tab[:256]
+	err := eachBatchRow("GatherBytes", p, bc, len(d)/cols, 4*len(s)/cols, func(r, k int) {
+		row := d[r*cols : (r+1)*cols]
+		for c := range row {
+			i := k*cols + c
+			row[c] = tab[uint8(math.Float32bits(s[i>>2])>>(8*(i&3)))]
+		}
+	})
+	if err != nil {
+		be.fail(err)
 	}
 }
 

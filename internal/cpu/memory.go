@@ -1,18 +1,21 @@
 package cpu
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
+	"unsafe"
 
 	"gan-train/model"
 )
 
-// Alloc returns a zeroed Buf of n elements.
+// Alloc returns a zeroed Buf of n elements; its memory is made when an
+// operation first uses it (Buf.pending).
 func (be *Backend) Alloc(n int) (model.Buf, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("cpu: allocating %d floats: negative size", n)
 	}
-	return &Buf{s: make([]float32, n)}, nil
+	return &Buf{pending: n}, nil
 }
 
 // View returns b[off:off+n], sharing memory with b.
@@ -33,7 +36,7 @@ func (be *Backend) Free(b model.Buf) {
 	if cb.view {
 		panic("cpu: Free of a view")
 	}
-	cb.s, cb.freed = nil, true
+	cb.s, cb.pending, cb.freed = nil, 0, true
 }
 
 // Upload copies src to dst.
@@ -43,6 +46,39 @@ func (be *Backend) Upload(dst model.Buf, src []float32) error {
 		return fmt.Errorf("cpu: upload of %d values into a Buf of %d", len(src), len(d))
 	}
 	copy(d, src)
+	return nil
+}
+
+// UploadBytes packs src into dst four bytes per element, little-endian:
+//
+//	bits(dst[i]) = src[4i] | src[4i+1]<<8 | src[4i+2]<<16 | src[4i+3]<<24
+//
+// dst is ((len(src)+3)/4), the bytes past len(src) zero. When dst is not a
+// view, len(src) is a multiple of 4, src is 4-byte aligned and the host is
+// little-endian, dst keeps src's memory instead of a copy (model.MemoryOps:
+// src must not change while dst lives).
+func (be *Backend) UploadBytes(dst model.Buf, src []uint8) error {
+	cb := live(dst)
+	if n := (len(src) + 3) / 4; n != cb.Len() {
+		return fmt.Errorf("cpu: UploadBytes: %d bytes (%d elements) into a Buf of %d", len(src), n, cb.Len())
+	}
+	if len(src) == 0 {
+		return nil
+	}
+	if !cb.view && len(src)%4 == 0 && uintptr(unsafe.Pointer(&src[0]))%4 == 0 && binary.NativeEndian.Uint16([]byte{1, 0}) == 1 {
+		cb.s, cb.pending = unsafe.Slice((*float32)(unsafe.Pointer(&src[0])), len(src)/4), 0
+		return nil
+	}
+	d := f32(dst)
+	whole := len(src) / 4
+	for i := range whole {
+		d[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
+	}
+	if tail := src[4*whole:]; len(tail) > 0 {
+		var w [4]byte
+		copy(w[:], tail)
+		d[whole] = math.Float32frombits(binary.LittleEndian.Uint32(w[:]))
+	}
 	return nil
 }
 

@@ -4,7 +4,7 @@
 
 // kernels/adam.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 8f3186e97f9eb8a9beec952704edba5a7da5c53819f868fe715eda57051c0e6a
+// Source SHA-256 (with kernels' headers): b558c6b7bec470048accebdba54b3e02690b877a048ea39f26f909b6a64ad713
 
 #include "cuda_emu.h"
 

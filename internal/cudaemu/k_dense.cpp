@@ -4,7 +4,7 @@
 
 // kernels/dense.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 260f7c79900c4891e8fcab97844aaeeaaaa8674e3b8d9ca6587253fa0ca7359e
+// Source SHA-256 (with kernels' headers): 38afc585e69225e57bfb16d96a4333f168204943e8026fc3362b2bbfd5b0cd18
 
 #include "cuda_emu.h"
 

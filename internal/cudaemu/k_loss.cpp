@@ -4,7 +4,7 @@
 
 // kernels/loss.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 14bc91e4d10346622231b22b765ba591cae5b643ad10f924281482fb799de04e
+// Source SHA-256 (with kernels' headers): 7cf4c49571b45605ef53c82fad873acefd12114adcddbd45c3bd12eff25efd3b
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/minibatch.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 2a56d57ff91378daac0b778563e37c3735b6c32c5e8cd5542f18d6929f37f993
+// Source SHA-256 (with kernels' headers): fff601d09a030349a078fcce842495ebcfa9207d6b4744de0c473b5ee1135f59
 
 #include "cuda_emu.h"
 

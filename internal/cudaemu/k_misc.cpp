@@ -4,7 +4,7 @@
 
 // kernels/misc.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 48251675924d7bb337f025dfdffd73304c1332057274e7926fee802f87271bd9
+// Source SHA-256 (with kernels' headers): 6f3b05eef0c4d92ee012c31ff952e7b09db5c776e650c0220c7c8bc004998a58
 
 #include "cuda_emu.h"
 

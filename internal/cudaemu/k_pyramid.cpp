@@ -4,7 +4,7 @@
 
 // kernels/pyramid.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 05dda7e5d6dd5a7235fda261205f65f2ea68ef4819ba45b906c2f343a3f9aa63
+// Source SHA-256 (with kernels' headers): ba0c43f2868f47871259fbb355efe385e88895f0b4f7b67dd1c7387f32cefc96
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/rng.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): c7ccea43e190837a762403adca1c6fef1837e83baa51a9a81ea088c73a10bbfa
+// Source SHA-256 (with kernels' headers): fd029c65ef19ea1321e5640c98af0413cad5e3cb99a7cb7baac8a920fd553267
 
 #include "cuda_emu.h"
 

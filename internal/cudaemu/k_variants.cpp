@@ -4,7 +4,7 @@
 
 // kernels/variants.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 63a0685b1b22acb5706aee1cb1576a3924c6c7bce2d2dcfe577b500cde9f7286
+// Source SHA-256 (with kernels' headers): 110067cc9d1dfffb7dcee8bc1992bd87b2d1a5748ce6a252012d0052ffb09c23
 
 #include "cuda_emu.h"
 

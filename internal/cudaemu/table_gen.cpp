@@ -138,6 +138,13 @@ static void call_gather_rows(const unsigned long long *a)
 }
 static const char *const names_gather_rows[] = {"dst", "src", "perm", "rows", "cols", "srcRows", "permLen", "bc", "err", nullptr};
 
+extern "C" void gather_bytes(float *dst, const unsigned int *src, const float *table, const float *perm, int rows, int cols, int srcRows, int permLen, const float *bc, unsigned int *err);
+static void call_gather_bytes(const unsigned long long *a)
+{
+    gather_bytes((float *)(uintptr_t)a[0], (const unsigned int *)(uintptr_t)a[1], (const float *)(uintptr_t)a[2], (const float *)(uintptr_t)a[3], (int)(unsigned int)a[4], (int)(unsigned int)a[5], (int)(unsigned int)a[6], (int)(unsigned int)a[7], (const float *)(uintptr_t)a[8], (unsigned int *)(uintptr_t)a[9]);
+}
+static const char *const names_gather_bytes[] = {"dst", "src", "table", "perm", "rows", "cols", "srcRows", "permLen", "bc", "err", nullptr};
+
 extern "C" void downsample2x(float *dst, const float *src, int rows, int h, int w);
 static void call_downsample2x(const unsigned long long *a)
 {
@@ -321,6 +328,7 @@ const KernelInfo kernels[] = {
     {"misc", "fill_f32", call_fill_f32, 3, "pif", names_fill_f32, 1024},
     {"misc", "affine_f32", call_affine_f32, 4, "piff", names_affine_f32, 1024},
     {"misc", "gather_rows", call_gather_rows, 9, "pppiiiipp", names_gather_rows, 1024},
+    {"misc", "gather_bytes", call_gather_bytes, 10, "ppppiiiipp", names_gather_bytes, 1024},
     {"pyramid", "downsample2x", call_downsample2x, 5, "ppiii", names_downsample2x, 1024},
     {"pyramid", "upsample2x", call_upsample2x, 7, "ppiiiff", names_upsample2x, 1024},
     {"rng", "rng_noise", call_rng_noise, 6, "piiUup", names_rng_noise, 1024},
@@ -346,6 +354,6 @@ const KernelInfo kernels[] = {
     {"selftest", "st_grid_skip", call_st_grid_skip, 1, "p", names_st_grid_skip, 1024},
 };
 
-const int nkernels = 42;
+const int nkernels = 43;
 
 } // namespace gt_emu

@@ -39,8 +39,10 @@ func (s Scale) String() string {
 	return fmt.Sprintf("Scale(%d)", int(s))
 }
 
-// table returns the float value of every byte under s.
-func (s Scale) table() (*[256]float32, error) {
+// Table returns the float value of every byte under s: the table Floats
+// and BatchFloats read, and the one a backend gathering bytes is given
+// (model.LayoutOps.GatherBytes), so that both give the same bits.
+func (s Scale) Table() (*[256]float32, error) {
 	var t [256]float32
 	for v := range t {
 		switch s {
@@ -106,6 +108,35 @@ func (d *Dataset) Fingerprint() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// FloatsFingerprint fingerprints training data given as float32 images
+// and optional labels, for callers that have no Dataset: SHA-256 of
+// the values' IEEE bits (little-endian) and the labels.
+func FloatsFingerprint(images []float32, labels []uint8) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "gan-train float32 data %d %d\n", len(images), len(labels))
+	buf := make([]byte, 0, 1<<15)
+	for _, v := range images {
+		buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+		if len(buf) == cap(buf) {
+			h.Write(buf)
+			buf = buf[:0]
+		}
+	}
+	h.Write(buf)
+	h.Write(labels)
+	return "f32:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// PixelsFingerprint fingerprints 8-bit training images and optional
+// labels, for callers that have no Dataset.
+func PixelsFingerprint(pixels []uint8, labels []uint8) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "gan-train uint8 data %d %d\n", len(pixels), len(labels))
+	h.Write(pixels)
+	h.Write(labels)
+	return "u8:" + hex.EncodeToString(h.Sum(nil))
+}
+
 // Dim is the number of pixels in one image, H*W.
 func (d *Dataset) Dim() int { return d.H * d.W }
 
@@ -146,9 +177,9 @@ func (d *Dataset) Head(n int) *Dataset {
 // Floats returns all pixels as float32 under scale, row-major (N, H*W).
 // An unknown scale gives Scale01.
 func (d *Dataset) Floats(scale Scale) []float32 {
-	t, err := scale.table()
+	t, err := scale.Table()
 	if err != nil {
-		t, _ = Scale01.table()
+		t, _ = Scale01.Table()
 	}
 	out := make([]float32, len(d.Pixels))
 	for i, v := range d.Pixels {
@@ -184,7 +215,7 @@ func (d *Dataset) BatchFloats(dst []float32, perm []int, b int, scale Scale) err
 	if b < 0 || (b+1)*batch > len(perm) {
 		return fmt.Errorf("dataset %s: batch %d of %d images is outside a permutation of %d", d.Name, b, batch, len(perm))
 	}
-	t, err := scale.table()
+	t, err := scale.Table()
 	if err != nil {
 		return fmt.Errorf("dataset %s: %w", d.Name, err)
 	}

@@ -145,27 +145,11 @@ func readIDX(r io.Reader, name string, maxBytes int64, check func(magic uint32, 
 		where = "gzip stream holds"
 	}
 
-	var head [4]byte
-	if n, err := io.ReadFull(src, head[:]); err != nil {
-		return nil, fmt.Errorf("%s: %w: %s %d bytes, shorter than the 4-byte magic number (%v)", name, ErrTruncated, where, n, err)
+	magic, dims, total, err := readIDXHeader(src, name, where)
+	if err != nil {
+		return nil, err
 	}
-	magic := binary.BigEndian.Uint32(head[:])
-	nd := int(head[3])
-	if head[0] != 0 || head[1] != 0 || head[2] != typeUbyte || nd < 1 || nd > maxDims {
-		return nil, fmt.Errorf("%s: %w 0x%08x: not an IDX file of unsigned bytes (want 0x0000080N, N = 1..%d dimensions)", name, ErrMagic, magic, maxDims)
-	}
-	dimBuf := make([]byte, 4*nd)
-	if n, err := io.ReadFull(src, dimBuf); err != nil {
-		return nil, fmt.Errorf("%s: %w: header needs %d bytes, %s %d", name, ErrTruncated, 4+4*nd, where, 4+n)
-	}
-	dims := make([]int, nd)
-	total := int64(1)
-	for i := range dims {
-		d := binary.BigEndian.Uint32(dimBuf[4*i:])
-		dims[i] = int(d)
-		total = mulSat(total, int64(d))
-	}
-	header := int64(4 + 4*nd)
+	header := int64(4 + 4*len(dims))
 	hdr := describe(magic, dims)
 	if check != nil {
 		if err := check(magic, dims); err != nil {
@@ -204,6 +188,34 @@ func readIDX(r io.Reader, name string, maxBytes int64, check func(magic uint32, 
 		return nil, fmt.Errorf("%s: after %d data bytes: %w", name, total, err)
 	}
 	return &IDX{Magic: magic, Dims: dims, Data: data}, nil
+}
+
+// readIDXHeader reads the magic number and the dimensions of an IDX file
+// of unsigned bytes from src and returns them with the number of data bytes
+// they describe (saturated at the largest int64). where says what src is,
+// for errors ("file has").
+func readIDXHeader(src io.Reader, name, where string) (magic uint32, dims []int, total int64, err error) {
+	var head [4]byte
+	if n, err := io.ReadFull(src, head[:]); err != nil {
+		return 0, nil, 0, fmt.Errorf("%s: %w: %s %d bytes, shorter than the 4-byte magic number (%v)", name, ErrTruncated, where, n, err)
+	}
+	magic = binary.BigEndian.Uint32(head[:])
+	nd := int(head[3])
+	if head[0] != 0 || head[1] != 0 || head[2] != typeUbyte || nd < 1 || nd > maxDims {
+		return 0, nil, 0, fmt.Errorf("%s: %w 0x%08x: not an IDX file of unsigned bytes (want 0x0000080N, N = 1..%d dimensions)", name, ErrMagic, magic, maxDims)
+	}
+	dimBuf := make([]byte, 4*nd)
+	if n, err := io.ReadFull(src, dimBuf); err != nil {
+		return 0, nil, 0, fmt.Errorf("%s: %w: header needs %d bytes, %s %d", name, ErrTruncated, 4+4*nd, where, 4+n)
+	}
+	dims = make([]int, nd)
+	total = int64(1)
+	for i := range dims {
+		d := binary.BigEndian.Uint32(dimBuf[4*i:])
+		dims[i] = int(d)
+		total = mulSat(total, int64(d))
+	}
+	return magic, dims, total, nil
 }
 
 // countGzip returns how many bytes the gzip stream in f decompresses to,

@@ -138,14 +138,8 @@ func TrainClassifier(ctx context.Context, be model.Backend, train, test Images, 
 		log = slog.Default()
 	}
 	cfg = cfg.withDefaults()
-	if err := cfg.validate(); err != nil {
+	if err := checkClassifierInput(cfg, train, test); err != nil {
 		return nil, err
-	}
-	if train.N <= 0 || train.Labels == nil {
-		return nil, errors.New("training the classifier: the training images must be non-empty and labelled")
-	}
-	if test.N > 0 && (test.Labels == nil || test.D != train.D) {
-		return nil, fmt.Errorf("training the classifier: test images must be labelled and have %d pixels (have %d)", train.D, test.D)
 	}
 	n := train.N
 	if cfg.MaxTrain > 0 && cfg.MaxTrain < n {
@@ -166,87 +160,18 @@ func TrainClassifier(ctx context.Context, be model.Backend, train, test Images, 
 	}
 	mem := model.NewArena(be)
 	defer mem.Free()
-	alloc := func(k int) (model.Buf, error) {
-		b, err := mem.Alloc(k)
-		if err != nil {
-			return nil, fmt.Errorf("classifier training: %w", err)
-		}
-		return b, nil
-	}
-	xb, err := alloc(batch * train.D)
+	ct, err := newClfTraining(be, mem, m, cfg, train, n, batch)
 	if err != nil {
 		return nil, err
 	}
-	lb, err := alloc(batch)
-	if err != nil {
-		return nil, err
-	}
-	lossBuf, err := alloc(1)
-	if err != nil {
-		return nil, err
-	}
-	tc, err := alloc(1)
-	if err != nil {
-		return nil, err
-	}
-	be.SetCounter(tc, 0)
-
-	side := train.side()
-	shift := max(cfg.Shift, 0)
-	if side == 0 {
-		shift = 0 // not square: no translation
-	}
-	hx := make([]float32, batch*train.D)
-	hl := make([]float32, batch)
-	loss := make([]float32, 1)
 	hp := model.DefaultAdam()
 	for ep := 0; ep < cfg.Epochs; ep++ {
 		hp.LR = cfg.LR * float32(0.5*(1+math.Cos(math.Pi*float64(ep)/float64(cfg.Epochs))))
-		perm := data.Permutation(n, cfg.Seed, uint32(ep))
-		sum, steps := 0.0, 0
-		for b0 := 0; b0 < n; b0 += batch {
-			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("training the classifier: %w", err)
-			}
-			bs := min(batch, n-b0)
-			for r := 0; r < bs; r++ {
-				i := perm[b0+r]
-				dst := hx[r*train.D : (r+1)*train.D]
-				src := train.Pix[i*train.D : (i+1)*train.D]
-				if shift > 0 {
-					u := rng.Block(cfg.Seed, clfShiftStream, uint32(ep), i)
-					dx := int(u[0]%uint32(2*shift+1)) - shift
-					dy := int(u[1]%uint32(2*shift+1)) - shift
-					translate(dst, src, side, dx, dy)
-				} else {
-					copy(dst, src)
-				}
-				hl[r] = float32(train.Labels[i])
-			}
-			xv, lv := be.View(xb, 0, bs*train.D), be.View(lb, 0, bs)
-			if err := be.Upload(xv, hx[:bs*train.D]); err != nil {
-				return nil, fmt.Errorf("classifier training: uploading a batch: %w", err)
-			}
-			if err := be.Upload(lv, hl[:bs]); err != nil {
-				return nil, fmt.Errorf("classifier training: uploading labels: %w", err)
-			}
-			out := m.Forward(xv, bs)
-			be.SoftmaxXent(m.OutputGrad(bs), lossBuf, out, lv, bs, Classes, 1/float32(bs))
-			m.Backward(xv, bs, true, false)
-			be.IncCounter(tc)
-			m.Step(hp, tc)
-			if b0+batch >= n { // once per epoch: a host round trip
-				if err := be.Download(loss, lossBuf); err != nil {
-					return nil, fmt.Errorf("classifier training: %w", err)
-				}
-				sum += float64(loss[0])
-				steps++
-			}
+		loss, err := ct.epoch(ctx, ep, hp)
+		if err != nil {
+			return nil, err
 		}
-		if err := be.Sync(); err != nil {
-			return nil, fmt.Errorf("classifier training, epoch %d: %w", ep, err)
-		}
-		log.Debug("classifier epoch", "epoch", ep+1, "epochs", cfg.Epochs, "lr", hp.LR, "last_batch_loss", sum/float64(max(steps, 1)))
+		log.Debug("classifier epoch", "epoch", ep+1, "epochs", cfg.Epochs, "lr", hp.LR, "last_batch_loss", loss)
 	}
 	params, _, _, err := m.State()
 	if err != nil {
@@ -262,6 +187,118 @@ func TrainClassifier(ctx context.Context, be model.Backend, train, test Images, 
 	}
 	log.Info("trained the digit classifier", "train_images", n, "epochs", cfg.Epochs, "test_images", test.N, "test_accuracy", c.TestAccuracy)
 	return c, nil
+}
+
+// checkClassifierInput checks cfg and the images TrainClassifier is given.
+func checkClassifierInput(cfg ClassifierConfig, train, test Images) error {
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	if train.N <= 0 || train.Labels == nil {
+		return errors.New("training the classifier: the training images must be non-empty and labelled")
+	}
+	if test.N > 0 && (test.Labels == nil || test.D != train.D) {
+		return fmt.Errorf("training the classifier: test images must be labelled and have %d pixels (have %d)", train.D, test.D)
+	}
+	return nil
+}
+
+// clfTraining is the classifier being trained on the backend, with the
+// buffers one minibatch passes through.
+type clfTraining struct {
+	be    model.Backend
+	m     *model.MLP
+	cfg   ClassifierConfig
+	train Images
+	n     int // images trained on: the first n of train
+	batch int
+	side  int // image side for the shifts
+	shift int // largest shift; 0: none
+
+	xb, lb, lossBuf, tc model.Buf // batch images and labels, loss, Adam's step counter
+	hx, hl, loss        []float32 // host copies of xb, lb and lossBuf
+}
+
+func newClfTraining(be model.Backend, mem *model.Arena, m *model.MLP, cfg ClassifierConfig, train Images, n, batch int) (*clfTraining, error) {
+	ct := &clfTraining{be: be, m: m, cfg: cfg, train: train, n: n, batch: batch,
+		side: train.side(), shift: max(cfg.Shift, 0),
+		hx: make([]float32, batch*train.D), hl: make([]float32, batch), loss: make([]float32, 1)}
+	if ct.side == 0 {
+		ct.shift = 0 // not square: no translation
+	}
+	if err := mem.AllocAll(
+		model.Request{Dst: &ct.xb, N: batch * train.D}, model.Request{Dst: &ct.lb, N: batch},
+		model.Request{Dst: &ct.lossBuf, N: 1}, model.Request{Dst: &ct.tc, N: 1},
+	); err != nil {
+		return nil, fmt.Errorf("classifier training: %w", err)
+	}
+	be.SetCounter(ct.tc, 0)
+	return ct, nil
+}
+
+// epoch trains one epoch over the first n images in data.Permutation's
+// order and returns the loss of its last batch.
+func (ct *clfTraining) epoch(ctx context.Context, ep int, hp model.Adam) (float64, error) {
+	perm := data.Permutation(ct.n, ct.cfg.Seed, uint32(ep))
+	sum, steps := 0.0, 0
+	for b0 := 0; b0 < ct.n; b0 += ct.batch {
+		if err := ctx.Err(); err != nil {
+			return 0, fmt.Errorf("training the classifier: %w", err)
+		}
+		bs := min(ct.batch, ct.n-b0)
+		ct.fill(ep, perm[b0:b0+bs])
+		if err := ct.step(bs, hp); err != nil {
+			return 0, err
+		}
+		if b0+ct.batch >= ct.n { // once per epoch: a host round trip
+			if err := ct.be.Download(ct.loss, ct.lossBuf); err != nil {
+				return 0, fmt.Errorf("classifier training: %w", err)
+			}
+			sum += float64(ct.loss[0])
+			steps++
+		}
+	}
+	if err := ct.be.Sync(); err != nil {
+		return 0, fmt.Errorf("classifier training, epoch %d: %w", ep, err)
+	}
+	return sum / float64(max(steps, 1)), nil
+}
+
+// fill puts the images idx, randomly shifted, and their labels in the
+// host batch.
+func (ct *clfTraining) fill(ep int, idx []int) {
+	d, shift := ct.train.D, ct.shift
+	for r, i := range idx {
+		dst := ct.hx[r*d : (r+1)*d]
+		src := ct.train.Pix[i*d : (i+1)*d]
+		if shift > 0 {
+			u := rng.Block(ct.cfg.Seed, clfShiftStream, uint32(ep), i)
+			dx := int(u[0]%uint32(2*shift+1)) - shift
+			dy := int(u[1]%uint32(2*shift+1)) - shift
+			translate(dst, src, ct.side, dx, dy)
+		} else {
+			copy(dst, src)
+		}
+		ct.hl[r] = float32(ct.train.Labels[i])
+	}
+}
+
+// step uploads the host batch of bs images and takes one Adam step on it.
+func (ct *clfTraining) step(bs int, hp model.Adam) error {
+	be, m := ct.be, ct.m
+	xv, lv := be.View(ct.xb, 0, bs*ct.train.D), be.View(ct.lb, 0, bs)
+	if err := be.Upload(xv, ct.hx[:bs*ct.train.D]); err != nil {
+		return fmt.Errorf("classifier training: uploading a batch: %w", err)
+	}
+	if err := be.Upload(lv, ct.hl[:bs]); err != nil {
+		return fmt.Errorf("classifier training: uploading labels: %w", err)
+	}
+	out := m.Forward(xv, bs)
+	be.SoftmaxXent(m.OutputGrad(bs), ct.lossBuf, out, lv, bs, Classes, 1/float32(bs))
+	m.Backward(xv, bs, true, false)
+	be.IncCounter(ct.tc)
+	m.Step(hp, ct.tc)
+	return nil
 }
 
 // Accuracy is the share of im (labels required) that c classifies correctly.
@@ -323,40 +360,11 @@ func (c *Classifier) Predict(ctx context.Context, be model.Backend, im Images, f
 	}
 	mem := model.NewArena(be)
 	defer mem.Free()
-	alloc := func(k int) (model.Buf, error) {
-		b, err := mem.Alloc(k)
-		if err != nil {
-			return nil, fmt.Errorf("classifying: %w", err)
-		}
-		return b, nil
-	}
-	params, err := alloc(len(c.Params))
+	net, err := c.load(be, mem)
 	if err != nil {
-		return Prediction{}, err
+		return Prediction{}, fmt.Errorf("classifying: %w", err)
 	}
-	if err := be.Upload(params, c.Params); err != nil {
-		return Prediction{}, fmt.Errorf("classifying: uploading parameters: %w", err)
-	}
-	layers := c.Spec.Layers
-	ws, bs := make([]model.Buf, len(layers)), make([]model.Buf, len(layers))
-	outs := make([]model.Buf, len(layers))
-	off, in := 0, c.Spec.In
-	for l, layer := range layers {
-		ws[l] = be.View(params, off, in*layer.Out)
-		off += in * layer.Out
-		bs[l] = be.View(params, off, layer.Out)
-		off += layer.Out
-		if outs[l], err = alloc(predictBatch * layer.Out); err != nil {
-			return Prediction{}, err
-		}
-		in = layer.Out
-	}
-	xb, err := alloc(predictBatch * im.D)
-	if err != nil {
-		return Prediction{}, err
-	}
-	nl := len(layers)
-	fw := layers[nl-2].Out
+	fw := c.FeatureWidth()
 	p := Prediction{N: im.N, Probs: make([]float64, im.N*Classes)}
 	if features {
 		p.Features, p.Width = make([]float64, im.N*fw), fw
@@ -368,17 +376,10 @@ func (c *Classifier) Predict(ctx context.Context, be model.Backend, im Images, f
 			return Prediction{}, fmt.Errorf("classifying: %w", err)
 		}
 		n := min(predictBatch, im.N-b0)
-		x := be.View(xb, 0, n*im.D)
-		if err := be.Upload(x, im.Pix[b0*im.D:(b0+n)*im.D]); err != nil {
-			return Prediction{}, fmt.Errorf("classifying: uploading images: %w", err)
+		if err := net.forward(im.Pix[b0*im.D:(b0+n)*im.D], n); err != nil {
+			return Prediction{}, fmt.Errorf("classifying: %w", err)
 		}
-		in := im.D
-		for l, layer := range layers {
-			y := be.View(outs[l], 0, n*layer.Out)
-			be.DenseForward(y, x, ws[l], bs[l], n, in, layer.Out, layer.Act)
-			x, in = y, layer.Out
-		}
-		if err := be.Download(logits[:n*Classes], be.View(outs[nl-1], 0, n*Classes)); err != nil {
+		if err := net.output(logits[:n*Classes], 1); err != nil {
 			return Prediction{}, fmt.Errorf("classifying: %w", err)
 		}
 		lg := p.Probs[b0*Classes : (b0+n)*Classes]
@@ -387,7 +388,7 @@ func (c *Classifier) Predict(ctx context.Context, be model.Backend, im Images, f
 		}
 		Softmax(lg, lg, n, Classes)
 		if features {
-			if err := be.Download(feat[:n*fw], be.View(outs[nl-2], 0, n*fw)); err != nil {
+			if err := net.output(feat[:n*fw], 2); err != nil {
 				return Prediction{}, fmt.Errorf("classifying: %w", err)
 			}
 			for i, v := range feat[:n*fw] {
@@ -399,6 +400,68 @@ func (c *Classifier) Predict(ctx context.Context, be model.Backend, im Images, f
 		return Prediction{}, fmt.Errorf("classifying: %w", err)
 	}
 	return p, nil
+}
+
+// clfNet is a classifier's network on a backend, run on up to predictBatch
+// images at a time.
+type clfNet struct {
+	be           model.Backend
+	in           int // pixels per image
+	layers       []model.Layer
+	ws, bs, outs []model.Buf // per layer: weights and biases (views of the parameters), outputs
+	xb           model.Buf   // input images
+}
+
+// load uploads c's parameters to be and allocates the buffers of a pass,
+// all from mem.
+func (c *Classifier) load(be model.Backend, mem *model.Arena) (*clfNet, error) {
+	params, err := mem.Alloc(len(c.Params))
+	if err != nil {
+		return nil, err
+	}
+	if err := be.Upload(params, c.Params); err != nil {
+		return nil, fmt.Errorf("uploading parameters: %w", err)
+	}
+	layers := c.Spec.Layers
+	net := &clfNet{be: be, in: c.Spec.In, layers: layers,
+		ws: make([]model.Buf, len(layers)), bs: make([]model.Buf, len(layers)), outs: make([]model.Buf, len(layers))}
+	off, in := 0, c.Spec.In
+	for l, layer := range layers {
+		net.ws[l] = be.View(params, off, in*layer.Out)
+		off += in * layer.Out
+		net.bs[l] = be.View(params, off, layer.Out)
+		off += layer.Out
+		if net.outs[l], err = mem.Alloc(predictBatch * layer.Out); err != nil {
+			return nil, err
+		}
+		in = layer.Out
+	}
+	if net.xb, err = mem.Alloc(predictBatch * c.Spec.In); err != nil {
+		return nil, err
+	}
+	return net, nil
+}
+
+// forward runs the network on pix, n images of in pixels.
+func (net *clfNet) forward(pix []float32, n int) error {
+	be := net.be
+	x := be.View(net.xb, 0, n*net.in)
+	if err := be.Upload(x, pix); err != nil {
+		return fmt.Errorf("uploading images: %w", err)
+	}
+	in := net.in
+	for l, layer := range net.layers {
+		y := be.View(net.outs[l], 0, n*layer.Out)
+		be.DenseForward(y, x, net.ws[l], net.bs[l], n, in, layer.Out, layer.Act)
+		x, in = y, layer.Out
+	}
+	return nil
+}
+
+// output downloads into dst the first len(dst) outputs of the last forward
+// pass at the layer fromEnd layers from the end (1: the logits).
+func (net *clfNet) output(dst []float32, fromEnd int) error {
+	return net.be.Download(dst, net.be.View(net.outs[len(net.layers)-fromEnd], 0, len(dst)))
 }
 
 // translate writes src (side, side) moved by (dx, dy) pixels into dst,

@@ -42,22 +42,8 @@ const (
 // out[s][j] is the log-likelihood of row j under width sigmas[s].
 // ctx is checked between blocks.
 func ParzenLogLik(ctx context.Context, centres []float64, m int, x []float64, n, d int, sigmas []float64) ([][]float64, error) {
-	if m <= 0 || n <= 0 || d <= 0 {
-		return nil, fmt.Errorf("Parzen log-likelihood: %d centres, %d points, dimension %d: all must be positive", m, n, d)
-	}
-	if len(centres) != m*d {
-		return nil, fmt.Errorf("Parzen log-likelihood: centres hold %d values, want %d*%d", len(centres), m, d)
-	}
-	if len(x) != n*d {
-		return nil, fmt.Errorf("Parzen log-likelihood: points hold %d values, want %d*%d", len(x), n, d)
-	}
-	if len(sigmas) == 0 {
-		return nil, fmt.Errorf("Parzen log-likelihood: no kernel widths")
-	}
-	for _, s := range sigmas {
-		if !(s > 0) || math.IsInf(s, 0) {
-			return nil, fmt.Errorf("Parzen log-likelihood: kernel width %v: must be positive and finite", s)
-		}
+	if err := checkParzenInput(len(centres), m, len(x), n, d, sigmas); err != nil {
+		return nil, err
 	}
 	cn := rowNorms(centres, m, d)
 	xn := rowNorms(x, n, d)
@@ -122,6 +108,29 @@ func ParzenLogLik(ctx context.Context, centres []float64, m int, x []float64, n,
 		}
 	}
 	return out, nil
+}
+
+// checkParzenInput checks the sizes ParzenLogLik is given (lenC and lenX
+// are the lengths of its centres and x) and its kernel widths.
+func checkParzenInput(lenC, m, lenX, n, d int, sigmas []float64) error {
+	if m <= 0 || n <= 0 || d <= 0 {
+		return fmt.Errorf("Parzen log-likelihood: %d centres, %d points, dimension %d: all must be positive", m, n, d)
+	}
+	if lenC != m*d {
+		return fmt.Errorf("Parzen log-likelihood: centres hold %d values, want %d*%d", lenC, m, d)
+	}
+	if lenX != n*d {
+		return fmt.Errorf("Parzen log-likelihood: points hold %d values, want %d*%d", lenX, n, d)
+	}
+	if len(sigmas) == 0 {
+		return fmt.Errorf("Parzen log-likelihood: no kernel widths")
+	}
+	for _, s := range sigmas {
+		if !(s > 0) || math.IsInf(s, 0) {
+			return fmt.Errorf("Parzen log-likelihood: kernel width %v: must be positive and finite", s)
+		}
+	}
+	return nil
 }
 
 func rowNorms(x []float64, n, d int) []float64 {

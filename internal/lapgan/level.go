@@ -62,7 +62,8 @@ type levelTrainer struct {
 	G, D     *model.MLP
 	avg      model.Buf // moving average of G.Params (nil when cfg.GEMA is 0)
 	n        int       // dataset rows
-	data     model.Buf
+	data     model.Buf // the dataset (source.data, not owned): (n, ImageSize) float32, or its bytes packed four per element
+	table    model.Buf // (256) what GatherBytes turns data's bytes into; nil when data is float32 (source.table)
 	perm     model.Buf
 	pyr      []model.Buf // pyr[k] is (batch, Side(k)²) for k in [0, l+1] (l+1 only when conditional)
 	up       model.Buf   // (batch, p): up(coarse), the condition
@@ -84,8 +85,8 @@ type levelTrainer struct {
 }
 
 // newLevelTrainer builds level l's networks (freshly initialised) and
-// buffers, with the dataset images (n, ImageSize) uploaded to the backend.
-func newLevelTrainer(be model.Backend, cfg *Config, l int, images []float32) (*levelTrainer, error) {
+// buffers, gathering batches from the dataset src has uploaded.
+func newLevelTrainer(be model.Backend, cfg *Config, l int, src *source) (*levelTrainer, error) {
 	gs, ds, err := cfg.Specs(l)
 	if err != nil {
 		return nil, err
@@ -93,7 +94,7 @@ func newLevelTrainer(be model.Backend, cfg *Config, l int, images []float32) (*l
 	B := cfg.Batch
 	t := &levelTrainer{
 		be: be, cfg: cfg, l: l, side: Side(l), cond: conditional(l),
-		latent: cfg.Levels[l].Latent, n: len(images) / ImageSize, mem: model.NewArena(be),
+		latent: cfg.Levels[l].Latent, n: src.n, data: src.data, table: src.table, mem: model.NewArena(be),
 	}
 	t.p = t.side * t.side
 	t.w = ds.In
@@ -110,7 +111,7 @@ func newLevelTrainer(be model.Backend, cfg *Config, l int, images []float32) (*l
 	}
 	t.pyr = make([]model.Buf, top+1)
 	bufs := []model.Request{
-		{Dst: &t.data, N: len(images)}, {Dst: &t.perm, N: t.n}, {Dst: &t.z, N: B * t.latent}, {Dst: &t.xd, N: 2 * B * t.w},
+		{Dst: &t.perm, N: t.n}, {Dst: &t.z, N: B * t.latent}, {Dst: &t.xd, N: 2 * B * t.w},
 		{Dst: &t.stats, N: nStats}, {Dst: &t.cNoise, N: 1}, {Dst: &t.cBatch, N: 1}, {Dst: &t.cAdamD, N: 1}, {Dst: &t.cAdamG, N: 1},
 	}
 	for k := range t.pyr {
@@ -121,9 +122,6 @@ func newLevelTrainer(be model.Backend, cfg *Config, l int, images []float32) (*l
 	}
 	if err := t.mem.AllocAll(bufs...); err != nil {
 		return fail(err)
-	}
-	if err := be.Upload(t.data, images); err != nil {
-		return fail(fmt.Errorf("uploading the dataset: %w", err))
 	}
 	if err := t.G.InitParams(cfg.Seed, stream(l, streamInitG)); err != nil {
 		return fail(fmt.Errorf("level %d generator: %w", l, err))
@@ -180,7 +178,11 @@ func (t *levelTrainer) startEpoch(e int) error {
 // coarse image into t.up.
 func (t *levelTrainer) realBatch() {
 	be, B := t.be, t.cfg.Batch
-	be.GatherRows(t.pyr[0], t.data, t.perm, ImageSize, t.cBatch)
+	if t.table != nil {
+		be.GatherBytes(t.pyr[0], t.data, t.table, t.perm, ImageSize, t.cBatch)
+	} else {
+		be.GatherRows(t.pyr[0], t.data, t.perm, ImageSize, t.cBatch)
+	}
 	be.IncCounter(t.cBatch)
 	for k := 0; k+1 < len(t.pyr); k++ {
 		be.Downsample2x(t.pyr[k+1], t.pyr[k], B, Side(k), Side(k))

@@ -117,89 +117,24 @@ func (s *Sampler) chain(be model.Backend, n int, seed uint64, top, bottom int, c
 	if be == nil {
 		return out, errNoBackend
 	}
-	rows := min(n, sampleChunk)
-	mem := model.NewArena(be)
-	var nets []*model.MLP
-	defer func() {
-		for _, m := range nets {
-			m.Free()
-		}
-		mem.Free()
-	}()
-	alloc := mem.Alloc
-	var err error
-	var g [Levels]*model.MLP
-	var z, gin [Levels]model.Buf
-	var img [Levels + 1]model.Buf
-	for l := bottom; l <= top; l++ {
-		if g[l], err = model.NewMLP(be, s.gen[l], rows); err != nil {
-			return out, fmt.Errorf("lapgan: level %d generator: %w", l, err)
-		}
-		nets = append(nets, g[l])
-		if err := g[l].SetState(s.params[l], make([]float32, len(s.params[l])), make([]float32, len(s.params[l]))); err != nil {
-			return out, fmt.Errorf("lapgan: level %d generator: %w", l, err)
-		}
-		p := Side(l) * Side(l)
-		if z[l], err = alloc(rows * s.Config.Levels[l].Latent); err != nil {
-			return out, err
-		}
-		if img[l], err = alloc(rows * p); err != nil {
-			return out, err
-		}
-		if conditional(l) {
-			if gin[l], err = alloc(rows * (s.Config.Levels[l].Latent + p)); err != nil {
-				return out, err
-			}
-		}
-		out[l] = make([]float32, n*p)
+	cr := &chainRun{s: s, be: be, top: top, bottom: bottom, rows: min(n, sampleChunk), seed: seed, mem: model.NewArena(be)}
+	defer cr.free()
+	if err := cr.build(n, coarse != nil, &out); err != nil {
+		return out, err
 	}
 	q := Side(top+1) * Side(top+1)
-	if coarse != nil {
-		if img[top+1], err = alloc(rows * q); err != nil {
-			return out, err
-		}
-	}
-	up, err := alloc(rows * Side(bottom) * Side(bottom)) // up(I_{l+1}), as large as the finest level
-	if err != nil {
-		return out, err
-	}
-	counter, err := alloc(1)
-	if err != nil {
-		return out, err
-	}
-	for c, first := 0, 0; first < n; c, first = c+1, first+rows {
-		r := min(rows, n-first)
-		be.SetCounter(counter, uint32(c))
+	for c, first := 0, 0; first < n; c, first = c+1, first+cr.rows {
+		r := min(cr.rows, n-first)
+		be.SetCounter(cr.counter, uint32(c))
 		if coarse != nil {
-			if err := be.Upload(be.View(img[top+1], 0, r*q), coarse[first*q:(first+r)*q]); err != nil {
+			if err := be.Upload(be.View(cr.img[top+1], 0, r*q), coarse[first*q:(first+r)*q]); err != nil {
 				return out, fmt.Errorf("lapgan: uploading the coarse images: %w", err)
 			}
 		}
 		for l := top; l >= bottom; l-- {
-			L, side := s.Config.Levels[l].Latent, Side(l)
-			p := side * side
-			zl, il := be.View(z[l], 0, r*L), be.View(img[l], 0, r*p)
-			be.Noise(zl, model.UniformPM1, seed, stream(l, streamSample), counter)
-			if !conditional(l) {
-				be.Copy(il, g[l].Forward(zl, r))
-			} else {
-				coarse, u := be.View(img[l+1], 0, r*p/4), be.View(up, 0, r*p)
-				in := be.View(gin[l], 0, r*(L+p))
-				be.Upsample2x(u, coarse, r, side/2, side/2, 1, 0)
-				be.CopyCols(in, zl, r, L+p, 0, L, 0, L)
-				be.CopyCols(in, u, r, L+p, L, p, 0, p)
-				be.Copy(il, g[l].Forward(in, r))
-				be.Upsample2x(il, coarse, r, side/2, side/2, 1, 1)
-			}
-			host := out[l][first*p : (first+r)*p]
-			if err := be.Download(host, il); err != nil {
-				return out, fmt.Errorf("lapgan: level %d samples: %w", l, err)
-			}
-			clamp01(host)
-			if l > bottom {
-				if err := be.Upload(il, host); err != nil {
-					return out, fmt.Errorf("lapgan: level %d samples: %w", l, err)
-				}
+			p := Side(l) * Side(l)
+			if err := cr.level(l, r, out[l][first*p:(first+r)*p]); err != nil {
+				return out, err
 			}
 		}
 	}
@@ -207,6 +142,102 @@ func (s *Sampler) chain(be model.Backend, n int, seed uint64, top, bottom int, c
 		return out, fmt.Errorf("lapgan: sampling: %w", err)
 	}
 	return out, nil
+}
+
+// chainRun is one call of chain: the generators of levels bottom to top on
+// the backend and the buffers a chunk of rows images passes through.
+type chainRun struct {
+	s                 *Sampler
+	be                model.Backend
+	top, bottom, rows int
+	seed              uint64
+	mem               *model.Arena
+
+	g      [Levels]*model.MLP
+	z, gin [Levels]model.Buf     // noise; a conditional generator's input [z, up]
+	img    [Levels + 1]model.Buf // images of each level; of top+1 when the chain starts from given ones
+	up     model.Buf             // up(I_{l+1}), as large as the finest level
+	// counter is the chunk number, the Philox counter of the noise
+	counter model.Buf
+}
+
+// build makes the generators and allocates the buffers, and out's levels
+// for n images; coarse says the chain starts from given images.
+func (cr *chainRun) build(n int, coarse bool, out *[Levels][]float32) (err error) {
+	s, be, rows, alloc := cr.s, cr.be, cr.rows, cr.mem.Alloc
+	for l := cr.bottom; l <= cr.top; l++ {
+		if cr.g[l], err = model.NewMLP(be, s.gen[l], rows); err != nil {
+			return fmt.Errorf("lapgan: level %d generator: %w", l, err)
+		}
+		if err := cr.g[l].SetState(s.params[l], make([]float32, len(s.params[l])), make([]float32, len(s.params[l]))); err != nil {
+			return fmt.Errorf("lapgan: level %d generator: %w", l, err)
+		}
+		p := Side(l) * Side(l)
+		if cr.z[l], err = alloc(rows * s.Config.Levels[l].Latent); err != nil {
+			return err
+		}
+		if cr.img[l], err = alloc(rows * p); err != nil {
+			return err
+		}
+		if conditional(l) {
+			if cr.gin[l], err = alloc(rows * (s.Config.Levels[l].Latent + p)); err != nil {
+				return err
+			}
+		}
+		out[l] = make([]float32, n*p)
+	}
+	if coarse {
+		if cr.img[cr.top+1], err = alloc(rows * Side(cr.top+1) * Side(cr.top+1)); err != nil {
+			return err
+		}
+	}
+	if cr.up, err = alloc(rows * Side(cr.bottom) * Side(cr.bottom)); err != nil {
+		return err
+	}
+	cr.counter, err = alloc(1)
+	return err
+}
+
+// free releases the generators and the buffers.
+func (cr *chainRun) free() {
+	for _, m := range cr.g {
+		if m != nil {
+			m.Free()
+		}
+	}
+	cr.mem.Free()
+}
+
+// level generates level l's images of a chunk of r rows from the noise and
+// the level above, into host (clamped to [0,1]) and, for the level below,
+// back on the backend.
+func (cr *chainRun) level(l, r int, host []float32) error {
+	be, g := cr.be, cr.g[l]
+	L, side := cr.s.Config.Levels[l].Latent, Side(l)
+	p := side * side
+	zl, il := be.View(cr.z[l], 0, r*L), be.View(cr.img[l], 0, r*p)
+	be.Noise(zl, model.UniformPM1, cr.seed, stream(l, streamSample), cr.counter)
+	if !conditional(l) {
+		be.Copy(il, g.Forward(zl, r))
+	} else {
+		coarse, u := be.View(cr.img[l+1], 0, r*p/4), be.View(cr.up, 0, r*p)
+		in := be.View(cr.gin[l], 0, r*(L+p))
+		be.Upsample2x(u, coarse, r, side/2, side/2, 1, 0)
+		be.CopyCols(in, zl, r, L+p, 0, L, 0, L)
+		be.CopyCols(in, u, r, L+p, L, p, 0, p)
+		be.Copy(il, g.Forward(in, r))
+		be.Upsample2x(il, coarse, r, side/2, side/2, 1, 1)
+	}
+	if err := be.Download(host, il); err != nil {
+		return fmt.Errorf("lapgan: level %d samples: %w", l, err)
+	}
+	clamp01(host)
+	if l > cr.bottom {
+		if err := be.Upload(il, host); err != nil {
+			return fmt.Errorf("lapgan: level %d samples: %w", l, err)
+		}
+	}
+	return nil
 }
 
 // clamp01 clamps x to [0,1] in place, mapping NaN to 0.

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"gan-train/internal/data"
 	"gan-train/model"
 )
 
@@ -60,16 +61,78 @@ func checkImages(images []float32, batch int) error {
 	return nil
 }
 
+// source is a training set as the level trainers put it on a backend.
+type source struct {
+	n           int    // images
+	fingerprint string // what checkpoints store and a resume checks
+	// upload allocates the dataset in mem and fills it: float32 images
+	// (table nil), or packed bytes with the table GatherBytes reads.
+	upload func(mem *model.Arena) (data, table model.Buf, err error)
+	// data and table are what upload returned, once for all levels (a
+	// copy per level would cost the device, or the host, the dataset's
+	// size again); nil before the first level trains.
+	data, table model.Buf
+}
+
 // Train trains the LAPGAN of cfg on images (n, ImageSize) with values in
 // [0,1], one level after the other, coarsest first; each level's GAN
 // trains on the Laplacian pyramid of the real images alone (Denton et al.
 // 2015), never on another level's output. After each level, dir/lapgan.ckpt
 // is rewritten atomically with every level trained so far. If dir already
-// holds a checkpoint of the same configuration, the levels it holds are
-// kept and not trained again; a checkpoint of another configuration is an
-// error. A cancelled ctx stops training between iterations (the levels
-// already written stay valid). log may be nil.
+// holds a checkpoint of the same configuration and data, the levels it
+// holds are kept and not trained again; a checkpoint of another
+// configuration or other data (data.FloatsFingerprint) is an error. A
+// cancelled ctx stops training between iterations (the levels already
+// written stay valid). log may be nil.
 func Train(ctx context.Context, be model.Backend, cfg Config, images []float32, dir string, log *slog.Logger) error {
+	if err := checkImages(images, cfg.Batch); err != nil {
+		return fmt.Errorf("lapgan: %w", err)
+	}
+	return trainSource(ctx, be, cfg, &source{
+		n: len(images) / ImageSize, fingerprint: data.FloatsFingerprint(images, nil),
+		upload: func(mem *model.Arena) (model.Buf, model.Buf, error) {
+			d, err := mem.AllocUpload(images)
+			return d, nil, err
+		},
+	}, dir, log)
+}
+
+// TrainPixels is Train on 8-bit images (n, ImageSize), byte v standing for
+// v/255 as data.Scale01 maps it, the same values bit for bit. The backend
+// holds the bytes (model.Arena.AllocBytes; the cpu backend keeps pixels
+// itself, which must not change until TrainPixels returns) and each batch
+// becomes float32 as it is gathered, so no float32 copy of the dataset
+// exists. fingerprint identifies the data in the checkpoint (normally
+// data.Dataset.Fingerprint); when empty, data.PixelsFingerprint.
+func TrainPixels(ctx context.Context, be model.Backend, cfg Config, pixels []uint8, fingerprint, dir string, log *slog.Logger) error {
+	if len(pixels) == 0 || len(pixels)%ImageSize != 0 {
+		return fmt.Errorf("lapgan: images: %d pixels are not a whole, non-zero number of %d-pixel images", len(pixels), ImageSize)
+	}
+	if n := len(pixels) / ImageSize; n < cfg.Batch {
+		return fmt.Errorf("lapgan: images: %d images, fewer than one batch of %d", n, cfg.Batch)
+	}
+	if fingerprint == "" {
+		fingerprint = data.PixelsFingerprint(pixels, nil)
+	}
+	return trainSource(ctx, be, cfg, &source{
+		n: len(pixels) / ImageSize, fingerprint: fingerprint,
+		upload: func(mem *model.Arena) (model.Buf, model.Buf, error) {
+			table, err := data.Scale01.Table()
+			if err != nil {
+				return nil, nil, err
+			}
+			d, err := mem.AllocBytes(pixels)
+			if err != nil {
+				return nil, nil, err
+			}
+			t, err := mem.AllocUpload(table[:])
+			return d, t, err
+		},
+	}, dir, log)
+}
+
+// trainSource is Train on the checked training set src.
+func trainSource(ctx context.Context, be model.Backend, cfg Config, src *source, dir string, log *slog.Logger) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -79,14 +142,11 @@ func Train(ctx context.Context, be model.Backend, cfg Config, images []float32, 
 	if be == nil {
 		return errNoBackend
 	}
-	if err := checkImages(images, cfg.Batch); err != nil {
-		return fmt.Errorf("lapgan: %w", err)
-	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("lapgan: creating run directory: %w", err)
 	}
 	path := filepath.Join(dir, CheckpointName)
-	ck, m, err := resume(path, &cfg)
+	ck, m, err := resume(path, &cfg, src.fingerprint)
 	if err != nil {
 		return err
 	}
@@ -94,12 +154,19 @@ func Train(ctx context.Context, be model.Backend, cfg Config, images []float32, 
 	for _, l := range m.Trained {
 		done[l] = true
 	}
+	mem := model.NewArena(be)
+	defer mem.Free()
 	for l := Levels - 1; l >= 0; l-- {
 		if done[l] {
 			log.Info("lapgan level already trained", "level", l, "side", Side(l), "checkpoint", path)
 			continue
 		}
-		if err := trainLevel(ctx, be, &cfg, l, images, ck, log); err != nil {
+		if src.data == nil {
+			if src.data, src.table, err = src.upload(mem); err != nil {
+				return fmt.Errorf("lapgan: uploading the dataset: %w", err)
+			}
+		}
+		if err := trainLevel(ctx, be, &cfg, l, src, ck, log); err != nil {
 			return err
 		}
 		m.Trained = append(m.Trained, l)
@@ -113,8 +180,9 @@ func Train(ctx context.Context, be model.Backend, cfg Config, images []float32, 
 }
 
 // resume returns the checkpoint to extend: the one at path if it exists
-// (it must hold the same configuration), else an empty one.
-func resume(path string, cfg *Config) (*model.Checkpoint, *meta, error) {
+// (it must hold the same configuration, and have been trained on data of
+// fingerprint fp if it records one), else an empty one.
+func resume(path string, cfg *Config, fp string) (*model.Checkpoint, *meta, error) {
 	m := &meta{Kind: checkpointKind, Config: *cfg, Pyramid: pyramidDesc}
 	for l := 0; l < Levels; l++ {
 		g, d, err := cfg.Specs(l)
@@ -123,7 +191,7 @@ func resume(path string, cfg *Config) (*model.Checkpoint, *meta, error) {
 		}
 		m.Networks = append(m.Networks, levelSpec{Level: l, Side: Side(l), Generator: g, Discriminator: d})
 	}
-	fresh := &model.Checkpoint{Arrays: map[string][]float32{}, Header: model.CheckpointHeader{Counters: map[string]uint32{}}}
+	fresh := &model.Checkpoint{Arrays: map[string][]float32{}, Header: model.CheckpointHeader{Counters: map[string]uint32{}, DataSHA256: fp}}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return fresh, m, nil
 	}
@@ -136,6 +204,11 @@ func resume(path string, cfg *Config) (*model.Checkpoint, *meta, error) {
 	if !bytes.Equal(a, b) {
 		return nil, nil, fmt.Errorf("lapgan: %s holds a LAPGAN of another configuration (%s); train into a new directory", path, a)
 	}
+	if h := ck.Header.DataSHA256; h != "" && h != fp {
+		return nil, nil, fmt.Errorf("lapgan: %s was trained on data with SHA-256 %s, this run's data has SHA-256 %s; resume with the same data or start over with --fresh",
+			path, h, fp)
+	}
+	ck.Header.DataSHA256 = fp // a checkpoint from before fingerprints adopts this data's
 	m.Trained = old.Trained
 	if ck.Header.Counters == nil {
 		ck.Header.Counters = map[string]uint32{}
@@ -144,8 +217,8 @@ func resume(path string, cfg *Config) (*model.Checkpoint, *meta, error) {
 }
 
 // trainLevel trains level l and stores its networks and Adam state in ck.
-func trainLevel(ctx context.Context, be model.Backend, cfg *Config, l int, images []float32, ck *model.Checkpoint, log *slog.Logger) error {
-	t, err := newLevelTrainer(be, cfg, l, images)
+func trainLevel(ctx context.Context, be model.Backend, cfg *Config, l int, src *source, ck *model.Checkpoint, log *slog.Logger) error {
+	t, err := newLevelTrainer(be, cfg, l, src)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gan-train/train"
 )
 
 // syntheticMetrics is a metrics.jsonl of n logged steps with curves shaped
@@ -205,32 +207,32 @@ func TestFrameLabel(t *testing.T) {
 
 func TestWriteRunReport(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, MetricsFile), []byte(syntheticMetrics(50)), 0o644); err != nil {
+	if err := os.WriteFile(train.RunDir(dir).Metrics(), []byte(syntheticMetrics(50)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// Step 1000000 sorts after 200000 although its name is longer; latest.png
 	// is not a frame; final.png comes last.
 	for i, name := range []string{"step-1000000.png", "step-000000.png", "step-200000.png", "final.png", "latest.png"} {
-		writeGrid(t, filepath.Join(dir, SamplesDir, name), 16, 16, uint8(40*i))
+		writeGrid(t, filepath.Join(train.RunDir(dir).SamplesDir(), name), 16, 16, uint8(40*i))
 	}
 	if err := WriteRunReport(dir); err != nil {
 		t.Fatalf("WriteRunReport: %v", err)
 	}
-	f, err := os.Open(filepath.Join(dir, LossesFile))
+	f, err := os.Open(train.RunDir(dir).Losses())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
 	if _, err := png.Decode(f); err != nil {
-		t.Errorf("decoding %s: %v", LossesFile, err)
+		t.Errorf("decoding %s: %v", "losses.png", err)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, ProgressFile))
+	b, err := os.ReadFile(train.RunDir(dir).Progress())
 	if err != nil {
 		t.Fatal(err)
 	}
 	g, err := gif.DecodeAll(bytes.NewReader(b))
 	if err != nil {
-		t.Fatalf("decoding %s: %v", ProgressFile, err)
+		t.Fatalf("decoding %s: %v", "progress.gif", err)
 	}
 	var got []uint8
 	for _, fr := range g.Image {
@@ -268,34 +270,34 @@ func TestWriteRunReportErrors(t *testing.T) {
 	})
 	t.Run("corrupt metrics", func(t *testing.T) {
 		dir := t.TempDir()
-		path := filepath.Join(dir, MetricsFile)
+		path := train.RunDir(dir).Metrics()
 		if err := os.WriteFile(path, []byte(syntheticMetrics(3)+"{oops\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		writeGrid(t, filepath.Join(dir, SamplesDir, "step-000000.png"), 8, 8, 0)
+		writeGrid(t, filepath.Join(train.RunDir(dir).SamplesDir(), "step-000000.png"), 8, 8, 0)
 		err := WriteRunReport(dir)
 		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "line 4") {
 			t.Errorf("got %v, want an error naming %s line 4", err, path)
 		}
-		if _, err := os.Stat(filepath.Join(dir, LossesFile)); err == nil {
-			t.Errorf("%s written from a corrupt log", LossesFile)
+		if _, err := os.Stat(train.RunDir(dir).Losses()); err == nil {
+			t.Errorf("%s written from a corrupt log", "losses.png")
 		}
 		// The GIF does not depend on the metrics and is still written.
-		if _, err := os.Stat(filepath.Join(dir, ProgressFile)); err != nil {
-			t.Errorf("%s not written next to a corrupt log: %v", ProgressFile, err)
+		if _, err := os.Stat(train.RunDir(dir).Progress()); err != nil {
+			t.Errorf("%s not written next to a corrupt log: %v", "progress.gif", err)
 		}
 	})
 	t.Run("no samples", func(t *testing.T) {
 		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, MetricsFile), []byte(syntheticMetrics(3)), 0o644); err != nil {
+		if err := os.WriteFile(train.RunDir(dir).Metrics(), []byte(syntheticMetrics(3)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		err := WriteRunReport(dir)
 		if err == nil || !strings.Contains(err.Error(), "no sample grids") {
 			t.Errorf("got %v, want an error saying there are no sample grids", err)
 		}
-		if _, err := os.Stat(filepath.Join(dir, LossesFile)); err != nil {
-			t.Errorf("%s not written without samples: %v", LossesFile, err)
+		if _, err := os.Stat(train.RunDir(dir).Losses()); err != nil {
+			t.Errorf("%s not written without samples: %v", "losses.png", err)
 		}
 	})
 }

@@ -8,20 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"gan-train/internal/atomicfile"
-)
-
-// Files of a run directory that WriteRunReport reads and writes.
-const (
-	MetricsFile  = "metrics.jsonl"
-	SamplesDir   = "samples"
-	FinalSample  = "final.png"
-	LossesFile   = "losses.png"
-	ProgressFile = "progress.gif"
+	"gan-train/train"
 )
 
 // FrameDelay is the time between frames of progress.gif.
@@ -39,14 +29,15 @@ const MaxFrames = 120
 // error names the missing input; if neither exists the error says the
 // directory holds no run.
 func WriteRunReport(dir string) error {
-	metricsPath := filepath.Join(dir, MetricsFile)
+	rd := train.RunDir(dir)
+	metricsPath := rd.Metrics()
 	mf, mErr := os.Open(metricsPath)
 	if mErr == nil {
 		defer mf.Close()
 	}
-	frames, fErr := sampleGrids(dir)
+	frames, fErr := sampleGrids(rd)
 	if errors.Is(mErr, fs.ErrNotExist) && fErr == nil && len(frames) == 0 {
-		return fmt.Errorf("run directory %s holds no run to report on: no %s and no %s/step-*.png", dir, MetricsFile, SamplesDir)
+		return fmt.Errorf("run directory %s holds no run to report on: no %s and no %s", dir, inside(dir, metricsPath), inside(dir, rd.StepSamples()))
 	}
 
 	var errs []error
@@ -56,7 +47,7 @@ func WriteRunReport(dir string) error {
 		pts, err := readMetrics(mf)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", metricsPath, err))
-		} else if err := atomicfile.Write(filepath.Join(dir, LossesFile), 0o644, func(w io.Writer) error {
+		} else if err := atomicfile.Write(rd.Losses(), 0o644, func(w io.Writer) error {
 			return drawLosses(pts, w)
 		}); err != nil {
 			errs = append(errs, err)
@@ -67,9 +58,9 @@ func WriteRunReport(dir string) error {
 	case fErr != nil:
 		errs = append(errs, fErr)
 	case len(frames) == 0:
-		errs = append(errs, fmt.Errorf("progress GIF: no sample grids in %s", filepath.Join(dir, SamplesDir)))
+		errs = append(errs, fmt.Errorf("progress GIF: no sample grids in %s", rd.SamplesDir()))
 	default:
-		if err := atomicfile.Write(filepath.Join(dir, ProgressFile), 0o644, func(w io.Writer) error {
+		if err := atomicfile.Write(rd.Progress(), 0o644, func(w io.Writer) error {
 			return ProgressGIF(thin(frames, MaxFrames), w, FrameDelay)
 		}); err != nil {
 			errs = append(errs, err)
@@ -78,10 +69,11 @@ func WriteRunReport(dir string) error {
 	return errors.Join(errs...)
 }
 
-// sampleGrids lists dir/samples/step-N.png sorted by N (numerically, so a
-// run past step 999999 still sorts), then final.png if present.
-func sampleGrids(dir string) ([]string, error) {
-	sdir := filepath.Join(dir, SamplesDir)
+// sampleGrids lists the step sample grids of dir sorted by step
+// (numerically, so a run past step 999999 still sorts), then the final grid
+// if present.
+func sampleGrids(dir train.RunDir) ([]string, error) {
+	sdir := dir.SamplesDir()
 	ents, err := os.ReadDir(sdir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -100,23 +92,13 @@ func sampleGrids(dir string) ([]string, error) {
 		if !e.Type().IsRegular() {
 			continue
 		}
-		if name == FinalSample {
+		if train.IsFinalSample(name) {
 			final = filepath.Join(sdir, name)
 			continue
 		}
-		num, ok := strings.CutPrefix(name, "step-")
-		if !ok {
-			continue
+		if n, ok := train.SampleStep(name); ok {
+			grids = append(grids, grid{n, filepath.Join(sdir, name)})
 		}
-		num, ok = strings.CutSuffix(num, ".png")
-		if !ok {
-			continue
-		}
-		n, err := strconv.ParseInt(num, 10, 64)
-		if err != nil || n < 0 {
-			continue // not one of the trainer's grids
-		}
-		grids = append(grids, grid{n, filepath.Join(sdir, name)})
 	}
 	sort.Slice(grids, func(i, j int) bool { return grids[i].step < grids[j].step })
 	paths := make([]string, 0, len(grids)+1)
@@ -127,6 +109,14 @@ func sampleGrids(dir string) ([]string, error) {
 		paths = append(paths, final)
 	}
 	return paths, nil
+}
+
+// inside names path relative to dir.
+func inside(dir, path string) string {
+	if rel, err := filepath.Rel(dir, path); err == nil {
+		return rel
+	}
+	return path
 }
 
 // thin keeps at most max of paths, evenly spaced, always the first and the

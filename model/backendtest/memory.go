@@ -72,6 +72,54 @@ func testMemory(t *testing.T, be model.Backend) {
 	}
 }
 
+// packBytes is UploadBytes' reference: byte j of element i is src[4i+j],
+// weighted by 256^j, the tail zero.
+func packBytes(src []uint8) []float32 {
+	out := make([]float32, (len(src)+3)/4)
+	for i := range out {
+		var w uint64
+		for j := 3; j >= 0; j-- {
+			w *= 256
+			if k := 4*i + j; k < len(src) {
+				w += uint64(src[k])
+			}
+		}
+		out[i] = math.Float32frombits(uint32(w))
+	}
+	return out
+}
+
+func testUploadBytes(t *testing.T, be model.Backend) {
+	for _, n := range []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 129, 785, 4099, 4 * 785} {
+		e := newEnv(t, be, uint64(n)+1)
+		src := make([]uint8, n)
+		for i := range src {
+			src[i] = uint8(e.rng.IntN(256))
+		}
+		want := packBytes(src)
+		// A whole allocation (which the cpu backend may make share src)...
+		whole, err := be.Alloc(len(want))
+		if err != nil {
+			t.Fatalf("Alloc(%d): %v", len(want), err)
+		}
+		if err := be.UploadBytes(whole, src); err != nil {
+			t.Fatalf("UploadBytes of %d bytes: %v", n, err)
+		}
+		checkExact(t, fmt.Sprintf("UploadBytes of %d bytes into an allocation", n), e.get(whole), want)
+		be.Free(whole)
+		// ...and a view inside guard margins, which must stay untouched.
+		view := e.filled(len(want), 7)
+		if err := be.UploadBytes(view, src); err != nil {
+			t.Fatalf("UploadBytes of %d bytes into a view: %v", n, err)
+		}
+		checkExact(t, fmt.Sprintf("UploadBytes of %d bytes into a view", n), e.get(view), want)
+		if err := be.UploadBytes(view, make([]uint8, 4*len(want)+1)); err == nil {
+			t.Errorf("UploadBytes of %d bytes into a Buf of %d: no error", 4*len(want)+1, len(want))
+		}
+		e.sync()
+	}
+}
+
 func testCounters(t *testing.T, be model.Backend) {
 	e := newEnv(t, be, 1)
 	c := e.counter(12345)
@@ -92,6 +140,7 @@ func testCounters(t *testing.T, be model.Backend) {
 func memoryGroup(_ Tolerance) group {
 	return group{"Memory", []opCheck{
 		{"Buffers", []string{"Name", "Alloc", "View", "Free", "Upload", "Download", "Copy", "Sync"}, testMemory},
+		{"UploadBytes", []string{"UploadBytes"}, testUploadBytes},
 		{"Counters", []string{"SetCounter", "IncCounter"}, testCounters},
 	}}
 }
