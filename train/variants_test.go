@@ -151,8 +151,8 @@ func TestFGANLearns(t *testing.T) {
 		t.Skip("trains six GANs")
 	}
 	imgs := digits(t, 2048)
-	for _, div := range []string{"kl", "reverse-kl", "pearson", "squared-hellinger", "js", "gan"} {
-		t.Run(div, func(t *testing.T) {
+	for _, div := range []Divergence{"kl", "reverse-kl", "pearson", "squared-hellinger", "js", "gan"} {
+		t.Run(string(div), func(t *testing.T) {
 			c := variantConfig(400)
 			c.Divergence = div
 			factor := 0.5

@@ -97,7 +97,7 @@ func lapganTrain(ctx context.Context, args []string, env Env) error {
 		return &UsageError{err}
 	}
 	log := newLogger(env.Stderr, "text")
-	ds, err := data.Open(ctx, *dataSpec, *cacheDir, data.WithLogger(log), data.WithImageSize(28, 28))
+	ds, err := data.Open(ctx, *dataSpec, *cacheDir, data.WithLogger(log), data.WithImageSize(data.ImageSide, data.ImageSide))
 	if err != nil {
 		return err
 	}

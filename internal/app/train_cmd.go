@@ -105,7 +105,7 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 
 // openTrainData opens the training images and checks that they suit cfg.
 func openTrainData(ctx context.Context, cfg *fileConfig, log *slog.Logger) (*data.Dataset, error) {
-	ds, err := data.Open(ctx, cfg.Data, cfg.CacheDir, data.WithLogger(log), data.WithImageSize(28, 28))
+	ds, err := data.Open(ctx, cfg.Data, cfg.CacheDir, data.WithLogger(log), data.WithImageSize(data.ImageSide, data.ImageSide))
 	if err != nil {
 		return nil, err
 	}
