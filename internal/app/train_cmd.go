@@ -59,15 +59,7 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 		DataFingerprint: ds.Fingerprint(),
 		Hooks:           runHooks(cfg, m, st),
 	}
-	// Once the trainer holds the dataset, pace the collector to the rest
-	// of the heap (paceGC); restored when the command returns.
-	restoreGC := func() {}
-	defer func() { restoreGC() }()
-	started0 := opts.Hooks.Started
-	opts.Hooks.Started = func(t *train.Trainer, resumed int64) {
-		restoreGC = paceGC(len(ds.Pixels), env.Getenv, log)
-		started0(t, resumed)
-	}
+	defer paceOnStart(&opts.Hooks, len(ds.Pixels), env, log)()
 	ev := addEvaluator(ctx, cfg, m, log, &opts)
 	if env.IsTerminal && cfg.LogFormat == "text" {
 		opts.Progress = env.Stderr
@@ -220,4 +212,19 @@ func newRunID() string {
 		return fmt.Sprintf("run-%d", time.Now().UnixNano())
 	}
 	return hex.EncodeToString(b[:])
+}
+
+// paceOnStart makes hooks pace the collector to the heap beyond the
+// dataset (paceGC) once the trainer holds it; the function it returns
+// restores the collector's setting.
+func paceOnStart(hooks *train.Hooks, dataBytes int, env Env, log *slog.Logger) (restore func()) {
+	restoreGC := func() {}
+	started := hooks.Started
+	hooks.Started = func(t *train.Trainer, resumed int64) {
+		restoreGC = paceGC(dataBytes, env.Getenv, log)
+		if started != nil {
+			started(t, resumed)
+		}
+	}
+	return func() { restoreGC() }
 }
