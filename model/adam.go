@@ -1,5 +1,10 @@
 package model
 
+import (
+	"fmt"
+	"math"
+)
+
 // Adam holds Adam's hyperparameters (Kingma and Ba 2015).
 type Adam struct {
 	LR    float32 `yaml:"lr" json:"lr"`
@@ -11,6 +16,23 @@ type Adam struct {
 // DefaultAdam is the paper's default setting (and TensorFlow's, which the
 // Edward tutorial uses): lr 0.001, beta1 0.9, beta2 0.999, eps 1e-8.
 func DefaultAdam() Adam { return Adam{LR: 0.001, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8} }
+
+// Validate reports the first setting of a that Adam cannot run with. The
+// message starts with the setting's name (lr, beta1, beta2, eps), so that a
+// caller can name the optimiser in front of it.
+func (a Adam) Validate() error {
+	switch {
+	case !(a.LR > 0) || math.IsInf(float64(a.LR), 0):
+		return fmt.Errorf("lr %v: must be positive and finite", a.LR)
+	case !(a.Beta1 >= 0 && a.Beta1 < 1):
+		return fmt.Errorf("beta1 %v: must be in [0,1)", a.Beta1)
+	case !(a.Beta2 >= 0 && a.Beta2 < 1):
+		return fmt.Errorf("beta2 %v: must be in [0,1)", a.Beta2)
+	case !(a.Eps > 0):
+		return fmt.Errorf("eps %v: must be positive", a.Eps)
+	}
+	return nil
+}
 
 // OptimiserOps update parameters from their gradients.
 type OptimiserOps interface {

@@ -1,6 +1,10 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
+
+	"gan-train/internal/enum"
+)
 
 // Activation names the element-wise function applied after a dense layer.
 type Activation uint8
@@ -29,10 +33,15 @@ func (a Activation) String() string {
 	return fmt.Sprintf("Activation(%d)", a)
 }
 
-// ParseActivation maps a name ("relu", "leaky_relu" or "leakyrelu", "sigmoid",
-// "tanh", "identity" or "linear") to an Activation.
-func ParseActivation(s string) (Activation, error) {
-	switch s {
+// ActivationName is an activation as a configuration names it: relu,
+// leaky_relu (or leakyrelu, lrelu), sigmoid, tanh, identity (or linear,
+// none). It keeps the spelling it was given, so a configuration reads back
+// as it was written.
+type ActivationName string
+
+// Activation maps n to its Activation.
+func (n ActivationName) Activation() (Activation, error) {
+	switch n {
 	case "identity", "linear", "none":
 		return Identity, nil
 	case "relu":
@@ -44,7 +53,19 @@ func ParseActivation(s string) (Activation, error) {
 	case "tanh":
 		return Tanh, nil
 	}
-	return 0, fmt.Errorf("unknown activation %q (want relu, leaky_relu, sigmoid, tanh or identity)", s)
+	return 0, fmt.Errorf("unknown activation %q (want relu, leaky_relu, sigmoid, tanh or identity)", string(n))
+}
+
+// String returns the name as written.
+func (n ActivationName) String() string { return string(n) }
+
+// MarshalText returns the name as written.
+func (n ActivationName) MarshalText() ([]byte, error) { return []byte(n), nil }
+
+// UnmarshalText accepts the names Activation knows and rejects others,
+// listing the valid ones.
+func (n *ActivationName) UnmarshalText(text []byte) error {
+	return enum.Unmarshal(n, text, func(v ActivationName) error { _, err := v.Activation(); return err })
 }
 
 // DenseOps are the fused dense layers: a matrix product, a bias and an

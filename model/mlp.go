@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"gan-train/internal/enum"
 	"gan-train/internal/rng"
 )
 
@@ -25,6 +26,18 @@ const (
 	// He is He et al. 2015's normal scheme, N(0, 2/in), for ReLU layers.
 	He Init = "he"
 )
+
+// Valid reports whether i is a known scheme, listing them if not.
+func (i Init) Valid() error { return enum.Check("init", i, Glorot, He) }
+
+// String returns the scheme's name.
+func (i Init) String() string { return string(i) }
+
+// MarshalText returns the scheme's name.
+func (i Init) MarshalText() ([]byte, error) { return []byte(i), nil }
+
+// UnmarshalText accepts glorot and he and rejects other names.
+func (i *Init) UnmarshalText(text []byte) error { return enum.Unmarshal(i, text, Init.Valid) }
 
 // MLPSpec describes a multilayer perceptron.
 type MLPSpec struct {
@@ -61,12 +74,7 @@ func (s MLPSpec) Validate() error {
 	if s.MinibatchKernels < 0 || s.MinibatchDims < 0 || (s.MinibatchKernels == 0) != (s.MinibatchDims == 0) {
 		return fmt.Errorf("minibatch discrimination of %d kernels of %d dims: want both positive or both 0", s.MinibatchKernels, s.MinibatchDims)
 	}
-	switch s.Init {
-	case Glorot, He:
-	default:
-		return fmt.Errorf("init %q: want glorot or he", s.Init)
-	}
-	return nil
+	return s.Init.Valid()
 }
 
 // Out is the width of the last layer.

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"gan-train/internal/data"
 	"gan-train/model"
 )
 
@@ -18,28 +19,27 @@ type Config struct {
 	Steps  int64  `yaml:"steps" json:"steps"`
 	Batch  int    `yaml:"batch" json:"batch"`
 
-	Latent int    `yaml:"latent" json:"latent"`
-	Prior  string `yaml:"prior" json:"prior"` // uniform (-1,1) or normal
+	Latent int   `yaml:"latent" json:"latent"`
+	Prior  Prior `yaml:"prior" json:"prior"`
 
-	GHidden    []int  `yaml:"g_hidden" json:"g_hidden"`
-	GHiddenAct string `yaml:"g_hidden_act" json:"g_hidden_act"`
-	GOutAct    string `yaml:"g_out_act" json:"g_out_act"` // sigmoid: data in [0,1]; tanh: data in [-1,1]
-	DHidden    []int  `yaml:"d_hidden" json:"d_hidden"`
-	DHiddenAct string `yaml:"d_hidden_act" json:"d_hidden_act"`
-	Init       string `yaml:"init" json:"init"`
+	GHidden    []int                `yaml:"g_hidden" json:"g_hidden"`
+	GHiddenAct model.ActivationName `yaml:"g_hidden_act" json:"g_hidden_act"`
+	GOutAct    model.ActivationName `yaml:"g_out_act" json:"g_out_act"` // sigmoid: data in [0,1]; tanh: data in [-1,1]
+	DHidden    []int                `yaml:"d_hidden" json:"d_hidden"`
+	DHiddenAct model.ActivationName `yaml:"d_hidden_act" json:"d_hidden_act"`
+	Init       model.Init           `yaml:"init" json:"init"`
 
 	DAdam model.Adam `yaml:"d_adam" json:"d_adam"`
 	GAdam model.Adam `yaml:"g_adam" json:"g_adam"`
 
-	K              int     `yaml:"k" json:"k"`                             // discriminator steps per generator step
-	GLoss          string  `yaml:"g_loss" json:"g_loss"`                   // non-saturating or minimax
-	LabelSmoothing float32 `yaml:"label_smoothing" json:"label_smoothing"` // real label 1-alpha
-	Binarize       bool    `yaml:"binarize" json:"binarize"`
+	K              int           `yaml:"k" json:"k"` // discriminator steps per generator step
+	GLoss          GeneratorLoss `yaml:"g_loss" json:"g_loss"`
+	LabelSmoothing float32       `yaml:"label_smoothing" json:"label_smoothing"` // real label 1-alpha
+	Binarize       bool          `yaml:"binarize" json:"binarize"`
 
-	// Divergence picks an f-GAN objective (Nowozin et al. 2016): kl,
-	// reverse-kl, pearson, squared-hellinger, js or gan; empty is the
-	// standard GAN's logit binary cross-entropy.
-	Divergence string `yaml:"divergence" json:"divergence,omitempty"`
+	// Divergence picks an f-GAN objective; empty is the standard GAN's
+	// logit binary cross-entropy.
+	Divergence Divergence `yaml:"divergence" json:"divergence,omitempty"`
 	// Conditional makes a conditional GAN (Mirza and Osindero 2014): a
 	// one-hot class label joins the noise at G's input and the image at
 	// D's input. It needs a labelled dataset.
@@ -84,18 +84,10 @@ type Config struct {
 	CheckpointEvery int64 `yaml:"checkpoint_every" json:"checkpoint_every"`
 
 	// OnDivergence says what a loss or gradient that stops being finite
-	// does: "rollback" (also when empty) restores the last checkpoint,
-	// halves both learning rates and goes on, at most MaxRollbacks times
-	// in a run; "stop" ends the run with an error.
-	OnDivergence string `yaml:"on_divergence" json:"on_divergence,omitempty"`
-	MaxRollbacks int    `yaml:"max_rollbacks" json:"max_rollbacks,omitempty"`
+	// does, at most MaxRollbacks times in a run when it rolls back.
+	OnDivergence DivergencePolicy `yaml:"on_divergence" json:"on_divergence,omitempty"`
+	MaxRollbacks int              `yaml:"max_rollbacks" json:"max_rollbacks,omitempty"`
 }
-
-// What a diverging run does (Config.OnDivergence).
-const (
-	OnDivergenceRollback = "rollback"
-	OnDivergenceStop     = "stop"
-)
 
 // DefaultMaxRollbacks is the presets' MaxRollbacks: five halvings take the
 // learning rates to 1/32 of where they started.
@@ -105,12 +97,6 @@ const DefaultMaxRollbacks = 5
 func (c *Config) rollsBack() bool {
 	return c.OnDivergence != OnDivergenceStop && c.MaxRollbacks > 0
 }
-
-// Generator losses.
-const (
-	NonSaturating = "non-saturating" // minimise -log D(G(z)), Goodfellow et al. 2014's practical choice
-	Minimax       = "minimax"        // minimise log(1 - D(G(z))), the saturating original
-)
 
 // MaxK bounds the discriminator steps per iteration: the noise streams of
 // the j-th discriminator step are numbered from j (see trainer.go).
@@ -123,16 +109,16 @@ const (
 	MaxMinibatchDims    = 64
 )
 
-// ImageSize is the width of one flattened image: 28x28 digits.
-const ImageSize = 28 * 28
+// ImageSize is the width of one flattened image (data.ImageSize: 28x28).
+const ImageSize = data.ImageSize
 
 // Presets are the named starting configurations.
 func Presets() map[string]Config {
 	edward := Config{
 		Preset: "edward", Seed: 1, Steps: 15000, Batch: 128,
-		Latent: 100, Prior: "uniform",
+		Latent: 100, Prior: PriorUniform,
 		GHidden: []int{128}, GHiddenAct: "relu", GOutAct: "sigmoid",
-		DHidden: []int{128}, DHiddenAct: "relu", Init: string(model.Glorot),
+		DHidden: []int{128}, DHiddenAct: "relu", Init: model.Glorot,
 		DAdam: model.DefaultAdam(), GAdam: model.DefaultAdam(),
 		K: 1, GLoss: NonSaturating, Binarize: true, Data: "digits",
 		LogEvery: 100, SampleEvery: 1000, CheckpointEvery: 1000,
@@ -208,71 +194,58 @@ func Preset(name string) (Config, error) {
 	return c, nil
 }
 
-// Validate reports the first invalid setting, naming it.
+// Validate reports every invalid setting, naming each.
 func (c *Config) Validate() error {
-	var errs []error
-	pos := func(name string, v int64) {
-		if v <= 0 {
-			errs = append(errs, fmt.Errorf("%s %d: must be positive", name, v))
-		}
+	return errors.Join(c.checkSchedule(), c.checkNetworks(), c.checkObjective())
+}
+
+// positive reports name's value v unless it is positive.
+func positive(name string, v int64) error {
+	if v <= 0 {
+		return fmt.Errorf("%s %d: must be positive", name, v)
 	}
-	pos("steps", c.Steps)
-	pos("batch", int64(c.Batch))
-	pos("latent", int64(c.Latent))
-	pos("k", int64(c.K))
+	return nil
+}
+
+// checkSchedule checks the step counts, the batch and the intervals.
+func (c *Config) checkSchedule() error {
+	errs := []error{positive("steps", c.Steps), positive("batch", int64(c.Batch)), positive("latent", int64(c.Latent)), positive("k", int64(c.K))}
 	if c.K > MaxK {
 		errs = append(errs, fmt.Errorf("k %d: at most %d (each discriminator step of an iteration draws from its own noise streams)", c.K, MaxK))
 	} else if c.K > 0 && c.Steps > math.MaxUint32/int64(c.K) {
 		errs = append(errs, fmt.Errorf("steps %d times k %d: at most %d discriminator steps in a run", c.Steps, c.K, uint32(math.MaxUint32)))
 	}
-	pos("log-every", c.LogEvery)
-	pos("sample-every", c.SampleEvery)
-	pos("checkpoint-every", c.CheckpointEvery)
+	errs = append(errs, positive("log-every", c.LogEvery), positive("sample-every", c.SampleEvery), positive("checkpoint-every", c.CheckpointEvery))
 	if c.Steps > math.MaxUint32/4 {
 		errs = append(errs, fmt.Errorf("steps %d: at most %d", c.Steps, math.MaxUint32/4))
 	}
+	if c.LRDecayFrom < 0 || (c.LRDecayFrom > 0 && c.LRDecayFrom >= c.Steps) {
+		errs = append(errs, fmt.Errorf("lr-decay-from %d: want 0 (constant rates) or a step before the last (%d)", c.LRDecayFrom, c.Steps))
+	}
+	return errors.Join(errs...)
+}
+
+// checkNetworks checks the shapes, activations and regularisers of G and D.
+func (c *Config) checkNetworks() error {
+	var errs []error
 	for _, w := range c.GHidden {
-		pos("g-hidden width", int64(w))
+		errs = append(errs, positive("g-hidden width", int64(w)))
 	}
 	for _, w := range c.DHidden {
-		pos("d-hidden width", int64(w))
+		errs = append(errs, positive("d-hidden width", int64(w)))
+	}
+	if out, err := c.GOutAct.Activation(); err != nil || (out != model.Sigmoid && out != model.Tanh) {
+		errs = append(errs, fmt.Errorf("g-out-act %q: want sigmoid (data in [0,1]) or tanh (data in [-1,1])", c.GOutAct))
 	}
 	for _, a := range []struct {
 		name string
-		hp   model.Adam
-	}{{"d", c.DAdam}, {"g", c.GAdam}} {
-		if !(a.hp.LR > 0) || math.IsInf(float64(a.hp.LR), 0) {
-			errs = append(errs, fmt.Errorf("%s-lr %v: must be positive and finite", a.name, a.hp.LR))
-		}
-		if !(a.hp.Beta1 >= 0 && a.hp.Beta1 < 1) || !(a.hp.Beta2 >= 0 && a.hp.Beta2 < 1) {
-			errs = append(errs, fmt.Errorf("%s-beta1 %v, %s-beta2 %v: must be in [0,1)", a.name, a.hp.Beta1, a.name, a.hp.Beta2))
-		}
-		if !(a.hp.Eps > 0) {
-			errs = append(errs, fmt.Errorf("%s-eps %v: must be positive", a.name, a.hp.Eps))
-		}
-	}
-	if !(c.LabelSmoothing >= 0 && c.LabelSmoothing < 1) {
-		errs = append(errs, fmt.Errorf("label-smoothing %v: must be in [0,1)", c.LabelSmoothing))
-	}
-	if c.Prior != "uniform" && c.Prior != "normal" {
-		errs = append(errs, fmt.Errorf("prior %q: want uniform or normal", c.Prior))
-	}
-	if c.GLoss != NonSaturating && c.GLoss != Minimax {
-		errs = append(errs, fmt.Errorf("g-loss %q: want %s or %s", c.GLoss, NonSaturating, Minimax))
-	}
-	if c.GOutAct != "sigmoid" && c.GOutAct != "tanh" {
-		errs = append(errs, fmt.Errorf("g-out-act %q: want sigmoid (data in [0,1]) or tanh (data in [-1,1])", c.GOutAct))
-	}
-	for _, a := range []struct{ name, v string }{{"g-hidden-act", c.GHiddenAct}, {"d-hidden-act", c.DHiddenAct}} {
-		if _, err := model.ParseActivation(a.v); err != nil {
+		v    model.ActivationName
+	}{{"g-hidden-act", c.GHiddenAct}, {"d-hidden-act", c.DHiddenAct}} {
+		if _, err := a.v.Activation(); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", a.name, err))
 		}
 	}
-	if _, err := model.ParseFDivergence(c.Divergence); err != nil {
-		errs = append(errs, fmt.Errorf("divergence: %w", err))
-	} else if c.Divergence != "" && c.LabelSmoothing != 0 {
-		errs = append(errs, fmt.Errorf("label-smoothing %v: applies to the standard GAN loss only, not to divergence %q", c.LabelSmoothing, c.Divergence))
-	}
+	errs = append(errs, c.Init.Valid())
 	if c.DMaxoutPieces < 0 || c.DMaxoutPieces > 64 {
 		errs = append(errs, fmt.Errorf("d-maxout-pieces %d: want 0 (off) to 64", c.DMaxoutPieces))
 	}
@@ -289,48 +262,63 @@ func (c *Config) Validate() error {
 	if !(c.DDropout >= 0 && c.DDropout < 1) {
 		errs = append(errs, fmt.Errorf("d-dropout %v: must be in [0,1)", c.DDropout))
 	}
-	switch c.OnDivergence {
-	case "", OnDivergenceRollback, OnDivergenceStop:
-	default:
-		errs = append(errs, fmt.Errorf("on-divergence %q: want rollback or stop", c.OnDivergence))
-	}
-	if c.MaxRollbacks < 0 {
-		errs = append(errs, fmt.Errorf("max-rollbacks %d: must not be negative", c.MaxRollbacks))
-	}
-	if c.LRDecayFrom < 0 || (c.LRDecayFrom > 0 && c.LRDecayFrom >= c.Steps) {
-		errs = append(errs, fmt.Errorf("lr-decay-from %d: want 0 (constant rates) or a step before the last (%d)", c.LRDecayFrom, c.Steps))
-	}
 	if !(c.GEMA >= 0 && c.GEMA < 1) {
 		errs = append(errs, fmt.Errorf("g-ema %v: must be in [0,1) (0 disables averaging)", c.GEMA))
 	}
-	if c.Init != string(model.Glorot) && c.Init != string(model.He) {
-		errs = append(errs, fmt.Errorf("init %q: want glorot or he", c.Init))
+	return errors.Join(errs...)
+}
+
+// checkObjective checks the optimisers, the prior, the losses and what a
+// diverging run does.
+func (c *Config) checkObjective() error {
+	var errs []error
+	for _, a := range []struct {
+		side string
+		hp   model.Adam
+	}{{"d", c.DAdam}, {"g", c.GAdam}} {
+		if err := a.hp.Validate(); err != nil {
+			// Adam names the setting first: "d-" makes it the flag's name.
+			errs = append(errs, fmt.Errorf("%s-%w", a.side, err))
+		}
+	}
+	if !(c.LabelSmoothing >= 0 && c.LabelSmoothing < 1) {
+		errs = append(errs, fmt.Errorf("label-smoothing %v: must be in [0,1)", c.LabelSmoothing))
+	}
+	errs = append(errs, c.Prior.Valid(), c.GLoss.Valid())
+	if _, err := c.Divergence.FDivergence(); err != nil {
+		errs = append(errs, err)
+	} else if c.Divergence != "" && c.LabelSmoothing != 0 {
+		errs = append(errs, fmt.Errorf("label-smoothing %v: applies to the standard GAN loss only, not to divergence %q", c.LabelSmoothing, c.Divergence))
+	}
+	errs = append(errs, c.OnDivergence.Valid())
+	if c.MaxRollbacks < 0 {
+		errs = append(errs, fmt.Errorf("max-rollbacks %d: must not be negative", c.MaxRollbacks))
 	}
 	return errors.Join(errs...)
 }
 
 // Specs builds the generator and discriminator specs of c (after Validate).
 func (c *Config) Specs() (g, d model.MLPSpec, err error) {
-	gAct, err := model.ParseActivation(c.GHiddenAct)
+	gAct, err := c.GHiddenAct.Activation()
 	if err != nil {
 		return g, d, fmt.Errorf("g-hidden-act: %w", err)
 	}
-	dAct, err := model.ParseActivation(c.DHiddenAct)
+	dAct, err := c.DHiddenAct.Activation()
 	if err != nil {
 		return g, d, fmt.Errorf("d-hidden-act: %w", err)
 	}
-	out, err := model.ParseActivation(c.GOutAct)
+	out, err := c.GOutAct.Activation()
 	if err != nil {
 		return g, d, fmt.Errorf("g-out-act: %w", err)
 	}
-	g = model.MLPSpec{In: c.Latent + c.labelWidth(), Init: model.Init(c.Init)}
+	g = model.MLPSpec{In: c.Latent + c.labelWidth(), Init: c.Init}
 	for _, w := range c.GHidden {
 		g.Layers = append(g.Layers, model.Layer{Out: w, Act: gAct})
 	}
 	g.Layers = append(g.Layers, model.Layer{Out: ImageSize, Act: out})
 	// D as discNet describes it: a maxout layer of u units and k pieces
 	// is listed as u*k identity units.
-	d = model.MLPSpec{In: ImageSize + c.labelWidth(), Init: model.Init(c.Init)}
+	d = model.MLPSpec{In: ImageSize + c.labelWidth(), Init: c.Init}
 	for _, w := range c.DHidden {
 		if c.DMaxoutPieces > 1 {
 			d.Layers = append(d.Layers, model.Layer{Out: w * c.DMaxoutPieces, Act: model.Identity})
@@ -343,9 +331,9 @@ func (c *Config) Specs() (g, d model.MLPSpec, err error) {
 	return g, d, nil
 }
 
-// Classes is the number of class labels of a conditional GAN (digits and
-// Fashion-MNIST both have 10).
-const Classes = 10
+// Classes is the number of class labels of a conditional GAN
+// (data.Classes: digits and Fashion-MNIST both have 10).
+const Classes = data.Classes
 
 // labelWidth is the width of the one-hot label columns of G's and D's inputs.
 func (c *Config) labelWidth() int {
@@ -356,12 +344,7 @@ func (c *Config) labelWidth() int {
 }
 
 // Dist is the latent prior as a noise distribution.
-func (c *Config) Dist() model.Dist {
-	if c.Prior == "normal" {
-		return model.Normal
-	}
-	return model.UniformPM1
-}
+func (c *Config) Dist() model.Dist { return c.Prior.Dist() }
 
 // LRDecayLevels is the number of values the learning-rate factor of
 // Config.LRDecayFrom takes.

@@ -50,7 +50,7 @@ func goldenEdward() Config {
 		Preset: "edward", Seed: 1, Steps: 200, Batch: 128,
 		Latent: 100, Prior: "uniform",
 		GHidden: []int{128}, GHiddenAct: "relu", GOutAct: "sigmoid",
-		DHidden: []int{128}, DHiddenAct: "relu", Init: string(model.Glorot),
+		DHidden: []int{128}, DHiddenAct: "relu", Init: model.Glorot,
 		DAdam: model.DefaultAdam(), GAdam: model.DefaultAdam(),
 		K: 1, GLoss: NonSaturating, Binarize: true, Data: "digits",
 		LogEvery: 100, SampleEvery: 1000, CheckpointEvery: 1000,
@@ -79,7 +79,7 @@ func goldenVariants() Config {
 func goldenFGAN() Config {
 	c := goldenTiny()
 	c.Preset, c.Steps = "golden-fgan", 200
-	c.Divergence, c.K, c.Prior, c.Init = "pearson", 2, "normal", string(model.He)
+	c.Divergence, c.K, c.Prior, c.Init = "pearson", 2, "normal", model.He
 	c.GLoss, c.Binarize = Minimax, false
 	return c
 }

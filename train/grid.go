@@ -12,6 +12,8 @@ import (
 	"image/png"
 	"io"
 	"math"
+
+	"gan-train/internal/data"
 )
 
 // Grid lays out N images of 28x28 bytes in Cols columns, cells separated by
@@ -23,7 +25,7 @@ type Grid struct {
 }
 
 const (
-	gridSide   = 28
+	gridSide   = data.ImageSide
 	gridPad    = 2
 	gridBorder = 64
 )

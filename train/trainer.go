@@ -198,7 +198,7 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 		return nil, err
 	}
 	t := &Trainer{Cfg: cfg, be: be, n: n, mem: model.NewArena(be)}
-	if t.fdiv, err = model.ParseFDivergence(cfg.Divergence); err != nil {
+	if t.fdiv, err = cfg.Divergence.FDivergence(); err != nil {
 		return nil, err
 	}
 	lw := cfg.labelWidth()
@@ -217,7 +217,7 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 			return fail(fmt.Errorf("averaged generator: %w", err))
 		}
 	}
-	dAct, err := model.ParseActivation(cfg.DHiddenAct)
+	dAct, err := cfg.DHiddenAct.Activation()
 	if err != nil {
 		return fail(fmt.Errorf("d-hidden-act: %w", err))
 	}
@@ -563,7 +563,7 @@ func (t *Trainer) FixedSamples() ([]float32, error) {
 	return out, nil
 }
 
-func toUnit(x []float32, outAct string) {
+func toUnit(x []float32, outAct model.ActivationName) {
 	if outAct == "tanh" {
 		for i := range x {
 			x[i] = (x[i] + 1) / 2

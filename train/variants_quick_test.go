@@ -17,7 +17,7 @@ import (
 // follow the same trajectory (up to rounding of the two loss kernels).
 func TestGANDivergenceIsStandardGAN(t *testing.T) {
 	imgs := digits(t, 400)
-	run := func(div string) []Stats {
+	run := func(div Divergence) []Stats {
 		c := tinyConfig(15)
 		c.Divergence = div
 		tr, err := NewTrainer(cpu.New(cpu.Options{Workers: 1}), c, imgs)

@@ -3,6 +3,7 @@
 package train
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"testing"
@@ -108,7 +109,7 @@ func separation(t *testing.T, tr *Trainer, imgs []float32, labels []uint8) float
 	if tr.Cfg.Conditional {
 		fake = make([]float32, B*ImageSize)
 		for r := 0; r < B; r++ {
-			g, err := tr.GenerateLabel(1, 7, uint32(r), int(labels[r]))
+			g, err := generateLabel(tr, 1, 7, uint32(r), int(labels[r]))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -151,8 +152,8 @@ func TestFGANLearns(t *testing.T) {
 		t.Skip("trains six GANs")
 	}
 	imgs := digits(t, 2048)
-	for _, div := range []string{"kl", "reverse-kl", "pearson", "squared-hellinger", "js", "gan"} {
-		t.Run(div, func(t *testing.T) {
+	for _, div := range []Divergence{"kl", "reverse-kl", "pearson", "squared-hellinger", "js", "gan"} {
+		t.Run(string(div), func(t *testing.T) {
 			c := variantConfig(400)
 			c.Divergence = div
 			factor := 0.5
@@ -214,7 +215,7 @@ func TestConditionalGANLearns(t *testing.T) {
 	}
 	genMeans := make([][]float64, Classes)
 	for l := range genMeans {
-		g, err := tr.GenerateLabel(256, 5, uint32(l), l)
+		g, err := generateLabel(tr, 256, 5, uint32(l), l)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -311,4 +312,10 @@ func TestKStepsLearns(t *testing.T) {
 	if !(gap[1] > gap[0]+0.05) {
 		t.Errorf("D(real) - D(fake): %.3f with k=1, %.3f with k=5; want k=5's larger by 0.05", gap[0], gap[1])
 	}
+}
+
+// generateLabel draws rows samples of class label (or -1 for every class
+// in turn) from tr's generator, as sampling during a run does.
+func generateLabel(tr *Trainer, rows int, seed uint64, call uint32, label int) ([]float32, error) {
+	return generateLabeled(context.Background(), tr.be, tr.sampler(), &tr.Cfg, rows, seed, call, label)
 }

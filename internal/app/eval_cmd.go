@@ -147,11 +147,11 @@ func prepareReference(ctx context.Context, be model.Backend, spec, cacheDir stri
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
 		return nil, fmt.Errorf("cache directory: %w", err)
 	}
-	trainSet, err := data.Open(ctx, spec, cacheDir, data.WithImageSize(28, 28))
+	trainSet, err := data.Open(ctx, spec, cacheDir, data.WithImageSize(data.ImageSide, data.ImageSide))
 	if err != nil {
 		return nil, err
 	}
-	testSet, err := data.OpenTest(ctx, spec, cacheDir, data.WithImageSize(28, 28))
+	testSet, err := data.OpenTest(ctx, spec, cacheDir, data.WithImageSize(data.ImageSide, data.ImageSide))
 	if err != nil {
 		return nil, fmt.Errorf("evaluation needs held-out digits: %w", err)
 	}

@@ -2,6 +2,8 @@ package app
 
 import (
 	"bytes"
+	"cmp"
+	"encoding"
 	"errors"
 	"flag"
 	"fmt"
@@ -101,6 +103,12 @@ func strOpt(name, usage string, field func(*fileConfig) *string) option {
 	return option{name: name, usage: usage, set: func(c *fileConfig, v string) error { *field(c) = v; return nil }}
 }
 
+// textOpt is an option of an enumerated setting, whose UnmarshalText
+// rejects an unknown value as the flag is parsed, listing the valid ones.
+func textOpt(name, usage string, field func(*fileConfig) encoding.TextUnmarshaler) option {
+	return option{name: name, usage: usage, set: func(c *fileConfig, v string) error { return field(c).UnmarshalText([]byte(v)) }}
+}
+
 func boolOpt(name, usage string, field func(*fileConfig) *bool) option {
 	return option{name: name, usage: usage, isBool: true, set: func(c *fileConfig, v string) error {
 		b, err := strconv.ParseBool(v)
@@ -145,13 +153,13 @@ func trainOptions() []option {
 			return nil
 		}},
 		intOpt("latent", "latent dimension", func(c *fileConfig) *int { return &c.Latent }),
-		strOpt("prior", "latent prior: uniform (-1,1) or normal", func(c *fileConfig) *string { return &c.Prior }),
+		textOpt("prior", "latent prior: uniform (-1,1) or normal", func(c *fileConfig) encoding.TextUnmarshaler { return &c.Prior }),
 		widthsOpt("g-hidden", "generator hidden widths, comma-separated", func(c *fileConfig) *[]int { return &c.GHidden }),
-		strOpt("g-hidden-act", "generator hidden activation: relu, leaky_relu, sigmoid, tanh, identity", func(c *fileConfig) *string { return &c.GHiddenAct }),
-		strOpt("g-out-act", "generator output activation: sigmoid (data in [0,1]) or tanh (data in [-1,1])", func(c *fileConfig) *string { return &c.GOutAct }),
+		textOpt("g-hidden-act", "generator hidden activation: relu, leaky_relu, sigmoid, tanh, identity", func(c *fileConfig) encoding.TextUnmarshaler { return &c.GHiddenAct }),
+		textOpt("g-out-act", "generator output activation: sigmoid (data in [0,1]) or tanh (data in [-1,1])", func(c *fileConfig) encoding.TextUnmarshaler { return &c.GOutAct }),
 		widthsOpt("d-hidden", "discriminator hidden widths, comma-separated", func(c *fileConfig) *[]int { return &c.DHidden }),
-		strOpt("d-hidden-act", "discriminator hidden activation", func(c *fileConfig) *string { return &c.DHiddenAct }),
-		strOpt("init", "weight initialisation: glorot or he", func(c *fileConfig) *string { return &c.Init }),
+		textOpt("d-hidden-act", "discriminator hidden activation", func(c *fileConfig) encoding.TextUnmarshaler { return &c.DHiddenAct }),
+		textOpt("init", "weight initialisation: glorot or he", func(c *fileConfig) encoding.TextUnmarshaler { return &c.Init }),
 		floatOpt("d-lr", "discriminator Adam learning rate", func(c *fileConfig) *float32 { return &c.DAdam.LR }),
 		floatOpt("d-beta1", "discriminator Adam beta1", func(c *fileConfig) *float32 { return &c.DAdam.Beta1 }),
 		floatOpt("d-beta2", "discriminator Adam beta2", func(c *fileConfig) *float32 { return &c.DAdam.Beta2 }),
@@ -159,9 +167,9 @@ func trainOptions() []option {
 		floatOpt("g-beta1", "generator Adam beta1", func(c *fileConfig) *float32 { return &c.GAdam.Beta1 }),
 		floatOpt("g-beta2", "generator Adam beta2", func(c *fileConfig) *float32 { return &c.GAdam.Beta2 }),
 		intOpt("k", "discriminator steps per generator step", func(c *fileConfig) *int { return &c.K }),
-		strOpt("g-loss", "generator loss: non-saturating or minimax", func(c *fileConfig) *string { return &c.GLoss }),
+		textOpt("g-loss", "generator loss: non-saturating or minimax", func(c *fileConfig) encoding.TextUnmarshaler { return &c.GLoss }),
 		floatOpt("label-smoothing", "one-sided label smoothing alpha: real label 1-alpha", func(c *fileConfig) *float32 { return &c.LabelSmoothing }),
-		strOpt("divergence", "f-GAN objective (Nowozin et al. 2016): kl, reverse-kl, pearson, squared-hellinger, js or gan; empty: the standard GAN loss", func(c *fileConfig) *string { return &c.Divergence }),
+		textOpt("divergence", "f-GAN objective (Nowozin et al. 2016): kl, reverse-kl, pearson, squared-hellinger, js or gan; empty: the standard GAN loss", func(c *fileConfig) encoding.TextUnmarshaler { return &c.Divergence }),
 		boolOpt("conditional", "conditional GAN (Mirza and Osindero 2014): the one-hot label joins G's noise and D's image (needs labelled data)", func(c *fileConfig) *bool { return &c.Conditional }),
 		intOpt("d-maxout-pieces", "maxout discriminator (Goodfellow et al. 2014): pieces per hidden unit; 0 disables", func(c *fileConfig) *int { return &c.DMaxoutPieces }),
 		floatOpt("d-dropout", "dropout rate of the discriminator's hidden layers", func(c *fileConfig) *float32 { return &c.DDropout }),
@@ -174,7 +182,7 @@ func trainOptions() []option {
 		int64Opt("log-every", "log and record metrics every N steps", func(c *fileConfig) *int64 { return &c.LogEvery }),
 		int64Opt("sample-every", "write a sample grid every N steps", func(c *fileConfig) *int64 { return &c.SampleEvery }),
 		int64Opt("checkpoint-every", "write a checkpoint every N steps", func(c *fileConfig) *int64 { return &c.CheckpointEvery }),
-		strOpt("on-divergence", "on a non-finite loss or gradient: rollback (restore the last checkpoint, halve both learning rates, go on) or stop", func(c *fileConfig) *string { return &c.OnDivergence }),
+		textOpt("on-divergence", "on a non-finite loss or gradient: rollback (restore the last checkpoint, halve both learning rates, go on) or stop", func(c *fileConfig) encoding.TextUnmarshaler { return &c.OnDivergence }),
 		intOpt("max-rollbacks", "with --on-divergence rollback: stop with the error after this many rollbacks in a run", func(c *fileConfig) *int { return &c.MaxRollbacks }),
 		strOpt("out", "run directory (default runs/PRESET)", func(c *fileConfig) *string { return &c.Out }),
 		strOpt("listen", "HTTP address for /metrics, /healthz and samples; empty disables (default "+DefaultListen+")", func(c *fileConfig) *string { return &c.Listen }),
@@ -189,104 +197,142 @@ func trainOptions() []option {
 	}
 }
 
-// parseTrainArgs resolves the configuration of a train command: the preset,
-// then the YAML file given by --config, then the flags.
-func parseTrainArgs(args []string, env Env) (*fileConfig, error) {
-	fs := flag.NewFlagSet("gan-train train", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	configPath := fs.String("config", "", "YAML config file; flags override it, unknown keys are an error")
-	var pending []func(*fileConfig) error
-	listenChosen := false
-	opts := trainOptions()
-	for _, o := range opts {
-		o := o
+// trainFlags are the flags of a train command. Each value is checked as
+// the flags are parsed, and applied once the preset and the config file
+// have been read.
+type trainFlags struct {
+	fs           *flag.FlagSet
+	configPath   *string
+	pending      []func(*fileConfig) error
+	listenChosen bool // --listen was given
+}
+
+// newTrainFlags defines the train flags; parse errors and the usage go to
+// env.Stderr.
+func newTrainFlags(env Env) *trainFlags {
+	f := &trainFlags{fs: flag.NewFlagSet("gan-train train", flag.ContinueOnError)}
+	f.fs.SetOutput(env.Stderr)
+	f.configPath = f.fs.String("config", "", "YAML config file; flags override it, unknown keys are an error")
+	for _, o := range trainOptions() {
 		check := func(v string) error {
 			var scratch fileConfig
 			if err := o.set(&scratch, v); err != nil {
 				return err
 			}
 			if o.name == "listen" {
-				listenChosen = true
+				f.listenChosen = true
 			}
-			pending = append(pending, func(c *fileConfig) error { return o.set(c, v) })
+			f.pending = append(f.pending, func(c *fileConfig) error { return o.set(c, v) })
 			return nil
 		}
 		if o.isBool {
-			fs.BoolFunc(o.name, o.usage, func(v string) error { return check(v) })
+			f.fs.BoolFunc(o.name, o.usage, check)
 		} else {
-			fs.Func(o.name, o.usage, check)
+			f.fs.Func(o.name, o.usage, check)
 		}
 	}
-	if err := fs.Parse(args); err != nil {
+	return f
+}
+
+// apply sets the flags' values in c.
+func (f *trainFlags) apply(c *fileConfig) error {
+	for _, set := range f.pending {
+		if err := set(c); err != nil {
+			return &UsageError{err}
+		}
+	}
+	return nil
+}
+
+// configFile is a YAML config file as read before the preset is known.
+type configFile struct {
+	raw          []byte // nil without --config
+	preset       string // its preset key
+	listenChosen bool   // it has a listen key
+}
+
+// readConfigFile reads the config file at path ("" for none) and its preset
+// and listen keys.
+func readConfigFile(path string) (configFile, error) {
+	if path == "" {
+		return configFile{}, nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return configFile{}, fmt.Errorf("config file: %w", err)
+	}
+	var p struct {
+		Preset string  `yaml:"preset"`
+		Listen *string `yaml:"listen"`
+	}
+	if err := yaml.Unmarshal(raw, &p); err != nil {
+		return configFile{}, usagef("config file %s: %v", path, err)
+	}
+	return configFile{raw: raw, preset: p.Preset, listenChosen: p.Listen != nil}, nil
+}
+
+// parseTrainArgs resolves the configuration of a train command: the preset,
+// then the YAML file given by --config, then the flags.
+func parseTrainArgs(args []string, env Env) (*fileConfig, error) {
+	flags := newTrainFlags(env)
+	if err := flags.fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return nil, err
 		}
 		return nil, &UsageError{err}
 	}
-	if fs.NArg() > 0 {
-		return nil, usagef("unexpected argument %q", fs.Arg(0))
+	if flags.fs.NArg() > 0 {
+		return nil, usagef("unexpected argument %q", flags.fs.Arg(0))
 	}
-	var raw []byte
-	preset := ""
-	if *configPath != "" {
-		var err error
-		if raw, err = os.ReadFile(*configPath); err != nil {
-			return nil, fmt.Errorf("config file: %w", err)
-		}
-		var p struct {
-			Preset string  `yaml:"preset"`
-			Listen *string `yaml:"listen"`
-		}
-		if err := yaml.Unmarshal(raw, &p); err != nil {
-			return nil, usagef("config file %s: %v", *configPath, err)
-		}
-		preset = p.Preset
-		listenChosen = listenChosen || p.Listen != nil
+	file, err := readConfigFile(*flags.configPath)
+	if err != nil {
+		return nil, err
 	}
 	var flagCfg fileConfig
-	for _, f := range pending {
-		f(&flagCfg)
+	if err := flags.apply(&flagCfg); err != nil {
+		return nil, err
 	}
-	if flagCfg.Preset != "" {
-		preset = flagCfg.Preset
-	}
-	if preset == "" {
-		preset = DefaultPreset
-	}
+	preset := cmp.Or(flagCfg.Preset, file.preset, DefaultPreset)
 	base, err := train.Preset(preset)
 	if err != nil {
 		return nil, &UsageError{err}
 	}
 	cfg := &fileConfig{Config: base, RunSettings: RunSettings{Listen: DefaultListen, Device: "auto", LogFormat: "text", EvalSamples: 10000}}
-	if raw != nil {
-		dec := yaml.NewDecoder(bytes.NewReader(raw))
+	if file.raw != nil {
+		dec := yaml.NewDecoder(bytes.NewReader(file.raw))
 		dec.KnownFields(true)
 		if err := dec.Decode(cfg); err != nil && err.Error() != "EOF" {
-			return nil, usagef("config file %s: %v", *configPath, err)
+			return nil, usagef("config file %s: %v", *flags.configPath, err)
 		}
 	}
-	for _, f := range pending {
-		if err := f(cfg); err != nil {
-			return nil, &UsageError{err}
-		}
+	if err := flags.apply(cfg); err != nil {
+		return nil, err
 	}
-	cfg.Preset, cfg.listenChosen = preset, listenChosen
+	cfg.Preset, cfg.listenChosen = preset, flags.listenChosen || file.listenChosen
 	if cfg.Out == "" {
 		cfg.Out = "runs/" + preset
 	}
-	if err := cfg.Config.Validate(); err != nil {
-		return nil, &UsageError{err}
-	}
-	if err := checkDevice(cfg.Device); err != nil {
+	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	if cfg.EvalEvery < 0 || cfg.EvalSamples < 2 {
-		return nil, usagef("eval-every %d, eval-samples %d: want eval-every >= 0 and at least 2 samples", cfg.EvalEvery, cfg.EvalSamples)
-	}
-	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
-		return nil, usagef("log-format %q: want text or json", cfg.LogFormat)
-	}
 	return cfg, nil
+}
+
+// check reports the first invalid setting of c as a usage error.
+func (c *fileConfig) check() error {
+	if err := c.Config.Validate(); err != nil {
+		return &UsageError{err}
+	}
+	if err := checkDevice(c.Device); err != nil {
+		return err
+	}
+	if c.EvalEvery < 0 || c.EvalSamples < 2 {
+		return usagef("eval-every %d, eval-samples %d: want eval-every >= 0 and at least 2 samples", c.EvalEvery, c.EvalSamples)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return usagef("log-format %q: want text or json", c.LogFormat)
+	}
+	return nil
 }
 
 // checkDevice accepts the values of --device.

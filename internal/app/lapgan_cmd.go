@@ -16,6 +16,7 @@ import (
 	"gan-train/internal/data"
 	"gan-train/internal/lapgan"
 	"gan-train/internal/runlock"
+	"gan-train/model"
 	"gan-train/train"
 )
 
@@ -97,31 +98,24 @@ func lapganTrain(ctx context.Context, args []string, env Env) error {
 		return &UsageError{err}
 	}
 	log := newLogger(env.Stderr, "text")
-	ds, err := data.Open(ctx, *dataSpec, *cacheDir, data.WithLogger(log), data.WithImageSize(28, 28))
+	ds, err := data.Open(ctx, *dataSpec, *cacheDir, data.WithLogger(log), data.WithImageSize(data.ImageSide, data.ImageSide))
 	if err != nil {
 		return err
 	}
 	if ds.H*ds.W != lapgan.ImageSize {
 		return fmt.Errorf("data %s: images are %dx%d; the pyramid takes 28x28 images", *dataSpec, ds.H, ds.W)
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return fmt.Errorf("run directory: %w", err)
-	}
-	lock, err := runlock.Acquire(*out)
+	lock, err := openLapganDir(*out, *fresh)
 	if err != nil {
 		return err
 	}
 	defer lock.Release()
-	if *fresh {
-		if err := os.Remove(filepath.Join(*out, lapgan.CheckpointName)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("--fresh: %w", err)
-		}
-	}
 	be, _, err := openBackend(ctx, *device, append([]string{"lapgan", "train"}, args...), env, log)
 	if err != nil {
 		return err
 	}
 	defer be.Close()
+	defer paceGC(len(ds.Pixels), env.Getenv, log)()
 	if err := lapgan.TrainPixels(ctx, be, cfg, ds.Pixels, ds.Fingerprint(), *out, log); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("training %s: %w", *out, err)
 	} else if ctx.Err() != nil {
@@ -129,7 +123,31 @@ func lapganTrain(ctx context.Context, args []string, env Env) error {
 		log.Info("stopped by signal; the levels already trained are kept, the level in progress is not", "out", *out, "detail", err)
 		return nil
 	}
-	s, err := lapgan.Load(filepath.Join(*out, lapgan.CheckpointName))
+	return writeLapganGrid(be, *out)
+}
+
+// openLapganDir creates a LAPGAN run directory and takes its lock; with
+// fresh it removes the checkpoint there, so training starts over.
+func openLapganDir(out string, fresh bool) (*runlock.Lock, error) {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, fmt.Errorf("run directory: %w", err)
+	}
+	lock, err := runlock.Acquire(out)
+	if err != nil {
+		return nil, err
+	}
+	if fresh {
+		if err := os.Remove(filepath.Join(out, lapgan.CheckpointName)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			lock.Release()
+			return nil, fmt.Errorf("--fresh: %w", err)
+		}
+	}
+	return lock, nil
+}
+
+// writeLapganGrid writes 64 samples of the run in out to out/samples.png.
+func writeLapganGrid(be model.Backend, out string) error {
+	s, err := lapgan.Load(filepath.Join(out, lapgan.CheckpointName))
 	if err != nil {
 		return err
 	}
@@ -141,7 +159,7 @@ func lapganTrain(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteBytes(filepath.Join(*out, "samples.png"), 0o644, png)
+	return atomicfile.WriteBytes(filepath.Join(out, "samples.png"), 0o644, png)
 }
 
 func lapganSample(ctx context.Context, args []string, env Env) error {

@@ -118,7 +118,7 @@ func writeSamples(ctx context.Context, chunks [][]uint8, n, cols int, out string
 			}
 			w = zw
 		}
-		hdr, err := data.IDXHeader(data.MagicImages, []int{n, 28, 28})
+		hdr, err := data.IDXHeader(data.MagicImages, []int{n, data.ImageSide, data.ImageSide})
 		if err != nil {
 			return err
 		}

@@ -59,6 +59,7 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 		DataFingerprint: ds.Fingerprint(),
 		Hooks:           runHooks(cfg, m, st),
 	}
+	defer paceOnStart(&opts.Hooks, len(ds.Pixels), env, log)()
 	ev := addEvaluator(ctx, cfg, m, log, &opts)
 	if env.IsTerminal && cfg.LogFormat == "text" {
 		opts.Progress = env.Stderr
@@ -96,7 +97,7 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 
 // openTrainData opens the training images and checks that they suit cfg.
 func openTrainData(ctx context.Context, cfg *fileConfig, log *slog.Logger) (*data.Dataset, error) {
-	ds, err := data.Open(ctx, cfg.Data, cfg.CacheDir, data.WithLogger(log), data.WithImageSize(28, 28))
+	ds, err := data.Open(ctx, cfg.Data, cfg.CacheDir, data.WithLogger(log), data.WithImageSize(data.ImageSide, data.ImageSide))
 	if err != nil {
 		return nil, err
 	}
@@ -211,4 +212,19 @@ func newRunID() string {
 		return fmt.Sprintf("run-%d", time.Now().UnixNano())
 	}
 	return hex.EncodeToString(b[:])
+}
+
+// paceOnStart makes hooks pace the collector to the heap beyond the
+// dataset (paceGC) once the trainer holds it; the function it returns
+// restores the collector's setting.
+func paceOnStart(hooks *train.Hooks, dataBytes int, env Env, log *slog.Logger) (restore func()) {
+	restoreGC := func() {}
+	started := hooks.Started
+	hooks.Started = func(t *train.Trainer, resumed int64) {
+		restoreGC = paceGC(dataBytes, env.Getenv, log)
+		if started != nil {
+			started(t, resumed)
+		}
+	}
+	return func() { restoreGC() }
 }

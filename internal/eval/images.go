@@ -9,7 +9,7 @@ import (
 )
 
 // Classes is the number of digit classes.
-const Classes = 10
+const Classes = data.Classes
 
 // Images is a set of n greyscale images of D pixels each, scaled to [0, 1],
 // with optional class labels.

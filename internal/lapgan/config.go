@@ -1,9 +1,9 @@
 package lapgan
 
 import (
-	"errors"
 	"fmt"
-	"math"
+
+	"gan-train/internal/data"
 
 	"gan-train/model"
 )
@@ -13,7 +13,7 @@ import (
 const Levels = 3
 
 // ImageSide is the side of the full-resolution images (28×28 digits).
-const ImageSide = 28
+const ImageSide = data.ImageSide
 
 // ImageSize is the width of one flattened full-resolution image.
 const ImageSize = ImageSide * ImageSide
@@ -41,9 +41,9 @@ type Config struct {
 	Levels []LevelConfig `yaml:"levels" json:"levels"`
 	Batch  int           `yaml:"batch" json:"batch"`
 	// HiddenAct is the activation of every hidden layer of both networks.
-	HiddenAct string `yaml:"hidden_act" json:"hidden_act"`
-	// Init is the weight initialisation: glorot or he.
-	Init  string     `yaml:"init" json:"init"`
+	HiddenAct model.ActivationName `yaml:"hidden_act" json:"hidden_act"`
+	// Init is the weight initialisation.
+	Init  model.Init `yaml:"init" json:"init"`
 	GAdam model.Adam `yaml:"g_adam" json:"g_adam"`
 	DAdam model.Adam `yaml:"d_adam" json:"d_adam"`
 	// LabelSmoothing is one-sided label smoothing (Salimans et al. 2016):
@@ -73,7 +73,7 @@ func DefaultConfig() Config {
 			{Latent: 32, GHidden: []int{256, 256}, DHidden: []int{256}, Steps: 4000},
 			{Latent: 32, GHidden: []int{256, 256}, DHidden: []int{256}, Steps: 6000},
 		},
-		Batch: 64, HiddenAct: "leaky_relu", Init: string(model.Glorot),
+		Batch: 64, HiddenAct: "leaky_relu", Init: model.Glorot,
 		GAdam: adam, DAdam: adam, LabelSmoothing: 0.1, Seed: 1, LogEvery: 500,
 		GEMA: 0.999,
 	}
@@ -105,19 +105,17 @@ func (c *Config) Validate() error {
 	if c.Batch <= 0 {
 		return fmt.Errorf("batch %d: must be positive", c.Batch)
 	}
-	if _, err := model.ParseActivation(c.HiddenAct); err != nil {
+	if _, err := c.HiddenAct.Activation(); err != nil {
 		return fmt.Errorf("hidden_act: %w", err)
 	}
-	switch model.Init(c.Init) {
-	case model.Glorot, model.He:
-	default:
-		return fmt.Errorf("init %q: want glorot or he", c.Init)
+	if err := c.Init.Valid(); err != nil {
+		return err
 	}
 	for _, a := range []struct {
 		name string
 		hp   model.Adam
 	}{{"g_adam", c.GAdam}, {"d_adam", c.DAdam}} {
-		if err := checkAdam(a.hp); err != nil {
+		if err := a.hp.Validate(); err != nil {
 			return fmt.Errorf("%s: %w", a.name, err)
 		}
 	}
@@ -129,20 +127,6 @@ func (c *Config) Validate() error {
 	}
 	if c.LogEvery < 0 {
 		return fmt.Errorf("log_every %d: must not be negative", c.LogEvery)
-	}
-	return nil
-}
-
-func checkAdam(hp model.Adam) error {
-	switch {
-	case !(hp.LR > 0) || math.IsInf(float64(hp.LR), 0):
-		return fmt.Errorf("lr %v: must be positive and finite", hp.LR)
-	case !(hp.Beta1 >= 0 && hp.Beta1 < 1):
-		return fmt.Errorf("beta1 %v: want a value in [0, 1)", hp.Beta1)
-	case !(hp.Beta2 >= 0 && hp.Beta2 < 1):
-		return fmt.Errorf("beta2 %v: want a value in [0, 1)", hp.Beta2)
-	case !(hp.Eps > 0):
-		return errors.New("eps: must be positive")
 	}
 	return nil
 }
@@ -161,7 +145,7 @@ func (c *Config) Specs(l int) (g, d model.MLPSpec, err error) {
 	if l < 0 || l >= len(c.Levels) {
 		return g, d, fmt.Errorf("level %d: no such level (have %d)", l, len(c.Levels))
 	}
-	act, err := model.ParseActivation(c.HiddenAct)
+	act, err := c.HiddenAct.Activation()
 	if err != nil {
 		return g, d, fmt.Errorf("hidden_act: %w", err)
 	}
@@ -171,12 +155,12 @@ func (c *Config) Specs(l int) (g, d model.MLPSpec, err error) {
 	if conditional(l) {
 		gIn, dIn, out = lc.Latent+p, 2*p, model.Tanh
 	}
-	g = model.MLPSpec{In: gIn, Init: model.Init(c.Init)}
+	g = model.MLPSpec{In: gIn, Init: c.Init}
 	for _, w := range lc.GHidden {
 		g.Layers = append(g.Layers, model.Layer{Out: w, Act: act})
 	}
 	g.Layers = append(g.Layers, model.Layer{Out: p, Act: out})
-	d = model.MLPSpec{In: dIn, Init: model.Init(c.Init)}
+	d = model.MLPSpec{In: dIn, Init: c.Init}
 	for _, w := range lc.DHidden {
 		d.Layers = append(d.Layers, model.Layer{Out: w, Act: act})
 	}

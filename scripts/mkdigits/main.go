@@ -38,9 +38,9 @@ import (
 )
 
 const (
-	side       = 28
+	side       = data.ImageSide
 	testPerCls = 100
-	classes    = 10
+	classes    = data.Classes
 )
 
 func main() {
