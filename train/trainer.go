@@ -79,7 +79,7 @@ type Trainer struct {
 	G   *model.MLP
 	D   *discNet
 
-	fdiv model.FDivergence
+	obj model.Objective // the game D and G play (Config.Objective)
 
 	// the averaged generator (Cfg.GEMA > 0): its Params hold the moving
 	// average of G's, which samples and evaluations use; nil when off.
@@ -184,7 +184,7 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 		return nil, err
 	}
 	t := &Trainer{Cfg: cfg, be: be, n: n, src: data.OnDevice{Cols: ImageSize}, mem: model.NewArena(be)}
-	if t.fdiv, err = cfg.Divergence.FDivergence(); err != nil {
+	if t.obj, err = cfg.Objective(); err != nil {
 		return nil, err
 	}
 	lw := cfg.labelWidth()
@@ -362,14 +362,7 @@ func (t *Trainer) discStep(j int) {
 	logits := t.D.Forward(t.xd, 2*B, c.Seed, streamDropout+64*uint32(j), t.cNoise)
 	dl := t.D.OutputGrad(2 * B)
 	lr, lf := be.View(logits, 0, B), be.View(logits, B, B)
-	if t.fdiv != model.FNone {
-		// maximise E_real[T(v)] - E_fake[F(v)]: minimise its negative
-		t.be.FDivLoss(be.View(dl, 0, B), t.stat(sLossReal), lr, t.fdiv, model.FActivation, -1/float32(B))
-		t.be.FDivLoss(be.View(dl, B, B), t.stat(sLossFake), lf, t.fdiv, model.FConjugate, 1/float32(B))
-	} else {
-		be.LogitBCE(be.View(dl, 0, B), t.stat(sLossReal), lr, 1-c.LabelSmoothing, 1/float32(B))
-		be.LogitBCE(be.View(dl, B, B), t.stat(sLossFake), lf, 0, 1/float32(B))
-	}
+	t.obj.DiscLoss(be, be.View(dl, 0, B), be.View(dl, B, B), t.stat(sLossReal), t.stat(sLossFake), lr, lf, B)
 	be.MeanSigmoid(t.stat(sDReal), lr)
 	be.MeanSigmoid(t.stat(sDFake), lf)
 	t.D.Backward(t.xd, 2*B, true, false)
@@ -394,20 +387,7 @@ func (t *Trainer) genStep() {
 		din = t.xg
 	}
 	logits := t.D.Forward(din, B, c.Seed, streamDropout+64*uint32(c.K), t.cNoise)
-	switch {
-	case t.fdiv != model.FNone && c.GLoss == Minimax:
-		// the saddle-point objective: minimise -E_fake[F(v)]
-		t.be.FDivLoss(t.D.OutputGrad(B), t.stat(sGLoss), logits, t.fdiv, model.FConjugate, -1/float32(B))
-	case t.fdiv != model.FNone:
-		// Nowozin et al.'s alternative: maximise E_fake[T(v)]
-		t.be.FDivLoss(t.D.OutputGrad(B), t.stat(sGLoss), logits, t.fdiv, model.FActivation, -1/float32(B))
-	case c.GLoss == Minimax:
-		// minimise mean log(1 - D(G(z))) = -mean BCE(logit, 0)
-		be.LogitBCE(t.D.OutputGrad(B), t.stat(sGLoss), logits, 0, -1/float32(B))
-	default:
-		// minimise -mean log D(G(z)) = mean BCE(logit, 1)
-		be.LogitBCE(t.D.OutputGrad(B), t.stat(sGLoss), logits, 1, 1/float32(B))
-	}
+	t.obj.GenLoss(be, t.D.OutputGrad(B), t.stat(sGLoss), logits, B)
 	dx := t.D.Backward(din, B, false, true)
 	if c.Conditional {
 		t.be.CopyCols(t.G.OutputGrad(B), dx, B, ImageSize, 0, W, 0, ImageSize)

@@ -235,8 +235,8 @@ func (t *levelTrainer) iterate() {
 	logits := t.D.Forward(t.xd, 2*B)
 	dl := t.D.OutputGrad(2 * B)
 	lr, lf := be.View(logits, 0, B), be.View(logits, B, B)
-	be.LogitBCE(be.View(dl, 0, B), stat(sLossReal), lr, 1-c.LabelSmoothing, 1/float32(B))
-	be.LogitBCE(be.View(dl, B, B), stat(sLossFake), lf, 0, 1/float32(B))
+	obj := model.Logistic{LabelSmoothing: c.LabelSmoothing}
+	obj.DiscLoss(be, be.View(dl, 0, B), be.View(dl, B, B), stat(sLossReal), stat(sLossFake), lr, lf, B)
 	be.MeanSigmoid(stat(sDReal), lr)
 	be.MeanSigmoid(stat(sDFake), lf)
 	t.D.Backward(t.xd, 2*B, true, false)
@@ -251,7 +251,7 @@ func (t *levelTrainer) iterate() {
 		din = t.xg
 	}
 	logits = t.D.Forward(din, B)
-	be.LogitBCE(t.D.OutputGrad(B), stat(sGLoss), logits, 1, 1/float32(B))
+	obj.GenLoss(be, t.D.OutputGrad(B), stat(sGLoss), logits, B)
 	dx := t.D.Backward(din, B, false, true)
 	// d(image)/d(residual) is the identity: the residual's gradient is the
 	// image columns' gradient
