@@ -120,3 +120,18 @@ func (p DivergencePolicy) MarshalText() ([]byte, error) { return []byte(p), nil 
 func (p *DivergencePolicy) UnmarshalText(text []byte) error {
 	return enum.Unmarshal(p, text, DivergencePolicy.Valid)
 }
+
+// Objective is the game the configuration's networks play: the f-GAN of
+// Divergence when one is set (the generator's loss per GLoss), else the
+// logistic GAN with one-sided label smoothing and GLoss.
+func (c *Config) Objective() (model.Objective, error) {
+	div, err := c.Divergence.FDivergence()
+	if err != nil {
+		return nil, err
+	}
+	minimax := c.GLoss == Minimax
+	if div != model.FNone {
+		return model.VDM{Div: div, Minimax: minimax}, nil
+	}
+	return model.Logistic{LabelSmoothing: c.LabelSmoothing, Minimax: minimax}, nil
+}

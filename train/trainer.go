@@ -79,22 +79,18 @@ type Trainer struct {
 	G   *model.MLP
 	D   *discNet
 
-	fdiv model.FDivergence
+	obj model.Objective // the game D and G play (Config.Objective)
 
 	// the averaged generator (Cfg.GEMA > 0): its Params hold the moving
 	// average of G's, which samples and evaluations use; nil when off.
 	gAvg *model.MLP
 
-	n          int // dataset rows
-	data, perm model.Buf
-	xd         model.Buf // (2*batch, ImageSize+lw): real rows then fake rows (with their one-hot labels when conditional)
-	z          model.Buf // (batch, latent)
-	zFixed     model.Buf // (SampleRows, latent)
-
-	// byteTable, when not nil, says data holds the images as packed bytes
-	// (UploadBytes), gathered through this 256-entry table (GatherBytes);
-	// nil when data holds float32 images (GatherRows).
-	byteTable model.Buf
+	n      int           // dataset rows
+	src    data.OnDevice // the dataset's images, float32 or packed bytes
+	perm   model.Buf     // (n) the epoch's order (data.StartEpoch)
+	xd     model.Buf     // (2*batch, ImageSize+lw): real rows then fake rows (with their one-hot labels when conditional)
+	z      model.Buf     // (batch, latent)
+	zFixed model.Buf     // (SampleRows, latent)
 
 	// conditional GAN only (lw = Classes columns of one-hot labels):
 	labels  model.Buf // (n) class of each dataset row
@@ -146,7 +142,7 @@ func NewLabeledTrainer(be model.Backend, cfg Config, images []float32, labels []
 	}
 	return newTrainer(be, cfg, len(images)/ImageSize, labels, func(t *Trainer) error {
 		var err error
-		t.data, err = t.mem.AllocUpload(images)
+		t.src.Images, err = t.mem.AllocUpload(images)
 		return err
 	})
 }
@@ -166,26 +162,16 @@ func NewPixelTrainer(be model.Backend, cfg Config, pixels []uint8, labels []uint
 		if err != nil {
 			return err
 		}
-		if t.data, err = t.mem.AllocBytes(pixels); err != nil {
+		if t.src.Images, err = t.mem.AllocBytes(pixels); err != nil {
 			return err
 		}
-		t.byteTable, err = t.mem.AllocUpload(table[:])
+		t.src.Table, err = t.mem.AllocUpload(table[:])
 		return err
 	})
 }
 
-// gatherImages gathers the current batch of real images into img
-// (rows, ImageSize) from the dataset, bytes or float32.
-func (t *Trainer) gatherImages(img model.Buf) {
-	if t.byteTable != nil {
-		t.be.GatherBytes(img, t.data, t.byteTable, t.perm, ImageSize, t.cBatch)
-		return
-	}
-	t.be.GatherRows(img, t.data, t.perm, ImageSize, t.cBatch)
-}
-
 // newTrainer builds a trainer over n images that upload allocates (in
-// t.mem) and writes into the backend's dataset buffer t.data.
+// t.mem) and writes into the backend's dataset buffer t.src.
 func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func(t *Trainer) error) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -197,8 +183,8 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 	if err != nil {
 		return nil, err
 	}
-	t := &Trainer{Cfg: cfg, be: be, n: n, mem: model.NewArena(be)}
-	if t.fdiv, err = cfg.Divergence.FDivergence(); err != nil {
+	t := &Trainer{Cfg: cfg, be: be, n: n, src: data.OnDevice{Cols: ImageSize}, mem: model.NewArena(be)}
+	if t.obj, err = cfg.Objective(); err != nil {
 		return nil, err
 	}
 	lw := cfg.labelWidth()
@@ -320,14 +306,9 @@ func (t *Trainer) Step() int64 { return t.step }
 func (t *Trainer) StepsPerEpoch() int64 { return int64(t.n / t.Cfg.Batch) }
 
 func (t *Trainer) startEpoch(e int64) error {
-	f, err := data.PermutationFloat32(data.Permutation(t.n, t.Cfg.Seed, uint32(e)))
-	if err != nil {
-		return fmt.Errorf("epoch %d permutation: %w", e, err)
+	if err := data.StartEpoch(t.be, t.perm, t.cBatch, t.n, t.Cfg.Seed, uint32(e)); err != nil {
+		return err
 	}
-	if err := t.be.Upload(t.perm, f); err != nil {
-		return fmt.Errorf("uploading epoch %d permutation: %w", e, err)
-	}
-	t.be.SetCounter(t.cBatch, 0)
 	t.epoch, t.batchInEpoch = e, 0
 	return nil
 }
@@ -356,7 +337,7 @@ func (t *Trainer) discStep(j int) {
 	if c.Conditional {
 		img = t.realImg
 	}
-	t.gatherImages(img)
+	t.src.Gather(be, img, t.perm, t.cBatch)
 	if c.Conditional {
 		be.GatherRows(t.yb, t.labels, t.perm, 1, t.cBatch)
 	}
@@ -381,14 +362,7 @@ func (t *Trainer) discStep(j int) {
 	logits := t.D.Forward(t.xd, 2*B, c.Seed, streamDropout+64*uint32(j), t.cNoise)
 	dl := t.D.OutputGrad(2 * B)
 	lr, lf := be.View(logits, 0, B), be.View(logits, B, B)
-	if t.fdiv != model.FNone {
-		// maximise E_real[T(v)] - E_fake[F(v)]: minimise its negative
-		t.be.FDivLoss(be.View(dl, 0, B), t.stat(sLossReal), lr, t.fdiv, model.FActivation, -1/float32(B))
-		t.be.FDivLoss(be.View(dl, B, B), t.stat(sLossFake), lf, t.fdiv, model.FConjugate, 1/float32(B))
-	} else {
-		be.LogitBCE(be.View(dl, 0, B), t.stat(sLossReal), lr, 1-c.LabelSmoothing, 1/float32(B))
-		be.LogitBCE(be.View(dl, B, B), t.stat(sLossFake), lf, 0, 1/float32(B))
-	}
+	t.obj.DiscLoss(be, be.View(dl, 0, B), be.View(dl, B, B), t.stat(sLossReal), t.stat(sLossFake), lr, lf, B)
 	be.MeanSigmoid(t.stat(sDReal), lr)
 	be.MeanSigmoid(t.stat(sDFake), lf)
 	t.D.Backward(t.xd, 2*B, true, false)
@@ -413,20 +387,7 @@ func (t *Trainer) genStep() {
 		din = t.xg
 	}
 	logits := t.D.Forward(din, B, c.Seed, streamDropout+64*uint32(c.K), t.cNoise)
-	switch {
-	case t.fdiv != model.FNone && c.GLoss == Minimax:
-		// the saddle-point objective: minimise -E_fake[F(v)]
-		t.be.FDivLoss(t.D.OutputGrad(B), t.stat(sGLoss), logits, t.fdiv, model.FConjugate, -1/float32(B))
-	case t.fdiv != model.FNone:
-		// Nowozin et al.'s alternative: maximise E_fake[T(v)]
-		t.be.FDivLoss(t.D.OutputGrad(B), t.stat(sGLoss), logits, t.fdiv, model.FActivation, -1/float32(B))
-	case c.GLoss == Minimax:
-		// minimise mean log(1 - D(G(z))) = -mean BCE(logit, 0)
-		be.LogitBCE(t.D.OutputGrad(B), t.stat(sGLoss), logits, 0, -1/float32(B))
-	default:
-		// minimise -mean log D(G(z)) = mean BCE(logit, 1)
-		be.LogitBCE(t.D.OutputGrad(B), t.stat(sGLoss), logits, 1, 1/float32(B))
-	}
+	t.obj.GenLoss(be, t.D.OutputGrad(B), t.stat(sGLoss), logits, B)
 	dx := t.D.Backward(din, B, false, true)
 	if c.Conditional {
 		t.be.CopyCols(t.G.OutputGrad(B), dx, B, ImageSize, 0, W, 0, ImageSize)

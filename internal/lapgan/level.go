@@ -60,18 +60,17 @@ type levelTrainer struct {
 	latent   int
 	w        int // D's input width: p, or 2p for a conditional level
 	G, D     *model.MLP
-	avg      model.Buf // moving average of G.Params (nil when cfg.GEMA is 0)
-	n        int       // dataset rows
-	data     model.Buf // the dataset (source.data, not owned): (n, ImageSize) float32, or its bytes packed four per element
-	table    model.Buf // (256) what GatherBytes turns data's bytes into; nil when data is float32 (source.table)
-	perm     model.Buf
-	pyr      []model.Buf // pyr[k] is (batch, Side(k)²) for k in [0, l+1] (l+1 only when conditional)
-	up       model.Buf   // (batch, p): up(coarse), the condition
-	fake     model.Buf   // (batch, p): up(coarse) + generated residual
-	z        model.Buf   // (batch, latent)
-	gin      model.Buf   // (batch, latent+p): [z, up(coarse)] (conditional only)
-	xd       model.Buf   // (2*batch, w): real rows then fake rows
-	xg       model.Buf   // (batch, w): D's input in the G update (conditional only)
+	avg      model.Buf     // moving average of G.Params (nil when cfg.GEMA is 0)
+	n        int           // dataset rows
+	images   data.OnDevice // the dataset (source.images, not owned)
+	perm     model.Buf     // (n) the epoch's order (data.StartEpoch)
+	pyr      []model.Buf   // pyr[k] is (batch, Side(k)²) for k in [0, l+1] (l+1 only when conditional)
+	up       model.Buf     // (batch, p): up(coarse), the condition
+	fake     model.Buf     // (batch, p): up(coarse) + generated residual
+	z        model.Buf     // (batch, latent)
+	gin      model.Buf     // (batch, latent+p): [z, up(coarse)] (conditional only)
+	xd       model.Buf     // (2*batch, w): real rows then fake rows
+	xg       model.Buf     // (batch, w): D's input in the G update (conditional only)
 	stats    model.Buf
 	cNoise   model.Buf
 	cBatch   model.Buf
@@ -94,7 +93,7 @@ func newLevelTrainer(be model.Backend, cfg *Config, l int, src *source) (*levelT
 	B := cfg.Batch
 	t := &levelTrainer{
 		be: be, cfg: cfg, l: l, side: Side(l), cond: conditional(l),
-		latent: cfg.Levels[l].Latent, n: src.n, data: src.data, table: src.table, mem: model.NewArena(be),
+		latent: cfg.Levels[l].Latent, n: src.n, images: src.images, mem: model.NewArena(be),
 	}
 	t.p = t.side * t.side
 	t.w = ds.In
@@ -161,14 +160,9 @@ func (t *levelTrainer) close() {
 }
 
 func (t *levelTrainer) startEpoch(e int) error {
-	f, err := data.PermutationFloat32(data.Permutation(t.n, t.cfg.Seed, uint32(e)))
-	if err != nil {
-		return fmt.Errorf("epoch %d permutation: %w", e, err)
+	if err := data.StartEpoch(t.be, t.perm, t.cBatch, t.n, t.cfg.Seed, uint32(e)); err != nil {
+		return err
 	}
-	if err := t.be.Upload(t.perm, f); err != nil {
-		return fmt.Errorf("uploading epoch %d permutation: %w", e, err)
-	}
-	t.be.SetCounter(t.cBatch, 0)
 	t.epoch, t.batchNum = e, 0
 	return nil
 }
@@ -178,11 +172,7 @@ func (t *levelTrainer) startEpoch(e int) error {
 // coarse image into t.up.
 func (t *levelTrainer) realBatch() {
 	be, B := t.be, t.cfg.Batch
-	if t.table != nil {
-		be.GatherBytes(t.pyr[0], t.data, t.table, t.perm, ImageSize, t.cBatch)
-	} else {
-		be.GatherRows(t.pyr[0], t.data, t.perm, ImageSize, t.cBatch)
-	}
+	t.images.Gather(be, t.pyr[0], t.perm, t.cBatch)
 	be.IncCounter(t.cBatch)
 	for k := 0; k+1 < len(t.pyr); k++ {
 		be.Downsample2x(t.pyr[k+1], t.pyr[k], B, Side(k), Side(k))
@@ -245,8 +235,8 @@ func (t *levelTrainer) iterate() {
 	logits := t.D.Forward(t.xd, 2*B)
 	dl := t.D.OutputGrad(2 * B)
 	lr, lf := be.View(logits, 0, B), be.View(logits, B, B)
-	be.LogitBCE(be.View(dl, 0, B), stat(sLossReal), lr, 1-c.LabelSmoothing, 1/float32(B))
-	be.LogitBCE(be.View(dl, B, B), stat(sLossFake), lf, 0, 1/float32(B))
+	obj := model.Logistic{LabelSmoothing: c.LabelSmoothing}
+	obj.DiscLoss(be, be.View(dl, 0, B), be.View(dl, B, B), stat(sLossReal), stat(sLossFake), lr, lf, B)
 	be.MeanSigmoid(stat(sDReal), lr)
 	be.MeanSigmoid(stat(sDFake), lf)
 	t.D.Backward(t.xd, 2*B, true, false)
@@ -261,7 +251,7 @@ func (t *levelTrainer) iterate() {
 		din = t.xg
 	}
 	logits = t.D.Forward(din, B)
-	be.LogitBCE(t.D.OutputGrad(B), stat(sGLoss), logits, 1, 1/float32(B))
+	obj.GenLoss(be, t.D.OutputGrad(B), stat(sGLoss), logits, B)
 	dx := t.D.Backward(din, B, false, true)
 	// d(image)/d(residual) is the identity: the residual's gradient is the
 	// image columns' gradient

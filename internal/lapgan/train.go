@@ -68,10 +68,10 @@ type source struct {
 	// upload allocates the dataset in mem and fills it: float32 images
 	// (table nil), or packed bytes with the table GatherBytes reads.
 	upload func(mem *model.Arena) (data, table model.Buf, err error)
-	// data and table are what upload returned, once for all levels (a
-	// copy per level would cost the device, or the host, the dataset's
-	// size again); nil before the first level trains.
-	data, table model.Buf
+	// images is what upload returned, once for all levels (a copy per
+	// level would cost the device, or the host, the dataset's size
+	// again); its Images are nil before the first level trains.
+	images data.OnDevice
 }
 
 // Train trains the LAPGAN of cfg on images (n, ImageSize) with values in
@@ -161,8 +161,9 @@ func trainSource(ctx context.Context, be model.Backend, cfg Config, src *source,
 			log.Info("lapgan level already trained", "level", l, "side", Side(l), "checkpoint", path)
 			continue
 		}
-		if src.data == nil {
-			if src.data, src.table, err = src.upload(mem); err != nil {
+		if src.images.Images == nil {
+			src.images.Cols = ImageSize
+			if src.images.Images, src.images.Table, err = src.upload(mem); err != nil {
 				return fmt.Errorf("lapgan: uploading the dataset: %w", err)
 			}
 		}
