@@ -26,3 +26,17 @@ __device__ __forceinline__ float to_uniform01(unsigned int x)
 {
     return (float)(x >> 8) * (1.0f / 16777216.0f);
 }
+
+// gt_uniform4 sets u to the Uniform01 draws of indices 4j..4j+3 of the
+// stream (seed, stream, step): one Philox block, as rng_binarize and
+// rng_dropout compare them.
+__device__ __forceinline__ void gt_uniform4(float u[4], int j, unsigned int step, unsigned int stream,
+                                            unsigned long long seed)
+{
+    uint4 x = philox4x32_10(make_uint4((unsigned int)j, step, stream, 0u), (unsigned int)seed,
+                            (unsigned int)(seed >> 32));
+    u[0] = to_uniform01(x.x);
+    u[1] = to_uniform01(x.y);
+    u[2] = to_uniform01(x.z);
+    u[3] = to_uniform01(x.w);
+}

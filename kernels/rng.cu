@@ -81,14 +81,13 @@ extern "C" __global__ void rng_binarize(float *dst, const float *src, int n, uns
     unsigned int step = gt_counter(sc);
     int blocks = (n + 3) / 4;
     for (int j = blockIdx.x * blockDim.x + threadIdx.x; j < blocks; j += gridDim.x * blockDim.x) {
-        uint4 x = philox4x32_10(make_uint4((unsigned int)j, step, stream, 0u), (unsigned int)seed,
-                                (unsigned int)(seed >> 32));
-        unsigned int xs[4] = {x.x, x.y, x.z, x.w};
+        float u[4];
+        gt_uniform4(u, j, step, stream, seed);
 #pragma unroll
         for (int l = 0; l < 4; l++) {
             int i = 4 * j + l;
             if (i < n) {
-                dst[i] = to_uniform01(xs[l]) < src[i] ? 1.0f : 0.0f;
+                dst[i] = u[l] < src[i] ? 1.0f : 0.0f;
             }
         }
     }

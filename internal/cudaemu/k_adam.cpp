@@ -4,7 +4,7 @@
 
 // kernels/adam.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 01f50367cd4390e3ff45b95e5f2d1ed622d746e9ac31d05e62d54491472efc13
+// Source SHA-256 (with kernels' headers): 90ecc01527d3ff111ae66d14a84ef25d14e0c3e1a2fa53c12ee5b15c35e8d16c
 
 #include "cuda_emu.h"
 

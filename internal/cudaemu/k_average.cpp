@@ -4,7 +4,7 @@
 
 // kernels/average.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 51e419d3c608c100dca8f0250148ec6cd366c8433fe3bbe8ac37cb85742d0375
+// Source SHA-256 (with kernels' headers): 98419a64d2376c47c36906b550b536798c08b0dd5e7a0cc341b8e8861641a3a0
 
 #include "cuda_emu.h"
 

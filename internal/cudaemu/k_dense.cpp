@@ -4,7 +4,7 @@
 
 // kernels/dense.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 74299346fe1fe4160db818c37df53d16cf383d93e015f1406860d9aec6980f0e
+// Source SHA-256 (with kernels' headers): 837ec57ac86cbaacb21d7531815aeeaff657448e729a8a9b605ee420d38f308f
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/elementwise.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): fdea0922ae5f0e12f16d20b5b76d2604c45b0bd76044200a1953035c1d309e6e
+// Source SHA-256 (with kernels' headers): 89b52357e5bbdff4e22f077189613f2d73c784ecf61ce0e6469fa4c8d76278e8
 
 #include "cuda_emu.h"
 

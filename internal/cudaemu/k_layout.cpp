@@ -4,7 +4,7 @@
 
 // kernels/layout.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 3cc19ed1b1df766cdfeff3cd3ddd314279dd3ad097c0a107101c5f6f783b089e
+// Source SHA-256 (with kernels' headers): 4cdf306594163cde07035f37b04318fbec2ea39a6dbfd719402ed8440cf1c5b2
 
 #include "cuda_emu.h"
 

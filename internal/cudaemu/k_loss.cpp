@@ -4,7 +4,7 @@
 
 // kernels/loss.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): e27e93ad6c945e0444d3516d0a02dee1aeb89d5c656343c1a0036eb3c0cd2da3
+// Source SHA-256 (with kernels' headers): ea532a857221fbffe74919dbd8256269cbf553e6536b346dd09651c05d0ebbd2
 
 #include "cuda_emu.h"
 

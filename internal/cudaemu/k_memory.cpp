@@ -4,7 +4,7 @@
 
 // kernels/memory.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 00e5b274542a44060f81a960657d93521ea8b4d0f9fc32d51acc5fcb71627ddf
+// Source SHA-256 (with kernels' headers): 8e64d1f216283973fa5e8d5dd073fabf33d02391f145ac8d880113d577d9d7ea
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/minibatch.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 637f306e83001a0d164f3243b6120f7eaaa5594e4e1f199f66bd2665c0634ce4
+// Source SHA-256 (with kernels' headers): ee8dee1380a7c313ef5943d14ed0d88628fea382ac2c6a314e3dc0b2e2f1e6a8
 
 #include "cuda_emu.h"
 

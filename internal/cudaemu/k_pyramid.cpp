@@ -4,7 +4,7 @@
 
 // kernels/pyramid.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): ef3c7865ac08cd43a4a3575750087cb750f9a81360578d7954830e2a7c686a62
+// Source SHA-256 (with kernels' headers): fdf85a2c06b79e7fda54934cc02f0786aaeb5a9dbd8871bbeb6fa8645069a92d
 
 #include "cuda_emu.h"
 

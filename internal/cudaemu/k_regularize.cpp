@@ -4,7 +4,7 @@
 
 // kernels/regularize.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 80a5f65b96dd0afb1e11b9b45402f337b6f5ee769a491ee3e3d777b3103dd10f
+// Source SHA-256 (with kernels' headers): 4ca66d8ee3bc0b4d6d0ef4a417cbe052589c772937989100b0b101f42489b9cf
 
 #include "cuda_emu.h"
 

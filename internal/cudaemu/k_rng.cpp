@@ -4,7 +4,7 @@
 
 // kernels/rng.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): c6d99479146ddc55027adfb0b61a3c56f5f04fb23104a457a4e0fa019f39e1ed
+// Source SHA-256 (with kernels' headers): 617b5e4da0a2f75eb525ff5e7b2506e9c11538dcfc257a3535a7d4451b82338e
 
 #include "cuda_emu.h"
 
