@@ -213,7 +213,7 @@ func TestDenseVariants(t *testing.T) {
 type ganStep struct {
 	be                   model.Backend
 	batch, latent, width int
-	g, d                 *model.MLP
+	g, d                 *model.Net
 	z, dIn, data, perm   model.Buf
 	gathered, bc         model.Buf
 	lossR, lossF, lossG  model.Buf

@@ -1,10 +1,13 @@
 // Package model defines what a gan-train network is and what a compute
 // backend must do for it.
 //
-// A network is an MLPSpec (input width, dense layers with an activation
-// each, an initialisation scheme) turned into an MLP on a Backend: all
-// parameters in one contiguous buffer, so that one fused Adam call updates
-// a whole network, with per-layer views for the dense operations.
+// A network is a NetSpec (input width, layers: dense with an activation,
+// or maxout, each optionally followed by dropout, and optional minibatch
+// discrimination before the last layer; an initialisation scheme) turned
+// into a Net on a Backend: all parameters in one contiguous buffer, so
+// that one fused Adam call updates a whole network, with per-layer views
+// for the dense operations. An MLPSpec (dense layers only) is what a
+// checkpoint records of a network, and NewMLP builds a Net from one.
 //
 // Backend is the contract of fused operations that every compute backend
 // implements in full: the CPU backend (package cpu) and the CUDA backend

@@ -41,7 +41,7 @@ func (t *Trainer) Checkpoint() (*model.Checkpoint, error) {
 	}
 	for _, n := range []struct {
 		prefix string
-		net    netState
+		net    *model.Net
 	}{{"g", t.G}, {"d", t.D}} {
 		p, m, v, err := n.net.State()
 		if err != nil {
@@ -141,7 +141,7 @@ func (t *Trainer) Restore(ck *model.Checkpoint) error {
 	}
 	for _, n := range []struct {
 		prefix string
-		net    netState
+		net    *model.Net
 	}{{"g", t.G}, {"d", t.D}} {
 		if err := n.net.SetState(ck.Arrays[n.prefix+".params"], ck.Arrays[n.prefix+".adam_m"], ck.Arrays[n.prefix+".adam_v"]); err != nil {
 			return fmt.Errorf("checkpoint %s network: %w", n.prefix, err)

@@ -297,15 +297,16 @@ func (c *Config) checkObjective() error {
 	return errors.Join(errs...)
 }
 
-// Specs builds the generator and discriminator specs of c (after Validate).
+// Specs builds the generator and discriminator specs of c (after
+// Validate), as checkpoints record them (D's: DiscNet().Dense()).
 func (c *Config) Specs() (g, d model.MLPSpec, err error) {
 	gAct, err := c.GHiddenAct.Activation()
 	if err != nil {
 		return g, d, fmt.Errorf("g-hidden-act: %w", err)
 	}
-	dAct, err := c.DHiddenAct.Activation()
+	ds, err := c.DiscNet()
 	if err != nil {
-		return g, d, fmt.Errorf("d-hidden-act: %w", err)
+		return g, d, err
 	}
 	out, err := c.GOutAct.Activation()
 	if err != nil {
@@ -316,19 +317,36 @@ func (c *Config) Specs() (g, d model.MLPSpec, err error) {
 		g.Layers = append(g.Layers, model.Layer{Out: w, Act: gAct})
 	}
 	g.Layers = append(g.Layers, model.Layer{Out: ImageSize, Act: out})
-	// D as discNet describes it: a maxout layer of u units and k pieces
-	// is listed as u*k identity units.
-	d = model.MLPSpec{In: ImageSize + c.labelWidth(), Init: c.Init}
-	for _, w := range c.DHidden {
-		if c.DMaxoutPieces > 1 {
-			d.Layers = append(d.Layers, model.Layer{Out: w * c.DMaxoutPieces, Act: model.Identity})
-		} else {
-			d.Layers = append(d.Layers, model.Layer{Out: w, Act: dAct})
-		}
+	return g, ds.Dense(), nil
+}
+
+// DiscNet is D's network of c (after Validate): Goodfellow et al.
+// 2014's discriminator when maxout and dropout are on.
+func (c *Config) DiscNet() (model.NetSpec, error) {
+	dAct, err := c.DHiddenAct.Activation()
+	if err != nil {
+		return model.NetSpec{}, fmt.Errorf("d-hidden-act: %w", err)
 	}
-	d.Layers = append(d.Layers, model.Layer{Out: 1, Act: model.Identity})
-	d.MinibatchKernels, d.MinibatchDims = c.DMinibatchKernels, c.DMinibatchDims
-	return g, d, nil
+	return discSpec(ImageSize+c.labelWidth(), c.DHidden, dAct, c.DMaxoutPieces, c.DDropout, c.Init,
+		model.MinibatchSpec{Kernels: c.DMinibatchKernels, Dims: c.DMinibatchDims, Group: c.Batch}), nil
+}
+
+// discSpec is a discriminator over inputs of width in: hidden layers of
+// widths hidden, maxout layers of pieces identity pieces when pieces > 1
+// (else act), each followed by dropout at rate dropout, then one logit,
+// with minibatch discrimination as mb says (its group: the B rows of
+// one half, real or fake, of a D batch of 2B rows).
+func discSpec(in int, hidden []int, act model.Activation, pieces int, dropout float32, init model.Init, mb model.MinibatchSpec) model.NetSpec {
+	pieces = max(pieces, 1)
+	if pieces > 1 {
+		act = model.Identity
+	}
+	s := model.NetSpec{In: in, Init: init, Minibatch: mb}
+	for _, u := range hidden {
+		s.Layers = append(s.Layers, model.NetLayer{Units: u, Pieces: pieces, Act: act, Dropout: dropout})
+	}
+	s.Layers = append(s.Layers, model.NetLayer{Units: 1, Pieces: 1, Act: model.Identity})
+	return s
 }
 
 // Classes is the number of class labels of a conditional GAN

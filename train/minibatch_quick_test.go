@@ -59,7 +59,7 @@ func TestMinibatchDiscGradient(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			be := cpu.New(cpu.Options{Workers: 2})
 			const B, in = 8, 7
-			d, err := newDiscNet(be, in, tc.hidden, model.Tanh, tc.pieces, tc.dropout, model.Glorot, B, minibatchDisc{kernels: 3, dims: 2, group: 4})
+			d, err := model.NewNet(be, discSpec(in, tc.hidden, model.Tanh, tc.pieces, tc.dropout, model.Glorot, model.MinibatchSpec{Kernels: 3, Dims: 2, Group: 4}), B)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -69,8 +69,8 @@ func TestMinibatchDiscGradient(t *testing.T) {
 			}
 			// Larger T weights, so that exp(-L1) is far from 0 and the
 			// minibatch features carry gradient.
-			for i, p := range cpu.Slice(d.mbW) {
-				cpu.Slice(d.mbW)[i] = 0.4 * p
+			for i, p := range cpu.Slice(d.T) {
+				cpu.Slice(d.T)[i] = 0.4 * p
 			}
 			x, _ := be.Alloc(B * in)
 			ctr, _ := be.Alloc(1)
@@ -80,7 +80,7 @@ func TestMinibatchDiscGradient(t *testing.T) {
 			be.Noise(x, model.UniformPM1, 8, 0, ctr)
 			// targets: first group real, second fake (a D step's loss)
 			lossAt := func(dl model.Buf) float64 {
-				logits := d.Forward(x, B, 11, 1024, ctr)
+				logits := d.ForwardDropout(x, B, 11, 1024, ctr)
 				var a, b model.Buf
 				if dl != nil {
 					a, b = be.View(dl, 0, B/2), be.View(dl, B/2, B/2)
@@ -100,8 +100,8 @@ func TestMinibatchDiscGradient(t *testing.T) {
 			if err := be.Sync(); err != nil {
 				t.Fatal(err)
 			}
-			H := d.layers[len(d.layers)-1].in - 3
-			tOff := d.numParams() - H*6 // T's weights come last
+			H := d.T.Len() / 6
+			tOff := d.NumParams() - H*6 // T's weights come last
 			for _, c := range []struct {
 				name       string
 				vals, grad []float32

@@ -76,14 +76,14 @@ func (s *Stats) Finite() (bool, int) {
 type Trainer struct {
 	Cfg Config
 	be  model.Backend
-	G   *model.MLP
-	D   *discNet
+	G   *model.Net
+	D   *model.Net
 
 	obj model.Objective // the game D and G play (Config.Objective)
 
 	// the averaged generator (Cfg.GEMA > 0): its Params hold the moving
 	// average of G's, which samples and evaluations use; nil when off.
-	gAvg *model.MLP
+	gAvg *model.Net
 
 	n      int           // dataset rows
 	src    data.OnDevice // the dataset's images, float32 or packed bytes
@@ -114,13 +114,6 @@ type Trainer struct {
 	// dataSHA256 fingerprints the training data (SetDataFingerprint); it
 	// goes into checkpoints and is checked against theirs on Restore.
 	dataSHA256 string
-}
-
-// netState is what a checkpoint reads and writes of a network: G is a
-// model.MLP, D a discNet.
-type netState interface {
-	State() (params, mom1, mom2 []float32, err error)
-	SetState(params, mom1, mom2 []float32) error
 }
 
 // SampleRows is the size of the fixed noise batch behind the sample grids.
@@ -187,7 +180,6 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 	if t.obj, err = cfg.Objective(); err != nil {
 		return nil, err
 	}
-	lw := cfg.labelWidth()
 	var flabels []float32
 	if cfg.Conditional {
 		if flabels, err = classLabels(labels, n); err != nil {
@@ -203,12 +195,11 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 			return fail(fmt.Errorf("averaged generator: %w", err))
 		}
 	}
-	dAct, err := cfg.DHiddenAct.Activation()
+	ds, err := cfg.DiscNet()
 	if err != nil {
-		return fail(fmt.Errorf("d-hidden-act: %w", err))
+		return fail(err)
 	}
-	if t.D, err = newDiscNet(be, ImageSize+lw, cfg.DHidden, dAct, cfg.DMaxoutPieces, cfg.DDropout, model.Init(cfg.Init), 2*cfg.Batch,
-		minibatchDisc{kernels: cfg.DMinibatchKernels, dims: cfg.DMinibatchDims, group: cfg.Batch}); err != nil {
+	if t.D, err = model.NewNet(be, ds, 2*cfg.Batch); err != nil {
 		return fail(fmt.Errorf("discriminator: %w", err))
 	}
 	if err := t.allocBuffers(); err != nil {
@@ -359,7 +350,7 @@ func (t *Trainer) discStep(j int) {
 	} else {
 		be.Copy(fakeRows, gout)
 	}
-	logits := t.D.Forward(t.xd, 2*B, c.Seed, streamDropout+64*uint32(j), t.cNoise)
+	logits := t.D.ForwardDropout(t.xd, 2*B, c.Seed, streamDropout+64*uint32(j), t.cNoise)
 	dl := t.D.OutputGrad(2 * B)
 	lr, lf := be.View(logits, 0, B), be.View(logits, B, B)
 	t.obj.DiscLoss(be, be.View(dl, 0, B), be.View(dl, B, B), t.stat(sLossReal), t.stat(sLossFake), lr, lf, B)
@@ -386,7 +377,7 @@ func (t *Trainer) genStep() {
 		t.be.OneHot(t.xg, t.yb, B, W, ImageSize, Classes)
 		din = t.xg
 	}
-	logits := t.D.Forward(din, B, c.Seed, streamDropout+64*uint32(c.K), t.cNoise)
+	logits := t.D.ForwardDropout(din, B, c.Seed, streamDropout+64*uint32(c.K), t.cNoise)
 	t.obj.GenLoss(be, t.D.OutputGrad(B), t.stat(sGLoss), logits, B)
 	dx := t.D.Backward(din, B, false, true)
 	if c.Conditional {
@@ -500,7 +491,7 @@ func scaledLR(hp model.Adam, f float32) model.Adam {
 
 // sampler is the generator that samples come from: the averaged one when
 // the run keeps an average, else G.
-func (t *Trainer) sampler() *model.MLP {
+func (t *Trainer) sampler() *model.Net {
 	if t.gAvg != nil {
 		return t.gAvg
 	}
@@ -534,14 +525,14 @@ func toUnit(x []float32, outAct model.ActivationName) {
 
 // generate draws rows samples from g in chunks of g.MaxBatch; a
 // conditional generator gets labels spread evenly over the classes.
-func generate(be model.Backend, g *model.MLP, c *Config, rows int, seed uint64, call uint32) ([]float32, error) {
+func generate(be model.Backend, g *model.Net, c *Config, rows int, seed uint64, call uint32) ([]float32, error) {
 	return generateLabeled(context.Background(), be, g, c, rows, seed, call, -1)
 }
 
 // generateLabeled is generate with the class of a conditional generator's
 // samples: label in [0, Classes), or -1 for row i of the output to have
 // label i%Classes. Unconditional generators take label -1 only.
-func generateLabeled(ctx context.Context, be model.Backend, g *model.MLP, c *Config, rows int, seed uint64, call uint32, label int) ([]float32, error) {
+func generateLabeled(ctx context.Context, be model.Backend, g *model.Net, c *Config, rows int, seed uint64, call uint32, label int) ([]float32, error) {
 	if rows <= 0 {
 		return nil, errors.New("number of samples must be positive")
 	}
@@ -562,7 +553,7 @@ func generateLabeled(ctx context.Context, be model.Backend, g *model.MLP, c *Con
 // [0,1], is reused: each must not keep it. Nothing of size rows is
 // allocated, so a long run of samples stops within a chunk of ctx's end
 // and holds only what each keeps.
-func generateEach(ctx context.Context, be model.Backend, g *model.MLP, c *Config, rows int, seed uint64, call uint32, label int, each func(first int, imgs []float32) error) error {
+func generateEach(ctx context.Context, be model.Backend, g *model.Net, c *Config, rows int, seed uint64, call uint32, label int, each func(first int, imgs []float32) error) error {
 	if rows <= 0 {
 		return errors.New("number of samples must be positive")
 	}

@@ -76,7 +76,7 @@ func TestValidateVariants(t *testing.T) {
 func TestMaxoutDropoutGradient(t *testing.T) {
 	be := cpu.New(cpu.Options{Workers: 1})
 	const B, in = 6, 9
-	d, err := newDiscNet(be, in, []int{5, 4}, model.LeakyReLU, 3, 0.3, model.Glorot, B, minibatchDisc{})
+	d, err := model.NewNet(be, discSpec(in, []int{5, 4}, model.LeakyReLU, 3, 0.3, model.Glorot, model.MinibatchSpec{}), B)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,12 +90,12 @@ func TestMaxoutDropoutGradient(t *testing.T) {
 	be.SetCounter(ctr, 3)
 	be.Noise(x, model.UniformPM1, 8, 0, ctr)
 	lossAt := func() float64 {
-		be.LogitBCE(nil, loss, d.Forward(x, B, 11, 1024, ctr), 1, 1.0/B)
+		be.LogitBCE(nil, loss, d.ForwardDropout(x, B, 11, 1024, ctr), 1, 1.0/B)
 		v := make([]float32, 1)
 		be.Download(v, loss)
 		return float64(v[0])
 	}
-	be.LogitBCE(d.OutputGrad(B), loss, d.Forward(x, B, 11, 1024, ctr), 1, 1.0/B)
+	be.LogitBCE(d.OutputGrad(B), loss, d.ForwardDropout(x, B, 11, 1024, ctr), 1, 1.0/B)
 	dx := cpu.Slice(d.Backward(x, B, true, true))
 	grads := append([]float32(nil), cpu.Slice(d.Grads)...)
 	dxs := append([]float32(nil), dx...)

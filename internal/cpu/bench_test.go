@@ -126,7 +126,7 @@ func BenchmarkGonumSgemm(b *testing.B) {
 // edwardStep holds the networks and buffers of one Edward GAN training step.
 type edwardStep struct {
 	be             *Backend
-	g, d           *model.MLP
+	g, d           *model.Net
 	pixels, real   model.Buf // (128, 784) grey levels and their binarization
 	dIn            model.Buf // (256, 784): real rows, then fake rows
 	z, loss        model.Buf

@@ -168,7 +168,7 @@ func TestOracleLogitBCE(t *testing.T) {
 	}
 }
 
-// TestOracleMLP checks model.MLP's Backward on the CPU backend, for a
+// TestOracleMLP checks model.Net's Backward on the CPU backend, for a
 // two-layer discriminator with the logit BCE loss, against gorgonia.
 func TestOracleMLP(t *testing.T) {
 	const batch, in, hidden = 9, 13, 17

@@ -111,7 +111,7 @@ func (c ClassifierConfig) spec(in int) model.MLPSpec {
 type Classifier struct {
 	Config ClassifierConfig `json:"config"`
 	Spec   model.MLPSpec    `json:"spec"`
-	// Params are the MLP's parameters in model.MLP's layout (per layer: W
+	// Params are the MLP's parameters in model.Net's layout (per layer: W
 	// then b).
 	Params []float32 `json:"-"`
 	// TestAccuracy is the accuracy on the held-out images given to
@@ -207,7 +207,7 @@ func checkClassifierInput(cfg ClassifierConfig, train, test Images) error {
 // buffers one minibatch passes through.
 type clfTraining struct {
 	be    model.Backend
-	m     *model.MLP
+	m     *model.Net
 	cfg   ClassifierConfig
 	train Images
 	n     int // images trained on: the first n of train
@@ -219,7 +219,7 @@ type clfTraining struct {
 	hx, hl, loss        []float32 // host copies of xb, lb and lossBuf
 }
 
-func newClfTraining(be model.Backend, mem *model.Arena, m *model.MLP, cfg ClassifierConfig, train Images, n, batch int) (*clfTraining, error) {
+func newClfTraining(be model.Backend, mem *model.Arena, m *model.Net, cfg ClassifierConfig, train Images, n, batch int) (*clfTraining, error) {
 	ct := &clfTraining{be: be, m: m, cfg: cfg, train: train, n: n, batch: batch,
 		side: train.side(), shift: max(cfg.Shift, 0),
 		hx: make([]float32, batch*train.D), hl: make([]float32, batch), loss: make([]float32, 1)}

@@ -59,7 +59,7 @@ type levelTrainer struct {
 	cond     bool
 	latent   int
 	w        int // D's input width: p, or 2p for a conditional level
-	G, D     *model.MLP
+	G, D     *model.Net
 	avg      model.Buf     // moving average of G.Params (nil when cfg.GEMA is 0)
 	n        int           // dataset rows
 	images   data.OnDevice // the dataset (source.images, not owned)
@@ -324,7 +324,7 @@ func (t *levelTrainer) Stats() (Stats, error) {
 const residualInitScale = 0.1
 
 // shrinkOutputLayer multiplies the weights of m's last layer by s.
-func shrinkOutputLayer(m *model.MLP, s float32) error {
+func shrinkOutputLayer(m *model.Net, s float32) error {
 	p, m1, m2, err := m.State()
 	if err != nil {
 		return err

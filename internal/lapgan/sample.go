@@ -153,7 +153,7 @@ type chainRun struct {
 	seed              uint64
 	mem               *model.Arena
 
-	g      [Levels]*model.MLP
+	g      [Levels]*model.Net
 	z, gin [Levels]model.Buf     // noise; a conditional generator's input [z, up]
 	img    [Levels + 1]model.Buf // images of each level; of top+1 when the chain starts from given ones
 	up     model.Buf             // up(I_{l+1}), as large as the finest level

@@ -264,7 +264,7 @@ func trainLevel(ctx context.Context, be model.Backend, cfg *Config, l int, src *
 	}
 	for _, n := range []struct {
 		name string
-		net  *model.MLP
+		net  *model.Net
 	}{{"g", t.G}, {"d", t.D}} {
 		p, m1, m2, err := n.net.State()
 		if err != nil {
