@@ -55,6 +55,21 @@ func (e *UsageError) Unwrap() error { return e.Err }
 
 func usagef(format string, a ...any) error { return &UsageError{fmt.Errorf(format, a...)} }
 
+// parseFlags parses a subcommand's arguments, none of which may be
+// positional: flag.ErrHelp for -h, a UsageError (exit 2) for the rest.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &UsageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
 // MaxSamples bounds --n of the sample and eval commands (about 3 GB of
 // float32 images).
 const MaxSamples = 1 << 20

@@ -505,3 +505,24 @@ func TestWithProbedReplacesInherited(t *testing.T) {
 		t.Errorf("withProbed = %q, want %q", got, want)
 	}
 }
+
+// Every subcommand refuses a positional argument with exit 2, naming it,
+// before it reads or writes anything.
+func TestSubcommandsRefusePositionalArguments(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"train", "--out", filepath.Join(dir, "t"), "extra"},
+		{"sample", "--run", dir, "--out", filepath.Join(dir, "s.png"), "extra"},
+		{"eval", "--run", dir, "extra"},
+		{"lapgan", "train", "--out", filepath.Join(dir, "l"), "extra"},
+		{"lapgan", "sample", "--run", dir, "--out", filepath.Join(dir, "l.png"), "extra"},
+	} {
+		code, _, stderr := runMain(t, args...)
+		if code != ExitUsage || !strings.Contains(stderr, `unexpected argument "extra"`) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d naming the argument", args, code, stderr, ExitUsage)
+		}
+	}
+	if left, _ := os.ReadDir(dir); len(left) > 0 {
+		t.Errorf("a refused command wrote %v", left)
+	}
+}

@@ -30,11 +30,8 @@ func cmdEval(ctx context.Context, args []string, env Env) error {
 	cacheDir := fs.String("cache-dir", "", "where the evaluation classifier and downloads are cached (default: the user cache directory)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	raw := fs.Bool("raw-weights", false, "for a run with --g-ema: evaluate the generator's last weights instead of their moving average")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
-		}
-		return &UsageError{err}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	sources := 0
 	for _, s := range []string{*run, *ckPath, *samples} {
@@ -43,8 +40,6 @@ func cmdEval(ctx context.Context, args []string, env Env) error {
 		}
 	}
 	switch {
-	case fs.NArg() > 0:
-		return usagef("unexpected argument %q", fs.Arg(0))
 	case sources != 1:
 		return usagef("give exactly one of --run DIR, --checkpoint FILE or --samples FILE.idx")
 	case *n < 2 || *n > MaxSamples:

@@ -275,14 +275,8 @@ func readConfigFile(path string) (configFile, error) {
 // then the YAML file given by --config, then the flags.
 func parseTrainArgs(args []string, env Env) (*fileConfig, error) {
 	flags := newTrainFlags(env)
-	if err := flags.fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return nil, err
-		}
-		return nil, &UsageError{err}
-	}
-	if flags.fs.NArg() > 0 {
-		return nil, usagef("unexpected argument %q", flags.fs.Arg(0))
+	if err := parseFlags(flags.fs, args); err != nil {
+		return nil, err
 	}
 	file, err := readConfigFile(*flags.configPath)
 	if err != nil {

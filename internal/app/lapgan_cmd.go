@@ -70,14 +70,8 @@ func lapganTrain(ctx context.Context, args []string, env Env) error {
 	cacheDir := fs.String("cache-dir", "", "where downloaded datasets are kept")
 	device := fs.String("device", "auto", "auto, cpu or cuda (as for gan-train train)")
 	fresh := fs.Bool("fresh", false, "start over: discard the checkpoint in --out instead of keeping its trained levels")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
-		}
-		return &UsageError{err}
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	cfg, err := loadLapganConfig(*cfgPath)
 	if err != nil {
@@ -170,11 +164,8 @@ func lapganSample(ctx context.Context, args []string, env Env) error {
 	out := fs.String("out", "", "output: a .png grid or an IDX images file")
 	seed := fs.Uint64("seed", 1, "noise seed")
 	raw := fs.Bool("raw-weights", false, "sample each level's last generator weights instead of their moving average (g_ema)")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
-		}
-		return &UsageError{err}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	switch {
 	case *run == "":

@@ -25,15 +25,10 @@ func cmdSample(ctx context.Context, args []string, env Env) error {
 	cols := fs.Int("cols", 0, "grid columns for PNG output (default: square-ish)")
 	label := fs.Int("label", -1, "for a conditional run: the digit class to generate (-1: every class in turn)")
 	raw := fs.Bool("raw-weights", false, "for a run with --g-ema: sample the generator's last weights instead of their moving average")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
-		}
-		return &UsageError{err}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	switch {
-	case fs.NArg() > 0:
-		return usagef("unexpected argument %q", fs.Arg(0))
 	case (*run == "") == (*ckPath == ""):
 		return usagef("give exactly one of --run DIR or --checkpoint FILE")
 	case *n <= 0 || *n > MaxSamples:
