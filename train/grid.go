@@ -40,7 +40,7 @@ func (g Grid) Size() (w, h int, err error) {
 	cw := int64(g.Cols)*(gridSide+gridPad) + gridPad
 	ch := int64(rows)*(gridSide+gridPad) + gridPad
 	if cw*int64(g.Zoom) > math.MaxInt32 || ch*int64(g.Zoom) > math.MaxInt32 {
-		return 0, 0, fmt.Errorf("grid of %d images in %d columns at zoom %d: %dx%d cells is larger than a PNG holds", g.N, g.Cols, g.Zoom, cw, ch)
+		return 0, 0, fmt.Errorf("grid of %d images in %d columns at zoom %d: %dx%d pixels before zoom is larger than a PNG holds", g.N, g.Cols, g.Zoom, cw, ch)
 	}
 	return int(cw) * g.Zoom, int(ch) * g.Zoom, nil
 }

@@ -101,3 +101,35 @@ func TestGridWritePNGStops(t *testing.T) {
 		}
 	}
 }
+
+// A grid whose compressed rows outgrow one IDAT chunk (64 KiB) is split
+// over several, each with a valid CRC (image/png checks them), and still
+// decodes to the layout.
+func TestGridWritePNGSeveralChunks(t *testing.T) {
+	const n, cols = 300, 20
+	pix := make([]uint8, n*ImageSize)
+	x := uint32(1)
+	for i := range pix { // xorshift: bytes that do not compress
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		pix[i] = uint8(x)
+	}
+	g := Grid{N: n, Cols: cols, Zoom: 1, Image: func(k int) []uint8 { return pix[k*ImageSize : (k+1)*ImageSize] }}
+	var b bytes.Buffer
+	if err := g.WritePNG(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	if c := bytes.Count(b.Bytes(), []byte("IDAT")); c < 3 {
+		t.Fatalf("%d bytes in %d IDAT chunks, want several", b.Len(), c)
+	}
+	img := decodeGray(t, b.Bytes())
+	size := img.Bounds().Size()
+	for y := 0; y < size.Y; y++ {
+		for x := 0; x < size.X; x++ {
+			if got, want := img.GrayAt(x, y).Y, wantPixel(pix, n, cols, 1, x, y); got != want {
+				t.Fatalf("pixel (%d,%d) = %d, want %d", x, y, got, want)
+			}
+		}
+	}
+}

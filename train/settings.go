@@ -84,7 +84,7 @@ func (d Divergence) MarshalText() ([]byte, error) { return []byte(d), nil }
 // UnmarshalText accepts the names of the f-divergences (and the empty
 // name) and rejects others.
 func (d *Divergence) UnmarshalText(text []byte) error {
-	return enum.Unmarshal(d, text, func(v Divergence) error { _, err := v.FDivergence(); return err })
+	return enum.Unmarshal(d, text, func(v Divergence) error { _, err := model.ParseFDivergence(string(v)); return err })
 }
 
 // DivergencePolicy says what a run does when a loss or gradient stops being

@@ -15,7 +15,7 @@ import (
 )
 
 // Version is the gan-train release; the build can override it with
-// -ldflags "-X gan-train/app.Version=...".
+// -ldflags "-X gan-train/internal/app.Version=...".
 var Version = "0.1.0-dev"
 
 // CUDA is what a build knows about NVIDIA GPUs. The default build has none;

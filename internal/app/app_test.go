@@ -526,3 +526,15 @@ func TestSubcommandsRefusePositionalArguments(t *testing.T) {
 		t.Errorf("a refused command wrote %v", left)
 	}
 }
+
+// sample refuses more grid columns than samples (a grid of 4 samples in
+// 30,000,000 columns would be a 1.8 GB row of border) and negative ones.
+func TestSampleRefusesColumnsBeyondSamples(t *testing.T) {
+	dir := t.TempDir()
+	for _, cols := range []string{"5", "-1", "30000000"} {
+		code, _, stderr := runMain(t, "sample", "--run", dir, "--n", "4", "--cols", cols, "--out", filepath.Join(dir, "s.png"))
+		if code != ExitUsage || !strings.Contains(stderr, "cols "+cols) {
+			t.Errorf("--n 4 --cols %s: exit %d, stderr %q; want a usage error naming cols", cols, code, stderr)
+		}
+	}
+}

@@ -6,7 +6,7 @@
 // and dumps the resulting DOM and two screenshots. Run it with
 // scripts/browser-test.sh, or
 //
-//	go test -tags browser -run Browser -v ./app/
+//	go test -tags browser -run Browser -v ./internal/app/
 //
 // Environment:
 //

@@ -271,6 +271,25 @@ func readConfigFile(path string) (configFile, error) {
 	return configFile{raw: raw, preset: p.Preset, listenChosen: p.Listen != nil}, nil
 }
 
+// yamlKeyError finds the top-level key of the YAML document raw whose
+// value alone fails to decode into a new value of into(), and its line:
+// the decoder's own error for a value a type's UnmarshalText refuses names
+// neither. It returns "" when no single key fails.
+func yamlKeyError(raw []byte, into func() any) (key string, line int) {
+	var doc yaml.Node
+	if yaml.Unmarshal(raw, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return "", 0
+	}
+	m := doc.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		one := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: m.Content[i : i+2]}
+		if one.Decode(into()) != nil {
+			return m.Content[i].Value, m.Content[i].Line
+		}
+	}
+	return "", 0
+}
+
 // parseTrainArgs resolves the configuration of a train command: the preset,
 // then the YAML file given by --config, then the flags.
 func parseTrainArgs(args []string, env Env) (*fileConfig, error) {
@@ -296,6 +315,9 @@ func parseTrainArgs(args []string, env Env) (*fileConfig, error) {
 		dec := yaml.NewDecoder(bytes.NewReader(file.raw))
 		dec.KnownFields(true)
 		if err := dec.Decode(cfg); err != nil && err.Error() != "EOF" {
+			if key, line := yamlKeyError(file.raw, func() any { return &fileConfig{} }); key != "" {
+				return nil, usagef("config file %s: line %d: %s: %v", *flags.configPath, line, key, err)
+			}
 			return nil, usagef("config file %s: %v", *flags.configPath, err)
 		}
 	}

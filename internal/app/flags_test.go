@@ -47,6 +47,13 @@ func TestEnumSettingsInConfigFiles(t *testing.T) {
 	if code != ExitUsage || !strings.Contains(stderr, `unknown g-loss "minmax" (want non-saturating or minimax)`) {
 		t.Errorf("g_loss: minmax in %s: exit %d, stderr:\n%s\nwant a usage error listing the losses", bad, code, stderr)
 	}
+	// one activation type serves three keys: the message names the key
+	// and its line
+	act := writeFile(t, filepath.Join(tmp, "act.yaml"), []byte("g_hidden_act: relu\nd_hidden_act: swish\n"))
+	code, _, stderr = runMain(t, "train", "--config", act, "--out", filepath.Join(tmp, "run"), "--listen", "", "--device", "cpu")
+	if code != ExitUsage || !strings.Contains(stderr, `line 2: d_hidden_act: `) || !strings.Contains(stderr, `"swish"`) {
+		t.Errorf("d_hidden_act: swish in %s: exit %d, stderr:\n%s\nwant a usage error naming line 2 and d_hidden_act", act, code, stderr)
+	}
 	good := writeFile(t, filepath.Join(tmp, "good.yaml"), []byte("prior: normal\ng_loss: minimax\n"))
 	var e strings.Builder
 	cfg, err := parseTrainArgs([]string{"--config", good, "--d-hidden-act", "lrelu", "--preset", "tiny"}, Env{Stderr: &e})

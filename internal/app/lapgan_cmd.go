@@ -3,7 +3,6 @@ package app
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -99,7 +98,9 @@ func lapganTrain(ctx context.Context, args []string, env Env) error {
 	if ds.H*ds.W != lapgan.ImageSize {
 		return fmt.Errorf("data %s: images are %dx%d; the pyramid takes 28x28 images", *dataSpec, ds.H, ds.W)
 	}
-	lock, err := openLapganDir(*out, *fresh)
+	restoreGC := func() {}
+	defer func() { restoreGC() }()
+	lock, err := openLapganDir(*out)
 	if err != nil {
 		return err
 	}
@@ -109,8 +110,13 @@ func lapganTrain(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer be.Close()
-	defer paceGC(len(ds.Pixels), env.Getenv, log)()
-	if err := lapgan.TrainPixels(ctx, be, cfg, ds.Pixels, ds.Fingerprint(), *out, log); err != nil && ctx.Err() == nil {
+	// --fresh: the old checkpoint is replaced when the first level is
+	// written, never removed before (a failed or stopped run keeps it).
+	opts := []lapgan.Option{lapgan.Started(func() { restoreGC = paceGC(len(ds.Pixels), env.Getenv, log) })}
+	if *fresh {
+		opts = append(opts, lapgan.Fresh())
+	}
+	if err := lapgan.TrainPixels(ctx, be, cfg, ds.Pixels, ds.Fingerprint(), *out, log, opts...); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("training %s: %w", *out, err)
 	} else if ctx.Err() != nil {
 		// as train does on SIGINT/SIGTERM: exit 0, nothing half-written
@@ -120,23 +126,12 @@ func lapganTrain(ctx context.Context, args []string, env Env) error {
 	return writeLapganGrid(be, *out)
 }
 
-// openLapganDir creates a LAPGAN run directory and takes its lock; with
-// fresh it removes the checkpoint there, so training starts over.
-func openLapganDir(out string, fresh bool) (*runlock.Lock, error) {
+// openLapganDir creates a LAPGAN run directory and takes its lock.
+func openLapganDir(out string) (*runlock.Lock, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("run directory: %w", err)
 	}
-	lock, err := runlock.Acquire(out)
-	if err != nil {
-		return nil, err
-	}
-	if fresh {
-		if err := os.Remove(filepath.Join(out, lapgan.CheckpointName)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			lock.Release()
-			return nil, fmt.Errorf("--fresh: %w", err)
-		}
-	}
-	return lock, nil
+	return runlock.Acquire(out)
 }
 
 // writeLapganGrid writes 64 samples of the run in out to out/samples.png.

@@ -1,11 +1,15 @@
 package app
 
 import (
+	"bytes"
+	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"gan-train/internal/data"
+	"gan-train/internal/lapgan"
 )
 
 // TestLapganResumeChecksData: lapgan train into a run trained on other
@@ -46,7 +50,26 @@ func TestLapganResumeChecksData(t *testing.T) {
 			t.Errorf("lapgan train on other data: stderr does not name %s:\n%s", want, stderr)
 		}
 	}
+	// --fresh replaces the checkpoint only once a level is written: a
+	// run stopped before then (a context cancelled from the start, as
+	// SIGINT does) keeps it.
+	ckPath := filepath.Join(dir, lapgan.CheckpointName)
+	before, err := os.ReadFile(ckPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped, cancel := context.WithCancel(t.Context())
+	cancel()
+	if code, stderr, _ := runMainCtx(stopped, "lapgan", "train", "--steps", "2", "--data", imgs, "--out", dir, "--device", "cpu", "--fresh"); code != 0 {
+		t.Fatalf("lapgan train --fresh stopped at once: exit %d: %s", code, stderr)
+	}
+	if after, err := os.ReadFile(ckPath); err != nil || !bytes.Equal(after, before) {
+		t.Fatalf("a failed lapgan train --fresh changed or removed %s (%v)", ckPath, err)
+	}
 	if code, stderr := lap(imgs, "--fresh"); code != 0 {
 		t.Errorf("lapgan train --fresh on other data: exit %d: %s", code, stderr)
+	}
+	if after, err := os.ReadFile(ckPath); err != nil || bytes.Equal(after, before) {
+		t.Errorf("lapgan train --fresh did not replace %s (%v)", ckPath, err)
 	}
 }

@@ -33,6 +33,8 @@ func cmdSample(ctx context.Context, args []string, env Env) error {
 		return usagef("give exactly one of --run DIR or --checkpoint FILE")
 	case *n <= 0 || *n > MaxSamples:
 		return usagef("n %d: must be between 1 and %d", *n, MaxSamples)
+	case *cols < 0 || *cols > *n:
+		return usagef("cols %d: must be between 0 (square-ish) and the number of samples, %d", *cols, *n)
 	case *out == "":
 		return usagef("--out is required (a .png or .idx file)")
 	}

@@ -21,7 +21,7 @@ import (
 // (the coarse-to-fine chain of 16 samples: each row of three shows the
 // 7x7, 14x14 and 28x28 images, enlarged by pixel repetition).
 //
-//	go test -tags long -run TestLongDefault -timeout 60m -v ./lapgan/
+//	go test -tags long -run TestLongDefault -timeout 60m -v ./internal/lapgan/
 func TestLongDefault(t *testing.T) {
 	d, err := data.Embedded("train")
 	if err != nil {

@@ -61,6 +61,19 @@ func checkImages(images []float32, batch int) error {
 	return nil
 }
 
+// Option changes how TrainPixels trains.
+type Option func(*source)
+
+// Fresh makes TrainPixels start over: a checkpoint already in the run
+// directory is neither resumed nor checked, and is replaced (atomically)
+// when the first level is written, so a run that fails or is stopped
+// before then leaves it as it was.
+func Fresh() Option { return func(s *source) { s.fresh = true } }
+
+// Started is called once, when the dataset and the first level's
+// networks are on the backend (the command paces the collector then).
+func Started(f func()) Option { return func(s *source) { s.started = f } }
+
 // source is a training set as the level trainers put it on a backend.
 type source struct {
 	n           int    // images
@@ -71,7 +84,9 @@ type source struct {
 	// images is what upload returned, once for all levels (a copy per
 	// level would cost the device, or the host, the dataset's size
 	// again); its Images are nil before the first level trains.
-	images data.OnDevice
+	images  data.OnDevice
+	fresh   bool   // see Fresh
+	started func() // see Started; nil once called
 }
 
 // Train trains the LAPGAN of cfg on images (n, ImageSize) with values in
@@ -104,7 +119,7 @@ func Train(ctx context.Context, be model.Backend, cfg Config, images []float32, 
 // becomes float32 as it is gathered, so no float32 copy of the dataset
 // exists. fingerprint identifies the data in the checkpoint (normally
 // data.Dataset.Fingerprint); when empty, data.PixelsFingerprint.
-func TrainPixels(ctx context.Context, be model.Backend, cfg Config, pixels []uint8, fingerprint, dir string, log *slog.Logger) error {
+func TrainPixels(ctx context.Context, be model.Backend, cfg Config, pixels []uint8, fingerprint, dir string, log *slog.Logger, opts ...Option) error {
 	if len(pixels) == 0 || len(pixels)%ImageSize != 0 {
 		return fmt.Errorf("lapgan: images: %d pixels are not a whole, non-zero number of %d-pixel images", len(pixels), ImageSize)
 	}
@@ -114,7 +129,7 @@ func TrainPixels(ctx context.Context, be model.Backend, cfg Config, pixels []uin
 	if fingerprint == "" {
 		fingerprint = data.PixelsFingerprint(pixels, nil)
 	}
-	return trainSource(ctx, be, cfg, &source{
+	src := &source{
 		n: len(pixels) / ImageSize, fingerprint: fingerprint,
 		upload: func(mem *model.Arena) (model.Buf, model.Buf, error) {
 			table, err := data.Scale01.Table()
@@ -128,7 +143,11 @@ func TrainPixels(ctx context.Context, be model.Backend, cfg Config, pixels []uin
 			t, err := mem.AllocUpload(table[:])
 			return d, t, err
 		},
-	}, dir, log)
+	}
+	for _, o := range opts {
+		o(src)
+	}
+	return trainSource(ctx, be, cfg, src, dir, log)
 }
 
 // trainSource is Train on the checked training set src.
@@ -146,7 +165,7 @@ func trainSource(ctx context.Context, be model.Backend, cfg Config, src *source,
 		return fmt.Errorf("lapgan: creating run directory: %w", err)
 	}
 	path := filepath.Join(dir, CheckpointName)
-	ck, m, err := resume(path, &cfg, src.fingerprint)
+	ck, m, err := resume(path, &cfg, src.fingerprint, src.fresh)
 	if err != nil {
 		return err
 	}
@@ -183,7 +202,7 @@ func trainSource(ctx context.Context, be model.Backend, cfg Config, src *source,
 // resume returns the checkpoint to extend: the one at path if it exists
 // (it must hold the same configuration, and have been trained on data of
 // fingerprint fp if it records one), else an empty one.
-func resume(path string, cfg *Config, fp string) (*model.Checkpoint, *meta, error) {
+func resume(path string, cfg *Config, fp string, fresh bool) (*model.Checkpoint, *meta, error) {
 	m := &meta{Kind: checkpointKind, Config: *cfg, Pyramid: pyramidDesc}
 	for l := 0; l < Levels; l++ {
 		g, d, err := cfg.Specs(l)
@@ -192,9 +211,9 @@ func resume(path string, cfg *Config, fp string) (*model.Checkpoint, *meta, erro
 		}
 		m.Networks = append(m.Networks, levelSpec{Level: l, Side: Side(l), Generator: g, Discriminator: d})
 	}
-	fresh := &model.Checkpoint{Arrays: map[string][]float32{}, Header: model.CheckpointHeader{Counters: map[string]uint32{}, DataSHA256: fp}}
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return fresh, m, nil
+	empty := &model.Checkpoint{Arrays: map[string][]float32{}, Header: model.CheckpointHeader{Counters: map[string]uint32{}, DataSHA256: fp}}
+	if _, err := os.Stat(path); fresh || errors.Is(err, fs.ErrNotExist) {
+		return empty, m, nil
 	}
 	ck, old, err := readCheckpoint(path)
 	if err != nil {
@@ -203,7 +222,7 @@ func resume(path string, cfg *Config, fp string) (*model.Checkpoint, *meta, erro
 	a, _ := json.Marshal(old.Config)
 	b, _ := json.Marshal(cfg)
 	if !bytes.Equal(a, b) {
-		return nil, nil, fmt.Errorf("lapgan: %s holds a LAPGAN of another configuration (%s); train into a new directory", path, a)
+		return nil, nil, fmt.Errorf("lapgan: %s holds a LAPGAN of another configuration (%s); train into a new directory, or start over with --fresh", path, a)
 	}
 	if h := ck.Header.DataSHA256; h != "" && h != fp {
 		return nil, nil, fmt.Errorf("lapgan: %s was trained on data with SHA-256 %s, this run's data has SHA-256 %s; resume with the same data or start over with --fresh",
@@ -222,6 +241,10 @@ func trainLevel(ctx context.Context, be model.Backend, cfg *Config, l int, src *
 	t, err := newLevelTrainer(be, cfg, l, src)
 	if err != nil {
 		return err
+	}
+	if src.started != nil {
+		src.started()
+		src.started = nil
 	}
 	defer t.close()
 	steps := cfg.Levels[l].Steps
