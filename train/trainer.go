@@ -187,11 +187,11 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 		}
 	}
 	fail := func(err error) (*Trainer, error) { t.Close(); return nil, err }
-	if t.G, err = model.NewMLP(be, gs, max(cfg.Batch, SampleRows)); err != nil {
+	if t.G, err = model.NewNet(be, gs, max(cfg.Batch, SampleRows)); err != nil {
 		return fail(fmt.Errorf("generator: %w", err))
 	}
 	if cfg.GEMA > 0 {
-		if t.gAvg, err = model.NewMLP(be, gs, max(cfg.Batch, SampleRows)); err != nil {
+		if t.gAvg, err = model.NewNet(be, gs, max(cfg.Batch, SampleRows)); err != nil {
 			return fail(fmt.Errorf("averaged generator: %w", err))
 		}
 	}
@@ -674,7 +674,7 @@ func SampleCheckpointEach(ctx context.Context, be model.Backend, ck *model.Check
 	if n <= 0 {
 		return errors.New("number of samples must be positive")
 	}
-	g, err := model.NewMLP(be, ck.Header.Generator, min(n, 1024))
+	g, err := model.NewNet(be, ck.Header.Generator, min(n, 1024))
 	if err != nil {
 		return fmt.Errorf("checkpoint generator: %w", err)
 	}

@@ -97,12 +97,12 @@ func (c ClassifierConfig) validate() error {
 	return nil
 }
 
-func (c ClassifierConfig) spec(in int) model.MLPSpec {
-	s := model.MLPSpec{In: in, Init: model.He}
+func (c ClassifierConfig) spec(in int) model.NetSpec {
+	s := model.NetSpec{In: in, Init: model.He}
 	for _, h := range c.Hidden {
-		s.Layers = append(s.Layers, model.Layer{Out: h, Act: model.LeakyReLU})
+		s.Layers = append(s.Layers, model.DenseLayer(h, model.LeakyReLU))
 	}
-	s.Layers = append(s.Layers, model.Layer{Out: Classes, Act: model.Identity})
+	s.Layers = append(s.Layers, model.DenseLayer(Classes, model.Identity))
 	return s
 }
 
@@ -110,7 +110,7 @@ func (c ClassifierConfig) spec(in int) model.MLPSpec {
 // the host, so that one classifier can be used on any Backend.
 type Classifier struct {
 	Config ClassifierConfig `json:"config"`
-	Spec   model.MLPSpec    `json:"spec"`
+	Spec   model.NetSpec    `json:"spec"` // plain dense layers
 	// Params are the MLP's parameters in model.Net's layout (per layer: W
 	// then b).
 	Params []float32 `json:"-"`
@@ -122,7 +122,7 @@ type Classifier struct {
 }
 
 // FeatureWidth is the width of the feature vectors Predict returns.
-func (c *Classifier) FeatureWidth() int { return c.Spec.Layers[len(c.Spec.Layers)-2].Out }
+func (c *Classifier) FeatureWidth() int { return c.Spec.Layers[len(c.Spec.Layers)-2].Units }
 
 // FeatureLayer describes the layer whose activations are the features.
 func (c *Classifier) FeatureLayer() string {
@@ -150,7 +150,7 @@ func TrainClassifier(ctx context.Context, be model.Backend, train, test Images, 
 		return nil, fmt.Errorf("classifier network: %w", err)
 	}
 	batch := min(cfg.Batch, n)
-	m, err := model.NewMLP(be, spec, batch)
+	m, err := model.NewNet(be, spec, batch)
 	if err != nil {
 		return nil, fmt.Errorf("classifier network: %w", err)
 	}
@@ -407,7 +407,7 @@ func (c *Classifier) Predict(ctx context.Context, be model.Backend, im Images, f
 type clfNet struct {
 	be           model.Backend
 	in           int // pixels per image
-	layers       []model.Layer
+	layers       []model.NetLayer
 	ws, bs, outs []model.Buf // per layer: weights and biases (views of the parameters), outputs
 	xb           model.Buf   // input images
 }
@@ -427,14 +427,14 @@ func (c *Classifier) load(be model.Backend, mem *model.Arena) (*clfNet, error) {
 		ws: make([]model.Buf, len(layers)), bs: make([]model.Buf, len(layers)), outs: make([]model.Buf, len(layers))}
 	off, in := 0, c.Spec.In
 	for l, layer := range layers {
-		net.ws[l] = be.View(params, off, in*layer.Out)
-		off += in * layer.Out
-		net.bs[l] = be.View(params, off, layer.Out)
-		off += layer.Out
-		if net.outs[l], err = mem.Alloc(predictBatch * layer.Out); err != nil {
+		net.ws[l] = be.View(params, off, in*layer.Units)
+		off += in * layer.Units
+		net.bs[l] = be.View(params, off, layer.Units)
+		off += layer.Units
+		if net.outs[l], err = mem.Alloc(predictBatch * layer.Units); err != nil {
 			return nil, err
 		}
-		in = layer.Out
+		in = layer.Units
 	}
 	if net.xb, err = mem.Alloc(predictBatch * c.Spec.In); err != nil {
 		return nil, err
@@ -451,9 +451,9 @@ func (net *clfNet) forward(pix []float32, n int) error {
 	}
 	in := net.in
 	for l, layer := range net.layers {
-		y := be.View(net.outs[l], 0, n*layer.Out)
-		be.DenseForward(y, x, net.ws[l], net.bs[l], n, in, layer.Out, layer.Act)
-		x, in = y, layer.Out
+		y := be.View(net.outs[l], 0, n*layer.Units)
+		be.DenseForward(y, x, net.ws[l], net.bs[l], n, in, layer.Units, layer.Act)
+		x, in = y, layer.Units
 	}
 	return nil
 }

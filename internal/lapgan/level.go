@@ -98,10 +98,10 @@ func newLevelTrainer(be model.Backend, cfg *Config, l int, src *source) (*levelT
 	t.p = t.side * t.side
 	t.w = ds.In
 	fail := func(err error) (*levelTrainer, error) { t.close(); return nil, err }
-	if t.G, err = model.NewMLP(be, gs, B); err != nil {
+	if t.G, err = model.NewNet(be, gs, B); err != nil {
 		return fail(fmt.Errorf("level %d generator: %w", l, err))
 	}
-	if t.D, err = model.NewMLP(be, ds, 2*B); err != nil {
+	if t.D, err = model.NewNet(be, ds, 2*B); err != nil {
 		return fail(fmt.Errorf("level %d discriminator: %w", l, err))
 	}
 	top := l
@@ -323,7 +323,8 @@ func (t *levelTrainer) Stats() (Stats, error) {
 // from a plausible image rather than from noise.
 const residualInitScale = 0.1
 
-// shrinkOutputLayer multiplies the weights of m's last layer by s.
+// shrinkOutputLayer multiplies the weights of m's last layer by s; m is
+// made of plain dense layers, as every LAPGAN network is.
 func shrinkOutputLayer(m *model.Net, s float32) error {
 	p, m1, m2, err := m.State()
 	if err != nil {
@@ -332,12 +333,12 @@ func shrinkOutputLayer(m *model.Net, s float32) error {
 	off, in := 0, m.Spec.In
 	for i, l := range m.Spec.Layers {
 		if i == len(m.Spec.Layers)-1 {
-			for k := off; k < off+in*l.Out; k++ {
+			for k := off; k < off+in*l.Units; k++ {
 				p[k] *= s
 			}
 		}
-		off += in*l.Out + l.Out
-		in = l.Out
+		off += in*l.Units + l.Units
+		in = l.Units
 	}
 	return m.SetState(p, m1, m2)
 }
