@@ -4,7 +4,7 @@
 
 // kernels/layout.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 4cdf306594163cde07035f37b04318fbec2ea39a6dbfd719402ed8440cf1c5b2
+// Source SHA-256 (with kernels' headers): 3332a3401027277dce70182e8f1524179130a4e5c11c113f81c161b42a497629
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/pyramid.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): fdf85a2c06b79e7fda54934cc02f0786aaeb5a9dbd8871bbeb6fa8645069a92d
+// Source SHA-256 (with kernels' headers): e3c86be10715cdf901bb4d50f70f85b4c3b5cd062ac6626990f198b523482e91
 
 #include "cuda_emu.h"
 
