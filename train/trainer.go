@@ -271,18 +271,10 @@ func (t *Trainer) allocBuffers() error {
 
 // Close frees the trainer's backend memory.
 func (t *Trainer) Close() {
-	if t.loop != nil {
-		t.loop.Close()
-	}
-	if t.G != nil {
-		t.G.Free()
-	}
-	if t.gAvg != nil {
-		t.gAvg.Free()
-	}
-	if t.D != nil {
-		t.D.Free()
-	}
+	t.loop.Close()
+	t.G.Free()
+	t.gAvg.Free()
+	t.D.Free()
 	t.mem.Free()
 }
 

@@ -145,15 +145,9 @@ func newLevelTrainer(be model.Backend, cfg *Config, l int, src *source) (*levelT
 }
 
 func (t *levelTrainer) close() {
-	if t.loop != nil {
-		t.loop.Close()
-	}
-	if t.G != nil {
-		t.G.Free()
-	}
-	if t.D != nil {
-		t.D.Free()
-	}
+	t.loop.Close()
+	t.G.Free()
+	t.D.Free()
 	t.mem.Free()
 }
 

@@ -154,10 +154,12 @@ func New(be model.Backend, spec Spec) (*Engine, error) {
 	return e, nil
 }
 
-// Close frees the engine's recordings and buffers.
+// Close frees the engine's recordings and buffers; a nil Engine has none.
 func (e *Engine) Close() {
-	e.Forget()
-	e.mem.Free()
+	if e != nil {
+		e.Forget()
+		e.mem.Free()
+	}
 }
 
 // Forget drops the recorded steps, so that the next steps are recorded

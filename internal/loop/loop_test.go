@@ -273,3 +273,12 @@ func TestReadStats(t *testing.T) {
 		t.Errorf("ReadStats %v, want [0 2.5 0]", got)
 	}
 }
+
+// Close on a nil engine (a constructor that failed before making one)
+// frees nothing and does not panic, nor does Free on a nil network.
+func TestNilCloseAndFree(t *testing.T) {
+	var e *Engine
+	e.Close()
+	var n *model.Net
+	n.Free()
+}
