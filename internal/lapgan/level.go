@@ -61,8 +61,9 @@ type levelTrainer struct {
 	latent  int
 	w       int // D's input width: p, or 2p for a conditional level
 	G, D    *model.Net
-	avg     model.Buf     // moving average of G.Params (nil when cfg.GEMA is 0)
-	images  data.OnDevice // the dataset (source.images, not owned)
+	obj     model.Objective // the game D and G play: the logistic loss with cfg's label smoothing
+	avg     model.Buf       // moving average of G.Params (nil when cfg.GEMA is 0)
+	images  data.OnDevice   // the dataset (source.images, not owned)
 	// loop is the step engine: the epoch's order and the position in it,
 	// the counters (Noise; Counters: Adam's steps of D and G), the
 	// statistics buffer and the recorded iteration.
@@ -94,6 +95,7 @@ func newLevelTrainer(be model.Backend, cfg *Config, l int, src *source) (*levelT
 	t := &levelTrainer{
 		be: be, cfg: cfg, l: l, side: Side(l), cond: conditional(l),
 		latent: cfg.Levels[l].Latent, images: src.images, mem: model.NewArena(be),
+		obj: model.Logistic{LabelSmoothing: cfg.LabelSmoothing},
 	}
 	t.p = t.side * t.side
 	t.w = ds.In
@@ -222,8 +224,7 @@ func (t *levelTrainer) Enqueue(int) {
 	logits := t.D.Forward(t.xd, 2*B)
 	dl := t.D.OutputGrad(2 * B)
 	lr, lf := be.View(logits, 0, B), be.View(logits, B, B)
-	obj := model.Logistic{LabelSmoothing: c.LabelSmoothing}
-	obj.DiscLoss(be, be.View(dl, 0, B), be.View(dl, B, B), stat(sLossReal), stat(sLossFake), lr, lf, B)
+	t.obj.DiscLoss(be, be.View(dl, 0, B), be.View(dl, B, B), stat(sLossReal), stat(sLossFake), lr, lf, B)
 	be.MeanSigmoid(stat(sDReal), lr)
 	be.MeanSigmoid(stat(sDFake), lf)
 	t.D.Backward(t.xd, 2*B, true, false)
@@ -239,7 +240,7 @@ func (t *levelTrainer) Enqueue(int) {
 		din = t.xg
 	}
 	logits = t.D.Forward(din, B)
-	obj.GenLoss(be, t.D.OutputGrad(B), stat(sGLoss), logits, B)
+	t.obj.GenLoss(be, t.D.OutputGrad(B), stat(sGLoss), logits, B)
 	dx := t.D.Backward(din, B, false, true)
 	// d(image)/d(residual) is the identity: the residual's gradient is the
 	// image columns' gradient
