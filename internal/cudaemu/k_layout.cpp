@@ -4,7 +4,7 @@
 
 // kernels/layout.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 4cdf306594163cde07035f37b04318fbec2ea39a6dbfd719402ed8440cf1c5b2
+// Source SHA-256 (with kernels' headers): ae20c1b9dc7fe36d4aa2281d891470f2d443853f7614628a7bd165218f44f326
 
 #include "cuda_emu.h"
 

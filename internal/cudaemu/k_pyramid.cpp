@@ -4,7 +4,7 @@
 
 // kernels/pyramid.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): fdf85a2c06b79e7fda54934cc02f0786aaeb5a9dbd8871bbeb6fa8645069a92d
+// Source SHA-256 (with kernels' headers): b38343985a7ca670fcba82dfe7e681b47e26a402667b2cd85c02b9f79a24dfd7
 
 #include "cuda_emu.h"
 
