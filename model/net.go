@@ -260,8 +260,12 @@ func (n *Net) allocate() (err error) {
 	)
 }
 
-// Free releases the network's memory.
-func (n *Net) Free() { n.mem.Free() }
+// Free releases the network's memory; a nil Net has none.
+func (n *Net) Free() {
+	if n != nil {
+		n.mem.Free()
+	}
+}
 
 // NumParams is the number of parameters (the length of Params).
 func (n *Net) NumParams() int { return n.nparams }

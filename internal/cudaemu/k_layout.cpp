@@ -4,7 +4,7 @@
 
 // kernels/layout.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 3332a3401027277dce70182e8f1524179130a4e5c11c113f81c161b42a497629
+// Source SHA-256 (with kernels' headers): 47a64d00ef2e56875cea7301c8f9fc5e51fbb4b8d5d9100c1317acd477d2ba99
 
 #include "cuda_emu.h"
 

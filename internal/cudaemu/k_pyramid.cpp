@@ -4,7 +4,7 @@
 
 // kernels/pyramid.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): e3c86be10715cdf901bb4d50f70f85b4c3b5cd062ac6626990f198b523482e91
+// Source SHA-256 (with kernels' headers): 5f652207cf1afd136d8108d9ae91236266fb6fe1242d6da84c5aa16784a3a6e1
 
 #include "cuda_emu.h"
 

@@ -201,9 +201,7 @@ func (cr *chainRun) build(n int, coarse bool, out *[Levels][]float32) (err error
 // free releases the generators and the buffers.
 func (cr *chainRun) free() {
 	for _, m := range cr.g {
-		if m != nil {
-			m.Free()
-		}
+		m.Free()
 	}
 	cr.mem.Free()
 }

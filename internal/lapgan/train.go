@@ -334,9 +334,10 @@ func trainLevel(ctx context.Context, be model.Backend, cfg *Config, l int, src *
 		}
 		ck.Arrays[arrayName(l, "g", "avg_params")] = a
 	}
-	ck.Header.Counters[fmt.Sprintf("level%d/adam_d", l)] = uint32(t.step)
-	ck.Header.Counters[fmt.Sprintf("level%d/adam_g", l)] = uint32(t.step)
-	ck.Header.Counters[fmt.Sprintf("level%d/noise", l)] = uint32(t.step)
+	step := uint32(t.loop.Step())
+	ck.Header.Counters[fmt.Sprintf("level%d/adam_d", l)] = step
+	ck.Header.Counters[fmt.Sprintf("level%d/adam_g", l)] = step
+	ck.Header.Counters[fmt.Sprintf("level%d/noise", l)] = step
 	return nil
 }
 
