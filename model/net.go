@@ -475,6 +475,25 @@ func (n *Net) State() (params, mom1, mom2 []float32, err error) {
 	return params, mom1, mom2, nil
 }
 
+// SetParams uploads the parameters (NumParams long) and leaves the Adam
+// moments as they are: for a network that only runs forward.
+func (n *Net) SetParams(params []float32) error {
+	if len(params) != n.nparams {
+		return fmt.Errorf("network parameters: %d values, want %d", len(params), n.nparams)
+	}
+	if err := n.be.Upload(n.Params, params); err != nil {
+		return fmt.Errorf("uploading network parameters: %w", err)
+	}
+	return nil
+}
+
+// LayerOutput is what layer li output in the last Forward for its first
+// batch rows, (batch, Units): after the activation, maxout and dropout. It
+// is valid until the next Forward; the last layer's is Forward's result.
+func (n *Net) LayerOutput(li, batch int) Buf {
+	return n.be.View(n.o[li], 0, batch*n.Spec.Layers[li].Units)
+}
+
 // SetState uploads parameters and Adam moments (each NumParams long).
 func (n *Net) SetState(params, mom1, mom2 []float32) error {
 	for _, p := range []struct {

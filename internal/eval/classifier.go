@@ -364,13 +364,13 @@ func (c *Classifier) Predict(ctx context.Context, be model.Backend, im Images, f
 	if len(c.Params) != c.Spec.NumParams() {
 		return Prediction{}, fmt.Errorf("classifier has %d parameters, its network needs %d", len(c.Params), c.Spec.NumParams())
 	}
-	mem := model.NewArena(be)
-	defer mem.Free()
-	net, err := c.load(be, mem)
+	net, xb, err := c.load(be)
 	if err != nil {
 		return Prediction{}, fmt.Errorf("classifying: %w", err)
 	}
-	fw := c.FeatureWidth()
+	defer net.Free()
+	defer be.Free(xb)
+	fw, last := c.FeatureWidth(), len(c.Spec.Layers)-1
 	p := Prediction{N: im.N, Probs: make([]float64, im.N*Classes)}
 	if features {
 		p.Features, p.Width = make([]float64, im.N*fw), fw
@@ -382,10 +382,11 @@ func (c *Classifier) Predict(ctx context.Context, be model.Backend, im Images, f
 			return Prediction{}, fmt.Errorf("classifying: %w", err)
 		}
 		n := min(predictBatch, im.N-b0)
-		if err := net.forward(im.Pix[b0*im.D:(b0+n)*im.D], n); err != nil {
-			return Prediction{}, fmt.Errorf("classifying: %w", err)
+		x := be.View(xb, 0, n*im.D)
+		if err := be.Upload(x, im.Pix[b0*im.D:(b0+n)*im.D]); err != nil {
+			return Prediction{}, fmt.Errorf("classifying: uploading images: %w", err)
 		}
-		if err := net.output(logits[:n*Classes], 1); err != nil {
+		if err := be.Download(logits[:n*Classes], net.Forward(x, n)); err != nil {
 			return Prediction{}, fmt.Errorf("classifying: %w", err)
 		}
 		lg := p.Probs[b0*Classes : (b0+n)*Classes]
@@ -394,7 +395,7 @@ func (c *Classifier) Predict(ctx context.Context, be model.Backend, im Images, f
 		}
 		Softmax(lg, lg, n, Classes)
 		if features {
-			if err := net.output(feat[:n*fw], 2); err != nil {
+			if err := be.Download(feat[:n*fw], net.LayerOutput(last-1, n)); err != nil {
 				return Prediction{}, fmt.Errorf("classifying: %w", err)
 			}
 			for i, v := range feat[:n*fw] {
@@ -408,66 +409,23 @@ func (c *Classifier) Predict(ctx context.Context, be model.Backend, im Images, f
 	return p, nil
 }
 
-// clfNet is a classifier's network on a backend, run on up to predictBatch
-// images at a time.
-type clfNet struct {
-	be           model.Backend
-	in           int // pixels per image
-	layers       []model.NetLayer
-	ws, bs, outs []model.Buf // per layer: weights and biases (views of the parameters), outputs
-	xb           model.Buf   // input images
-}
-
-// load uploads c's parameters to be and allocates the buffers of a pass,
-// all from mem.
-func (c *Classifier) load(be model.Backend, mem *model.Arena) (*clfNet, error) {
-	params, err := mem.Alloc(len(c.Params))
+// load builds c's network on be for batches of up to predictBatch images,
+// with c's parameters, and a buffer for those images.
+func (c *Classifier) load(be model.Backend) (*model.Net, model.Buf, error) {
+	net, err := model.NewNet(be, c.Spec, predictBatch)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := be.Upload(params, c.Params); err != nil {
-		return nil, fmt.Errorf("uploading parameters: %w", err)
+	if err := net.SetParams(c.Params); err != nil {
+		net.Free()
+		return nil, nil, err
 	}
-	layers := c.Spec.Layers
-	net := &clfNet{be: be, in: c.Spec.In, layers: layers,
-		ws: make([]model.Buf, len(layers)), bs: make([]model.Buf, len(layers)), outs: make([]model.Buf, len(layers))}
-	off, in := 0, c.Spec.In
-	for l, layer := range layers {
-		net.ws[l] = be.View(params, off, in*layer.Units)
-		off += in * layer.Units
-		net.bs[l] = be.View(params, off, layer.Units)
-		off += layer.Units
-		if net.outs[l], err = mem.Alloc(predictBatch * layer.Units); err != nil {
-			return nil, err
-		}
-		in = layer.Units
+	xb, err := be.Alloc(predictBatch * c.Spec.In)
+	if err != nil {
+		net.Free()
+		return nil, nil, err
 	}
-	if net.xb, err = mem.Alloc(predictBatch * c.Spec.In); err != nil {
-		return nil, err
-	}
-	return net, nil
-}
-
-// forward runs the network on pix, n images of in pixels.
-func (net *clfNet) forward(pix []float32, n int) error {
-	be := net.be
-	x := be.View(net.xb, 0, n*net.in)
-	if err := be.Upload(x, pix); err != nil {
-		return fmt.Errorf("uploading images: %w", err)
-	}
-	in := net.in
-	for l, layer := range net.layers {
-		y := be.View(net.outs[l], 0, n*layer.Units)
-		be.DenseForward(y, x, net.ws[l], net.bs[l], n, in, layer.Units, layer.Act)
-		x, in = y, layer.Units
-	}
-	return nil
-}
-
-// output downloads into dst the first len(dst) outputs of the last forward
-// pass at the layer fromEnd layers from the end (1: the logits).
-func (net *clfNet) output(dst []float32, fromEnd int) error {
-	return net.be.Download(dst, net.be.View(net.outs[len(net.layers)-fromEnd], 0, len(dst)))
+	return net, xb, nil
 }
 
 // translate writes src (side, side) moved by (dx, dy) pixels into dst,
