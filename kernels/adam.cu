@@ -34,7 +34,7 @@ extern "C" __global__ void adam_step(float *p, const float *g, float *m, float *
     double t = (double)t0;
     float bc1 = (float)(1.0 - pow((double)b1, t));
     float bc2 = (float)(1.0 - pow((double)b2, t));
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+    GT_GRID_STRIDE_LOOP(int, i, n) {
         float gi = g[i];
         float mi = b1 * m[i] + (1.0f - b1) * gi;
         float vi = b2 * v[i] + (1.0f - b2) * gi * gi;

@@ -18,7 +18,7 @@ extern "C" __global__ void average_f32(float *avg, const float *p, int n, float 
     double t = (double)gt_counter(tc);
     float d = (float)fmin((double)decay, (1.0 + t) / (10.0 + t));
     float f = 1.0f - d;
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+    GT_GRID_STRIDE_LOOP(int, i, n) {
         avg[i] = __fadd_rn(avg[i], __fmul_rn(f, __fsub_rn(p[i], avg[i])));
     }
 }

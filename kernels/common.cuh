@@ -13,6 +13,18 @@
 #define GT_DYNAMIC_SHARED(T, name) extern __shared__ T name[]
 #endif
 
+// GT_GRID_STRIDE_LOOP(I, i, n) { body } runs body for every index i in
+// [0, n) the calling thread takes in a grid-stride loop: thread t of block k
+// starts at i = k*blockDim.x + t and strides by the whole grid,
+// gridDim.x*blockDim.x, so that any grid covers any n. I is the index type:
+// int, or long long where n may pass 2^31 (index and stride are then
+// computed in 64 bits). A loop head, not a function taking the body as a
+// lambda: the body stays in the kernel, so continue works and each kernel
+// compiles to the code of the loop written out (nvcc optimises a lambda
+// body on its own before inlining it, which reschedules the larger ones).
+#define GT_GRID_STRIDE_LOOP(I, i, n)                                                                              \
+    for (I i = blockIdx.x * (I)blockDim.x + threadIdx.x; i < (n); i += (I)gridDim.x * blockDim.x)
+
 // gt_act applies activation act to z.
 __device__ __forceinline__ float gt_act(float z, int act)
 {

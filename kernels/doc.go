@@ -31,9 +31,9 @@
 //	average.cu      generator weight averaging (model.AveragingOps)
 //
 // Two headers hold the device helpers more than one file uses:
-// common.cuh (activations, sigmoid, log1p(exp(-|x|)), the error flag, the
-// counter read, the block sum) and philox.cuh (the Philox generator of
-// rng.cu and regularize.cu's dropout).
+// common.cuh (the grid-stride loop, activations, sigmoid, log1p(exp(-|x|)),
+// the error flag, the counter read, the block sum) and philox.cuh (the
+// Philox generator of rng.cu and regularize.cu's dropout).
 //
 // `make kernels` (rules in kernels/kernels.mk) compiles each into a fat
 // binary holding SASS for sm_80 and sm_90 and compute_70 PTX as the

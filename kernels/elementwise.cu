@@ -15,21 +15,21 @@
 
 extern "C" __global__ void fill_f32(float *x, int n, float v)
 {
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+    GT_GRID_STRIDE_LOOP(int, i, n) {
         x[i] = v;
     }
 }
 
 extern "C" __global__ void affine_f32(float *x, int n, float a, float c)
 {
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+    GT_GRID_STRIDE_LOOP(int, i, n) {
         x[i] = a * x[i] + c;
     }
 }
 
 extern "C" __global__ void accumulate_f32(float *dst, const float *src, int n)
 {
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+    GT_GRID_STRIDE_LOOP(int, i, n) {
         dst[i] = __fadd_rn(dst[i], src[i]);
     }
 }

@@ -66,8 +66,7 @@ extern "C" __global__ void gather_rows(float *dst, const float *src, const float
 {
     unsigned int b = gt_counter(bc);
     long long total = (long long)rows * cols;
-    for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < total;
-         e += (long long)gridDim.x * blockDim.x) {
+    GT_GRID_STRIDE_LOOP(long long, e, total) {
         long long i = gather_index(e, perm, b, rows, cols, permLen, srcRows, err, GT_ERR_GATHER_RANGE);
         dst[e] = i < 0 ? __int_as_float(0x7fc00000) : src[i];
     }
@@ -79,8 +78,7 @@ extern "C" __global__ void gather_bytes(float *dst, const unsigned int *src, con
 {
     unsigned int b = gt_counter(bc);
     long long total = (long long)rows * cols;
-    for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < total;
-         e += (long long)gridDim.x * blockDim.x) {
+    GT_GRID_STRIDE_LOOP(long long, e, total) {
         long long i = gather_index(e, perm, b, rows, cols, permLen, srcRows, err, GT_ERR_GATHER_BYTES_RANGE);
         dst[e] = i < 0 ? __int_as_float(0x7fc00000) : table[(src[i >> 2] >> (8 * (int)(i & 3))) & 0xffu];
     }
@@ -90,8 +88,7 @@ extern "C" __global__ void one_hot(float *dst, const float *labels, int rows, in
                                    unsigned int *err)
 {
     long long total = (long long)rows * classes;
-    for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < total;
-         e += (long long)gridDim.x * blockDim.x) {
+    GT_GRID_STRIDE_LOOP(long long, e, total) {
         int r = (int)(e / classes), c = (int)(e % classes);
         float f = labels[r];
         int k = (int)f;
@@ -112,8 +109,7 @@ extern "C" __global__ void copy_cols(float *dst, const float *src, int rows, int
                                      int srcCol, int n)
 {
     long long total = (long long)rows * n;
-    for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < total;
-         e += (long long)gridDim.x * blockDim.x) {
+    GT_GRID_STRIDE_LOOP(long long, e, total) {
         int r = (int)(e / n), c = (int)(e % n);
         dst[(size_t)r * dstWidth + dstCol + c] = src[(size_t)r * srcWidth + srcCol + c];
     }

@@ -54,7 +54,7 @@ extern "C" __global__ void logit_bce_partial(float *dx, float *partial, const fl
                                              float target, float scale)
 {
     float s = 0.0f;
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+    GT_GRID_STRIDE_LOOP(int, i, n) {
         float v = x[i];
         s += stable_bce(v, target);
         if (dx) {
@@ -71,7 +71,7 @@ extern "C" __global__ void logit_bce_partial(float *dx, float *partial, const fl
 extern "C" __global__ void reduce_map_partial(float *partial, const float *x, int n, int op, float scale)
 {
     float s = 0.0f;
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+    GT_GRID_STRIDE_LOOP(int, i, n) {
         float v = x[i];
         s += op == 0 ? gt_sigmoid(v) : v * v;
     }
@@ -87,7 +87,7 @@ extern "C" __global__ void softmax_xent_partial(float *dx, float *partial, const
                                                 unsigned int *err)
 {
     float s = 0.0f;
-    for (int r = blockIdx.x * blockDim.x + threadIdx.x; r < batch; r += gridDim.x * blockDim.x) {
+    GT_GRID_STRIDE_LOOP(int, r, batch) {
         const float *xr = x + (size_t)r * classes;
         float lf = labels[r];
         int label = (int)lf;
@@ -246,7 +246,7 @@ extern "C" __global__ void fdiv_partial(float *dx, float *partial, const float *
                                         float scale)
 {
     double s = 0.0;
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+    GT_GRID_STRIDE_LOOP(int, i, n) {
         double h, dh;
         fdiv_term(div, term, (double)x[i], &h, &dh);
         s += h;

@@ -20,7 +20,7 @@
 
 extern "C" __global__ void copy_f32(float *dst, const float *src, int n)
 {
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+    GT_GRID_STRIDE_LOOP(int, i, n) {
         dst[i] = src[i];
     }
 }

@@ -196,8 +196,7 @@ __device__ __forceinline__ bool mbd_item(long long e, int rows, int group, int k
 extern "C" __global__ void mbd_forward(float *o, const float *m, int rows, int group, int kernels, int dims)
 {
     const long long total = (long long)((rows + (long long)group - 1) / group) * kernels * group;
-    for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < total;
-         e += (long long)gridDim.x * blockDim.x) {
+    GT_GRID_STRIDE_LOOP(long long, e, total) {
         int r0, n, i, b;
         if (!mbd_item(e, rows, group, kernels, &r0, &n, &i, &b)) {
             continue;
@@ -211,8 +210,7 @@ extern "C" __global__ void mbd_backward(float *dm, const float *dout, const floa
                                         int kernels, int dims)
 {
     const long long total = (long long)((rows + (long long)group - 1) / group) * kernels * group;
-    for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < total;
-         e += (long long)gridDim.x * blockDim.x) {
+    GT_GRID_STRIDE_LOOP(long long, e, total) {
         int r0, n, k, b;
         if (!mbd_item(e, rows, group, kernels, &r0, &n, &k, &b)) {
             continue;

@@ -1,7 +1,7 @@
 // philox.cuh: the Philox4x32-10 generator (Salmon et al., SC 2011) of
 // package rng (internal/rng/philox.go, whose package doc is the
 // specification), shared by rng.cu's noise and binarization and
-// regularize.cu's dropout (included, never compiled alone):
+// regularize.cu's dropout (included after common.cuh, never compiled alone):
 //
 //   key     = (uint32(seed), uint32(seed>>32))
 //   counter = (uint32(index/4), step, stream, 0)
@@ -41,15 +41,15 @@ __device__ __forceinline__ void gt_uniform4(float u[4], int j, unsigned int step
 }
 
 // gt_each_uniform calls f(i, u) for every i < n, with u the Uniform01 draw
-// of index i of the stream (seed, stream, step): a grid-stride loop over
-// Philox blocks of four draws (gt_uniform4), so that each thread computes
-// each of its blocks once.
+// of index i of the stream (seed, stream, step): a grid-stride loop
+// (GT_GRID_STRIDE_LOOP) over Philox blocks of four draws (gt_uniform4), so
+// that each thread computes each of its blocks once.
 template <typename F>
 __device__ __forceinline__ void gt_each_uniform(int n, unsigned int step, unsigned int stream, unsigned long long seed,
                                                 F f)
 {
     int blocks = (n + 3) / 4;
-    for (int j = blockIdx.x * blockDim.x + threadIdx.x; j < blocks; j += gridDim.x * blockDim.x) {
+    GT_GRID_STRIDE_LOOP(int, j, blocks) {
         float u[4];
         gt_uniform4(u, j, step, stream, seed);
 #pragma unroll

@@ -47,8 +47,7 @@ extern "C" __global__ void downsample2x(float *dst, const float *src, int rows, 
 {
     const int ho = h / 2, wo = w / 2;
     const long long total = (long long)rows * ho * wo;
-    for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < total;
-         e += (long long)gridDim.x * blockDim.x) {
+    GT_GRID_STRIDE_LOOP(long long, e, total) {
         long long r;
         int i, j;
         image_pixel(e, ho, wo, &r, &i, &j);
@@ -74,8 +73,7 @@ extern "C" __global__ void upsample2x(float *dst, const float *src, int rows, in
 {
     const int ho = 2 * h, wo = 2 * w;
     const long long total = (long long)rows * ho * wo;
-    for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < total;
-         e += (long long)gridDim.x * blockDim.x) {
+    GT_GRID_STRIDE_LOOP(long long, e, total) {
         long long r;
         int y, x;
         image_pixel(e, ho, wo, &r, &y, &x);

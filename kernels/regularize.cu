@@ -21,7 +21,7 @@
 // count = rows*units groups of pieces adjacent values.
 extern "C" __global__ void maxout_forward(float *y, const float *x, int count, int pieces)
 {
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
+    GT_GRID_STRIDE_LOOP(int, i, count) {
         const float *g = x + (size_t)i * pieces;
         float m = g[0];
         for (int p = 1; p < pieces; p++) {
@@ -35,7 +35,7 @@ extern "C" __global__ void maxout_forward(float *y, const float *x, int count, i
 
 extern "C" __global__ void maxout_backward(float *dx, const float *dy, const float *x, int count, int pieces)
 {
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x) {
+    GT_GRID_STRIDE_LOOP(int, i, count) {
         const float *g = x + (size_t)i * pieces;
         int best = 0;
         for (int p = 1; p < pieces; p++) {

@@ -47,7 +47,7 @@ extern "C" __global__ void rng_noise(float *dst, int n, int dist, unsigned long 
 {
     unsigned int step = gt_counter(sc);
     int blocks = (n + 3) / 4;
-    for (int j = blockIdx.x * blockDim.x + threadIdx.x; j < blocks; j += gridDim.x * blockDim.x) {
+    GT_GRID_STRIDE_LOOP(int, j, blocks) {
         uint4 x = philox4x32_10(make_uint4((unsigned int)j, step, stream, 0u), (unsigned int)seed,
                                 (unsigned int)(seed >> 32));
         float o[4];

@@ -4,7 +4,8 @@
 # scratch worktree of HEAD, and the emulated-device suite must then fail:
 #   1. a __syncthreads removed from the tiled GEMM (kernels/dense.cu);
 #   2. two launch arguments swapped (batch and in of DenseForward, gpu/dense.go);
-#   3. an off-by-one in a grid-stride loop (fill_f32, kernels/elementwise.cu);
+#   3. an off-by-one in a grid-stride loop (fill_f32's GT_GRID_STRIDE_LOOP
+#      runs to n + 1, kernels/elementwise.cu);
 #   4. a shared-memory tile declared too small (kernels/dense.cu).
 # It also checks that the unmodified worktree passes. Exit 0 when every
 # fault was caught. Takes a few minutes (one build and run per fault).
@@ -63,7 +64,7 @@ fault missing-syncthreads kernels/dense.cu \
 fault swapped-launch-args gpu/dense.go \
 	's/(launch\(be, grid, block1D, yd\.ptr\(\), xd\.ptr\(\), wd\.ptr\(\), bd\.ptr\(\), )batch, in,/$1in, batch,/'
 fault grid-stride-off-by-one kernels/elementwise.cu \
-	's/(void fill_f32\(float \*x, int n, float v\)\n\{\n    for \(int i = blockIdx\.x \* blockDim\.x \+ threadIdx\.x; )i < n;/$1i <= n;/'
+	's/(void fill_f32\(float \*x, int n, float v\)\n\{\n    GT_GRID_STRIDE_LOOP\(int, i, )n\)/$1n + 1)/'
 fault shared-tile-too-small kernels/dense.cu \
 	's/__shared__ float Bs\[GT_BK\]\[BN \+ 1\];/__shared__ float Bs[GT_BK][BN \/ 2];/'
 echo "emu-bites: $caught of 4 faults caught, $missed missed; logs in $logs"

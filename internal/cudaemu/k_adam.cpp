@@ -4,7 +4,7 @@
 
 // kernels/adam.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): cf1be8daf08e5811a1142296b946a62ac0e95d85f832f724488bbcd90f9c07a0
+// Source SHA-256 (with kernels' headers): 3e5349ec9db951b39a8d16036f5ffb2546ed172a9eba31c98d43edd5d13f46a4
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/average.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 07ffc528bd579531887f2a45292b498b02e8b4d0a3bf53dd08878a999deb9881
+// Source SHA-256 (with kernels' headers): fc45e91d12adbd3af3e084692184012ff4a27e1ec2b54e8ddfd21c4932ff9fda
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/dense.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): f4bbef9142b79e8fef659ddebf833a91276d2911421a062c5be42a1194d3ce32
+// Source SHA-256 (with kernels' headers): 07dbb8469f8847a45a9d2c2214191dae7979fbd9822430dc8cca94d8c5fb9689
 
 #include "cuda_emu.h"
 

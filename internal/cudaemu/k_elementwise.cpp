@@ -4,7 +4,7 @@
 
 // kernels/elementwise.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 716450184b16bbed0efd02f7f435042db70b40b3f0adbfbb0c0f5a9529977571
+// Source SHA-256 (with kernels' headers): 10e3f32e5c760cc26fd13feb9fb7fa9341d9a6fd811fc78170dee725535ae2c5
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/layout.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 47a64d00ef2e56875cea7301c8f9fc5e51fbb4b8d5d9100c1317acd477d2ba99
+// Source SHA-256 (with kernels' headers): 890db294f1d7d8b82152632afe04ea0bc8d30c0b8f3472ba11def8f443ec0de2
 
 #include "cuda_emu.h"
 

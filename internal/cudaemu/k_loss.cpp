@@ -4,7 +4,7 @@
 
 // kernels/loss.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): e6bb389e021cff544dfd22e0c1169500c973d3246829713c29727befbca0106e
+// Source SHA-256 (with kernels' headers): 6e3d1ad2dda6739b2d1daab7863ff980d6b6c4b25d153190208044b9869d9ca5
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/memory.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): a1f189f7b24f8eb01804f6ee1b3301c0d8865282d4cf933d398e86f49d366161
+// Source SHA-256 (with kernels' headers): 2f40fb65caa1b89d41fdbba1943ea0093f7bacd4aadf65277b6c4f9eba2dea19
 
 #include "cuda_emu.h"
 

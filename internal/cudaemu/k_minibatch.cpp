@@ -4,7 +4,7 @@
 
 // kernels/minibatch.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): c3183e9e314c7fab5bf57dec42472d8d462dc66a86f6483ae0764d84f5ccf9a3
+// Source SHA-256 (with kernels' headers): c94ba70e4f8395d81b10601cb8a278f4e1a61b6aae105d27fea135e4a1714e35
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/pyramid.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 5f652207cf1afd136d8108d9ae91236266fb6fe1242d6da84c5aa16784a3a6e1
+// Source SHA-256 (with kernels' headers): 6d17be55f015fdd38d8b4081fd00eb88cdfd77be3360cf817b2598c288df73f8
 
 #include "cuda_emu.h"
 

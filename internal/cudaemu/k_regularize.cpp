@@ -4,7 +4,7 @@
 
 // kernels/regularize.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 3b680f76fee749247257d0ea4cf7098afa6ce04bf91924e00e6ebe1875e83fd1
+// Source SHA-256 (with kernels' headers): 83e74c07eb787eb766e4815ca6b7a0de91c1226d46b69782e7e51b37440309c3
 
 #include "cuda_emu.h"
 

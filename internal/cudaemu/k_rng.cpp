@@ -4,7 +4,7 @@
 
 // kernels/rng.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 08bd7823f730df9a586cd69d6fbf29dc4d4f1e735f2634099e5f08d156bbd408
+// Source SHA-256 (with kernels' headers): d40dc18ad04f0574da4006f2cb3c85ddb149766d078d5a138b4faf4cd31324b6
 
 #include "cuda_emu.h"
 
