@@ -21,9 +21,9 @@
 //
 // Variants (llm.c style; the Go backend launches the highest number, the
 // tests compare it with variant 1):
-//   1  naive: one thread per output element, k-loop in global memory. The
-//      readable device reference. dense_forward1, dense_backward_dx1,
-//      dense_backward_dw1.
+//   1  naive: one thread per output element, k-loop in global memory
+//      (naive_gemm). The readable device reference. dense_forward1,
+//      dense_backward_dx1, dense_backward_dw1.
 //   2  tiled shared-memory SGEMM with register blocking: a block computes a
 //      BM×BN tile of C = A·B in BK-deep slabs staged through shared memory,
 //      each of its 256 threads a TM×TN sub-tile (strided, conflict-free
@@ -33,75 +33,21 @@
 //      backward pass is one launch: blockIdx.z = 0 computes dx tiles,
 //      blockIdx.z = 1 computes dw and db tiles. dense_forward2_64,
 //      dense_forward2_32, dense_backward2_64, dense_backward2_32.
+// Both variants read their operands through the same loaders and write
+// through the same stores (below), and sum each element in ascending k; so
+// comparing them tests variant 2's tiling (slabs, barriers, sub-tile
+// indices); the conformance suite tests the loaders and stores against the
+// cpu backend.
 //
 // Build: make kernels (kernels/kernels.mk) compiles it into the fat binary
 // kernels/dense.fatbin.
 
 #include "common.cuh"
 
-// ---------------------------------------------------------------- variant 1
+// ---------------------------------------------------------------- operands
 
-extern "C" __global__ void dense_forward1(float *y, const float *x, const float *w, const float *b,
-                                          int batch, int in, int out, int act)
-{
-    int o = blockIdx.x * blockDim.x + threadIdx.x;
-    int r = blockIdx.y;
-    if (o >= out || r >= batch) {
-        return;
-    }
-    float acc = 0.0f;
-    for (int i = 0; i < in; i++) {
-        acc += x[(size_t)r * in + i] * w[(size_t)i * out + o];
-    }
-    y[(size_t)r * out + o] = gt_act(acc + b[o], act);
-}
-
-extern "C" __global__ void dense_backward_dx1(float *dx, const float *dy, const float *w, const float *y,
-                                              int batch, int in, int out, int act)
-{
-    int i = blockIdx.x * blockDim.x + threadIdx.x;
-    int r = blockIdx.y;
-    if (i >= in || r >= batch) {
-        return;
-    }
-    float acc = 0.0f;
-    for (int o = 0; o < out; o++) {
-        size_t k = (size_t)r * out + o;
-        acc += dy[k] * gt_dact(y[k], act) * w[(size_t)i * out + o];
-    }
-    dx[(size_t)r * in + i] = acc;
-}
-
-// Row i == in of the grid computes db[o]; dw or db may be null.
-extern "C" __global__ void dense_backward_dw1(float *dw, float *db, const float *dy, const float *x,
-                                              const float *y, int batch, int in, int out, int act)
-{
-    int o = blockIdx.x * blockDim.x + threadIdx.x;
-    int i = blockIdx.y;
-    if (o >= out || i > in) {
-        return;
-    }
-    float acc = 0.0f;
-    for (int r = 0; r < batch; r++) {
-        size_t k = (size_t)r * out + o;
-        float a = i < in ? x[(size_t)r * in + i] : 1.0f;
-        acc += a * dy[k] * gt_dact(y[k], act);
-    }
-    if (i < in) {
-        if (dw) {
-            dw[(size_t)i * out + o] = acc;
-        }
-    } else if (db) {
-        db[o] = acc;
-    }
-}
-
-// ---------------------------------------------------------------- variant 2
-
-#define GT_THREADS 256
-#define GT_BK 16
-
-// Operand loaders: (row, col) of the logical operand, zero outside it.
+// Operand loaders, of both variants: (row, col) of the logical operand,
+// zero outside it.
 
 // a(m, k) = p[m*ld + k]: a row-major (M, K) matrix.
 struct RowMajor {
@@ -150,12 +96,128 @@ struct XTOnes {
     }
 };
 
+// Stores, of both variants: where element (r, c) of a product goes,
+// nothing outside the output.
+
+// y[r][c] = act(v + b[c]) for row-major (rows, cols) y: the forward pass.
+struct BiasAct {
+    float *y;
+    const float *b;
+    int rows, cols, act;
+    __device__ void operator()(int r, int c, float v) const
+    {
+        if (r < rows && c < cols) {
+            y[(size_t)r * cols + c] = gt_act(v + b[c], act);
+        }
+    }
+};
+
+// p[r][c] = v for row-major (rows, cols) p: dx.
+struct Plain {
+    float *p;
+    int rows, cols;
+    __device__ void operator()(int r, int c, float v) const
+    {
+        if (r < rows && c < cols) {
+            p[(size_t)r * cols + c] = v;
+        }
+    }
+};
+
+// [dw; db], (in+1, out): dw[r][c] = v for r < in, db[c] = v for r == in;
+// dw or db may be null.
+struct DWDB {
+    float *dw, *db;
+    int in, out;
+    __device__ void operator()(int r, int c, float v) const
+    {
+        if (c >= out) {
+            return;
+        }
+        if (r < in) {
+            if (dw) {
+                dw[(size_t)r * out + c] = v;
+            }
+        } else if (r == in && db) {
+            db[c] = v;
+        }
+    }
+};
+
+// ---------------------------------------------------------------- variant 1
+
+// naive_gemm hands element (m, n) of C = A·B (A is (M, K), B is (K, N),
+// read through loaders) to store, m = blockIdx.y, n = blockIdx.x*blockDim.x +
+// threadIdx.x: the sum over k of a(m, k)·b(k, n) in ascending k, read from
+// global memory. Threads outside C do nothing.
+template <class LA, class LB, class S>
+__device__ __forceinline__ void naive_gemm(const LA &la, const LB &lb, int M, int N, int K, const S &store)
+{
+    int n = blockIdx.x * blockDim.x + threadIdx.x;
+    int m = blockIdx.y;
+    if (m >= M || n >= N) {
+        return;
+    }
+    float acc = 0.0f;
+    for (int k = 0; k < K; k++) {
+        acc += la(m, k) * lb(k, n);
+    }
+    store(m, n, acc);
+}
+
+// y = act(x·w + b).
+extern "C" __global__ void dense_forward1(float *y, const float *x, const float *w, const float *b,
+                                          int batch, int in, int out, int act)
+{
+    naive_gemm(RowMajor{x, batch, in}, RowMajor{w, in, out}, batch, out, in, BiasAct{y, b, batch, out, act});
+}
+
+// dx = dz·wᵀ, b(k=o, n=i) = w[i][o].
+extern "C" __global__ void dense_backward_dx1(float *dx, const float *dy, const float *w, const float *y,
+                                              int batch, int in, int out, int act)
+{
+    naive_gemm(DZ{dy, y, batch, out, act}, Transposed{w, out, in}, batch, in, out, Plain{dx, batch, in});
+}
+
+// [dw; db] = [xᵀ; 1]·dz: row i == in of the grid computes db[o]; dw or db
+// may be null.
+extern "C" __global__ void dense_backward_dw1(float *dw, float *db, const float *dy, const float *x,
+                                              const float *y, int batch, int in, int out, int act)
+{
+    naive_gemm(XTOnes{x, in, batch}, DZ{dy, y, batch, out, act}, in + 1, out, batch, DWDB{dw, db, in, out});
+}
+
+// ---------------------------------------------------------------- variant 2
+
+#define GT_THREADS 256
+#define GT_BK 16
+
+// stage copies the (GT_BK, W) slab at (k0, w0) of an operand into the
+// shared array S: S[kk][ww] = op(k0 + kk, w0 + ww). The block's threads
+// take its elements in the operand's memory order, for coalesced loads: kk
+// fastest when KFast, else ww fastest.
+template <int W, bool KFast, class Tile, class Op>
+__device__ __forceinline__ void stage(Tile &S, const Op &op, int k0, int w0)
+{
+    for (int e = threadIdx.x; e < W * GT_BK; e += GT_THREADS) {
+        int kk, ww;
+        if (KFast) {
+            ww = e / GT_BK;
+            kk = e % GT_BK;
+        } else {
+            kk = e / W;
+            ww = e % W;
+        }
+        S[kk][ww] = op(k0 + kk, w0 + ww);
+    }
+}
+
 // gemm_tile accumulates the (BM, BN) tile at (bm, bn) of A·B (A is (M, K),
-// B is (K, N), both read through loaders) into acc. ARowFast says A's
-// memory is contiguous along k (load k fastest for coalescing); BRowFast
-// the same for B along n. Thread t owns rows ty + i*(BM/TM) and columns
-// tx + j*(BN/TN) of the tile.
-template <int BM, int BN, int TM, int TN, bool AKFast, bool BNFast, class LA, class LB>
+// B is (K, N), both read through loaders) into acc. AKFast says A's
+// memory is contiguous along k, BKFast the same for B (stage loads each in
+// memory order). Thread t owns rows ty + i*(BM/TM) and columns
+// tx + j*(BN/TN) of the tile (tile_store).
+template <int BM, int BN, int TM, int TN, bool AKFast, bool BKFast, class LA, class LB>
 __device__ __forceinline__ void gemm_tile(const LA &la, const LB &lb, int K, int bm, int bn,
                                           float (&acc)[TM][TN])
 {
@@ -171,28 +233,8 @@ __device__ __forceinline__ void gemm_tile(const LA &la, const LB &lb, int K, int
         }
     }
     for (int k0 = 0; k0 < K; k0 += GT_BK) {
-        for (int e = t; e < BM * GT_BK; e += GT_THREADS) {
-            int mm, kk;
-            if (AKFast) {
-                mm = e / GT_BK;
-                kk = e % GT_BK;
-            } else {
-                kk = e / BM;
-                mm = e % BM;
-            }
-            As[kk][mm] = la(bm + mm, k0 + kk);
-        }
-        for (int e = t; e < GT_BK * BN; e += GT_THREADS) {
-            int kk, nn;
-            if (BNFast) {
-                kk = e / BN;
-                nn = e % BN;
-            } else {
-                nn = e / GT_BK;
-                kk = e % GT_BK;
-            }
-            Bs[kk][nn] = lb(k0 + kk, bn + nn);
-        }
+        stage<BM, AKFast>(As, [&](int k, int m) { return la(m, k); }, k0, bm);
+        stage<BN, BKFast>(Bs, lb, k0, bn);
         __syncthreads();
 #pragma unroll
         for (int kk = 0; kk < GT_BK; kk++) {
@@ -217,6 +259,21 @@ __device__ __forceinline__ void gemm_tile(const LA &la, const LB &lb, int K, int
     }
 }
 
+// tile_store hands the thread's elements of the tile at (bm, bn), acc as
+// gemm_tile left it, to store(row, column, value).
+template <int BM, int BN, int TM, int TN, class S>
+__device__ __forceinline__ void tile_store(const float (&acc)[TM][TN], int bm, int bn, const S &store)
+{
+    const int tx = threadIdx.x % (BN / TN), ty = threadIdx.x / (BN / TN);
+#pragma unroll
+    for (int i = 0; i < TM; i++) {
+#pragma unroll
+        for (int j = 0; j < TN; j++) {
+            store(bm + ty + i * (BM / TM), bn + tx + j * (BN / TN), acc[i][j]);
+        }
+    }
+}
+
 template <int BM, int BN, int TM, int TN>
 __device__ __forceinline__ void dense_forward2(float *y, const float *x, const float *w, const float *b,
                                                int batch, int in, int out, int act)
@@ -225,19 +282,8 @@ __device__ __forceinline__ void dense_forward2(float *y, const float *x, const f
     const int bm = blockIdx.y * BM, bn = blockIdx.x * BN;
     RowMajor la{x, batch, in};
     RowMajor lb{w, in, out};
-    gemm_tile<BM, BN, TM, TN, true, true>(la, lb, in, bm, bn, acc);
-    const int tx = threadIdx.x % (BN / TN), ty = threadIdx.x / (BN / TN);
-#pragma unroll
-    for (int i = 0; i < TM; i++) {
-        int r = bm + ty + i * (BM / TM);
-#pragma unroll
-        for (int j = 0; j < TN; j++) {
-            int o = bn + tx + j * (BN / TN);
-            if (r < batch && o < out) {
-                y[(size_t)r * out + o] = gt_act(acc[i][j] + b[o], act);
-            }
-        }
-    }
+    gemm_tile<BM, BN, TM, TN, true, false>(la, lb, in, bm, bn, acc);
+    tile_store<BM, BN, TM, TN>(acc, bm, bn, BiasAct{y, b, batch, out, act});
 }
 
 // blockIdx.z == 0: dx (batch, in) = dz·wᵀ, skipped when dx is null.
@@ -250,25 +296,14 @@ __device__ __forceinline__ void dense_backward2(float *dx, float *dw, float *db,
 {
     float acc[TM][TN];
     const int bm = blockIdx.y * BM, bn = blockIdx.x * BN;
-    const int tx = threadIdx.x % (BN / TN), ty = threadIdx.x / (BN / TN);
     if (blockIdx.z == 0) {
         if (dx == nullptr || bm >= batch || bn >= in) {
             return;
         }
         DZ la{dy, y, batch, out, act};
         Transposed lb{w, out, in}; // b(k=o, n=i) = w[i][o]
-        gemm_tile<BM, BN, TM, TN, true, false>(la, lb, out, bm, bn, acc);
-#pragma unroll
-        for (int i = 0; i < TM; i++) {
-            int r = bm + ty + i * (BM / TM);
-#pragma unroll
-            for (int j = 0; j < TN; j++) {
-                int c = bn + tx + j * (BN / TN);
-                if (r < batch && c < in) {
-                    dx[(size_t)r * in + c] = acc[i][j];
-                }
-            }
-        }
+        gemm_tile<BM, BN, TM, TN, true, true>(la, lb, out, bm, bn, acc);
+        tile_store<BM, BN, TM, TN>(acc, bm, bn, Plain{dx, batch, in});
         return;
     }
     if ((dw == nullptr && db == nullptr) || bm > in || bn >= out) {
@@ -276,25 +311,8 @@ __device__ __forceinline__ void dense_backward2(float *dx, float *dw, float *db,
     }
     XTOnes la{x, in, batch};
     DZ lb{dy, y, batch, out, act};
-    gemm_tile<BM, BN, TM, TN, false, true>(la, lb, batch, bm, bn, acc);
-#pragma unroll
-    for (int i = 0; i < TM; i++) {
-        int r = bm + ty + i * (BM / TM);
-#pragma unroll
-        for (int j = 0; j < TN; j++) {
-            int c = bn + tx + j * (BN / TN);
-            if (c >= out) {
-                continue;
-            }
-            if (r < in) {
-                if (dw) {
-                    dw[(size_t)r * out + c] = acc[i][j];
-                }
-            } else if (r == in && db) {
-                db[c] = acc[i][j];
-            }
-        }
-    }
+    gemm_tile<BM, BN, TM, TN, false, false>(la, lb, batch, bm, bn, acc);
+    tile_store<BM, BN, TM, TN>(acc, bm, bn, DWDB{dw, db, in, out});
 }
 
 extern "C" __global__ void __launch_bounds__(GT_THREADS)

@@ -60,7 +60,7 @@ if ! run unmodified; then
 	exit 1
 fi
 fault missing-syncthreads kernels/dense.cu \
-	's/(Bs\[kk\]\[nn\] = lb\(k0 \+ kk, bn \+ nn\);\n        \}\n)        __syncthreads\(\);\n/$1/'
+	's/(        stage<BN, BKFast>\(Bs, lb, k0, bn\);\n)        __syncthreads\(\);\n/$1/'
 fault swapped-launch-args gpu/dense.go \
 	's/(launch\(be, grid, block1D, yd\.ptr\(\), xd\.ptr\(\), wd\.ptr\(\), bd\.ptr\(\), )batch, in,/$1in, batch,/'
 fault grid-stride-off-by-one kernels/elementwise.cu \

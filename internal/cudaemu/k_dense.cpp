@@ -4,7 +4,7 @@
 
 // kernels/dense.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 07dbb8469f8847a45a9d2c2214191dae7979fbd9822430dc8cca94d8c5fb9689
+// Source SHA-256 (with kernels' headers): 3a5460cefea94ec7fc6bd535ac15aff99de56bc078d55b06d43e465ceeb26379
 
 #include "cuda_emu.h"
 
