@@ -16,22 +16,16 @@ import (
 //
 // summed in that order in float32.
 func (be *Backend) Downsample2x(dst, src model.Buf, rows, h, w int) {
-	d, s := f32(dst), f32(src)
 	if rows < 0 || h <= 0 || w <= 0 || h%2 != 0 || w%2 != 0 {
 		panic(fmt.Sprintf("cpu: Downsample2x: %d images of %dx%d (sides must be even and positive)", rows, h, w))
 	}
 	ho, wo := h/2, w/2
-	need("Downsample2x", "src", s, rows*h*w)
-	need("Downsample2x", "dst", d, rows*ho*wo)
-	be.parallel(rows, max(1, elementGrain/(h*w)), 1, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			in, out := s[r*h*w:(r+1)*h*w], d[r*ho*wo:(r+1)*ho*wo]
-			for i := 0; i < ho; i++ {
-				top, bot := in[2*i*w:(2*i+1)*w], in[(2*i+1)*w:(2*i+2)*w]
-				o := out[i*wo : (i+1)*wo]
-				for j := range o {
-					o[j] = (top[2*j] + top[2*j+1] + bot[2*j] + bot[2*j+1]) * 0.25
-				}
+	be.eachImage("Downsample2x", dst, src, rows, h, w, ho, wo, func(in, out []float32) {
+		for i := 0; i < ho; i++ {
+			top, bot := in[2*i*w:(2*i+1)*w], in[(2*i+1)*w:(2*i+2)*w]
+			o := out[i*wo : (i+1)*wo]
+			for j := range o {
+				o[j] = (top[2*j] + top[2*j+1] + bot[2*j] + bot[2*j+1]) * 0.25
 			}
 		}
 	})
@@ -60,30 +54,39 @@ func upTaps(f, n int) (near, far int) {
 //
 // With beta == 0 dst is not read.
 func (be *Backend) Upsample2x(dst, src model.Buf, rows, h, w int, alpha, beta float32) {
-	d, s := f32(dst), f32(src)
 	if rows < 0 || h <= 0 || w <= 0 {
 		panic(fmt.Sprintf("cpu: Upsample2x: %d images of %dx%d", rows, h, w))
 	}
 	ho, wo := 2*h, 2*w
-	need("Upsample2x", "src", s, rows*h*w)
-	need("Upsample2x", "dst", d, rows*ho*wo)
-	be.parallel(rows, max(1, elementGrain/(ho*wo)), 1, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			in, out := s[r*h*w:(r+1)*h*w], d[r*ho*wo:(r+1)*ho*wo]
-			for y := 0; y < ho; y++ {
-				a, b := upTaps(y, h)
-				ra, rb := in[a*w:(a+1)*w], in[b*w:(b+1)*w]
-				o := out[y*wo : (y+1)*wo]
-				for x := range o {
-					c, e := upTaps(x, w)
-					u := 0.5625*ra[c] + 0.1875*ra[e] + 0.1875*rb[c] + 0.0625*rb[e]
-					if beta == 0 {
-						o[x] = alpha * u
-					} else {
-						o[x] = alpha*u + beta*o[x]
-					}
+	be.eachImage("Upsample2x", dst, src, rows, h, w, ho, wo, func(in, out []float32) {
+		for y := 0; y < ho; y++ {
+			a, b := upTaps(y, h)
+			ra, rb := in[a*w:(a+1)*w], in[b*w:(b+1)*w]
+			o := out[y*wo : (y+1)*wo]
+			for x := range o {
+				c, e := upTaps(x, w)
+				u := 0.5625*ra[c] + 0.1875*ra[e] + 0.1875*rb[c] + 0.0625*rb[e]
+				if beta == 0 {
+					o[x] = alpha * u
+				} else {
+					o[x] = alpha*u + beta*o[x]
 				}
 			}
+		}
+	})
+}
+
+// eachImage calls f(in, out) for each of rows images, in its h×w plane of
+// src and out its ho×wo plane of dst (op panics unless src and dst hold
+// exactly rows of them), sharing the images among the workers by the size
+// of the larger plane.
+func (be *Backend) eachImage(op string, dst, src model.Buf, rows, h, w, ho, wo int, f func(in, out []float32)) {
+	d, s := f32(dst), f32(src)
+	need(op, "src", s, rows*h*w)
+	need(op, "dst", d, rows*ho*wo)
+	be.parallel(rows, max(1, elementGrain/max(h*w, ho*wo)), 1, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			f(s[r*h*w:(r+1)*h*w], d[r*ho*wo:(r+1)*ho*wo])
 		}
 	})
 }
