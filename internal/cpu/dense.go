@@ -106,6 +106,10 @@ func (be *Backend) DenseBackward(dx, dw, db, dy, x, w, y model.Buf, batch, in, o
 			dbs[j] = float32(v)
 		}
 	}
+	if out == 1 && dxs != nil && dws != nil && be.gemmImpl != GonumGEMM && be.kernel.back1 != nil {
+		be.back1(batch, in, xs, dz, ws, dxs, dws)
+		return
+	}
 	if dxs != nil {
 		be.gemm(dxs, in, batch, in, out, operand{dz, out, false}, operand{ws, out, true}, nil, model.Identity)
 	}

@@ -34,6 +34,31 @@ func tile6x16Checked(k int, a []float32, rs, cs int, b, c []float32, ldc int, bi
 	tile6x16(k, pa, rs, cs, pb, &c[0], ldc, pbias, load)
 }
 
+// back1AVX2 is the one-column backward pass in dense1_amd64.s.
+//
+//go:noescape
+func back1AVX2(n int, x *float32, ldx int, dz, w, dx *float32, ldd int, dw *float32, cols int, mask *[8]int32)
+
+// laneMasks[8-t:16-t] has its first t lanes set: the mask of back1AVX2 for
+// t = cols % 8 columns.
+var laneMasks = [16]int32{-1, -1, -1, -1, -1, -1, -1, -1}
+
+// back1Checked is microKernel.back1 for back1AVX2: it checks every bound
+// the assembly relies on, then calls it.
+func back1Checked(n, cols int, x []float32, ldx int, dz, w, dx []float32, ldd int, dw []float32) {
+	if cols <= 0 {
+		return
+	}
+	w, dw = w[:cols], dw[:cols]
+	if n <= 0 {
+		clear(dw)
+		return
+	}
+	_, _ = x[(n-1)*ldx+cols-1], dx[(n-1)*ldd+cols-1]
+	t := cols % 8
+	back1AVX2(n, &x[0], ldx, &dz[:n][0], &w[0], &dx[0], ldd, &dw[0], cols, (*[8]int32)(laneMasks[8-t:16-t]))
+}
+
 // copyPanel16 and transPanel16 are the AVX packing loops in
 // kernel_amd64.s.
 //
@@ -101,7 +126,7 @@ func avx2Kernel() (microKernel, bool) {
 		// The assembly reads 6k and 16k floats and writes 96 without
 		// checking; the slicing here does.
 		kernel6x16(k, a[:6*k], b[:16*k], (*[96]float32)(out[:96]))
-	}, tile: tile6x16Checked, pack16: pack16Checked}, true
+	}, tile: tile6x16Checked, pack16: pack16Checked, back1: back1Checked}, true
 }
 
 // adamAVX is the AVX loop in adam_amd64.s.
