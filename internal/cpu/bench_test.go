@@ -326,3 +326,54 @@ func BenchmarkEpilogueShare(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBatchOps times the per-step operations of the Edward trainer
+// outside the products, on its shapes: gathering a batch of 128 rows of
+// 784 bytes (GatherBytes), binarizing it (Binarize) and the squared norm
+// of D's gradients (SumSquares, 100,609 floats).
+func BenchmarkBatchOps(b *testing.B) {
+	be := New(Options{Workers: 1})
+	r := rand.New(rand.NewPCG(1, 2))
+	const rows, cols, n = 128, 784, 4096
+	raw := make([]uint8, n*cols)
+	for i := range raw {
+		raw[i] = uint8(r.IntN(256))
+	}
+	src, err := be.Alloc(n * cols / 4)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := be.UploadBytes(src, raw); err != nil {
+		b.Fatal(err)
+	}
+	tab := make([]float32, 256)
+	for i := range tab {
+		tab[i] = float32(i) / 255
+	}
+	perm := make([]float32, n)
+	for i, k := range r.Perm(n) {
+		perm[i] = float32(k)
+	}
+	dst := upload(b, be, make([]float32, rows*cols))
+	table, permBuf := upload(b, be, tab), upload(b, be, perm)
+	bc := upload(b, be, []float32{0})
+	b.Run("GatherBytes", func(b *testing.B) {
+		for range b.N {
+			be.SetCounter(bc, 0)
+			be.GatherBytes(dst, src, table, permBuf, cols, bc)
+		}
+	})
+	pix := upload(b, be, randSlice(r, rows*cols, 0, 1))
+	b.Run("Binarize", func(b *testing.B) {
+		for range b.N {
+			be.Binarize(dst, pix, 1, 2, bc)
+		}
+	})
+	grads := upload(b, be, randSlice(r, 784*128+128+128+1, -1, 1))
+	out := upload(b, be, []float32{0})
+	b.Run("SumSquares", func(b *testing.B) {
+		for range b.N {
+			be.SumSquares(out, grads)
+		}
+	})
+}

@@ -71,8 +71,23 @@ func (be *Backend) GatherBytes(dst, src, table, perm model.Buf, cols int, bc mod
 	tab = tab[:256]
 	err := eachBatchRow("GatherBytes", p, bc, len(d)/cols, 4*len(s)/cols, func(r, k int) {
 		row := d[r*cols : (r+1)*cols]
-		for c := range row {
-			i := k*cols + c
+		i0 := k * cols
+		// Byte by byte up to a word boundary, then a word (four bytes) at
+		// a time, then the bytes left.
+		c := 0
+		for ; c < cols && (i0+c)&3 != 0; c++ {
+			i := i0 + c
+			row[c] = tab[uint8(math.Float32bits(s[i>>2])>>(8*(i&3)))]
+		}
+		words := s[(i0+c)>>2 : (i0+c)>>2+(cols-c)>>2]
+		out := row[c : c+4*len(words)]
+		for j, v := range words {
+			x := math.Float32bits(v)
+			o := out[4*j : 4*j+4 : 4*j+4]
+			o[0], o[1], o[2], o[3] = tab[uint8(x)], tab[uint8(x>>8)], tab[uint8(x>>16)], tab[uint8(x>>24)]
+		}
+		for c += 4 * len(words); c < cols; c++ {
+			i := i0 + c
 			row[c] = tab[uint8(math.Float32bits(s[i>>2])>>(8*(i&3)))]
 		}
 	})
