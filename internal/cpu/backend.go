@@ -76,6 +76,8 @@ type Backend struct {
 	// Scratch space reused between calls (a Backend is not safe for
 	// concurrent use): packed GEMM panels and the dz of DenseBackward.
 	packA, packB, dz []float32
+	// touched keeps the value touchRows reads, so that the reads stay.
+	touched uint32
 }
 
 var _ model.Backend = (*Backend)(nil)
