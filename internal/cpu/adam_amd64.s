@@ -55,3 +55,33 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func averageAVX(a, s []float32, f float32)
+//
+// a[i] += f * (s[i] - a[i]) for the first len(a) &^ 7 elements, eight at a
+// time, as averageScalar computes it (a subtraction, a multiply and an add,
+// not fused), so the results are bit-identical. The caller checks the
+// lengths.
+TEXT ·averageAVX(SB), NOSPLIT, $0-52
+	MOVQ         a_base+0(FP), DI
+	MOVQ         a_len+8(FP), CX
+	MOVQ         s_base+24(FP), SI
+	VBROADCASTSS f+48(FP), Y0
+	SHRQ         $3, CX
+	JZ           avgdone
+
+avgloop:
+	VMOVUPS (DI), Y1
+	VMOVUPS (SI), Y2
+	VSUBPS  Y1, Y2, Y2 // s - a
+	VMULPS  Y2, Y0, Y2 // f * (s - a)
+	VADDPS  Y2, Y1, Y1 // a + f*(s - a)
+	VMOVUPS Y1, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	DECQ    CX
+	JNZ     avgloop
+
+avgdone:
+	VZEROUPPER
+	RET

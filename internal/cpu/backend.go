@@ -65,6 +65,9 @@ type Backend struct {
 	// adam is the vectorised Adam loop, nil where there is none; it gives
 	// the same bits as adamScalar.
 	adam func(p, g, m, v []float32, k *adamConsts)
+	// average is the vectorised loop of Average, nil where there is none;
+	// it gives the same bits as averageScalar.
+	average func(a, s []float32, f float32)
 	// act applies the activations and their derivatives: the AVX2 loops
 	// where the CPU has them, the scalar loops (the same bits) elsewhere.
 	act activations
@@ -90,6 +93,7 @@ func New(opts Options) *Backend {
 	}
 	be := &Backend{workers: w, gemmImpl: opts.GEMM, kernel: portableKernel()}
 	be.adam, _ = adamKernel()
+	be.average, _ = averageKernel()
 	be.act = scalarActivations()
 	be.uniform = uniformScalar
 	if u, ok := uniformKernel(); ok {

@@ -116,6 +116,26 @@ func uniformKernel() (func(dst []float32, seed uint64, stream, step uint32, j0 i
 	return uniformAVX2, true
 }
 
+// averageAVX is the AVX loop of Average in adam_amd64.s.
+//
+//go:noescape
+func averageAVX(a, s []float32, f float32)
+
+// averageKernel returns the AVX loop of Average, and false where the CPU or
+// the operating system lacks AVX2 or FMA (the condition of avx2Kernel).
+func averageKernel() (func(a, s []float32, f float32), bool) {
+	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
+		return nil, false
+	}
+	return func(a, s []float32, f float32) {
+		n := len(a) &^ 7
+		// The assembly reads and writes n floats of each slice without
+		// checking; the slicing here does.
+		averageAVX(a[:n], s[:n], f)
+		averageScalar(a[n:], s[n:len(a)], f)
+	}, true
+}
+
 // avx2Kernel returns the 6x16 AVX2/FMA micro-kernel, and false where the CPU
 // or the operating system lacks AVX2 or FMA.
 func avx2Kernel() (microKernel, bool) {
