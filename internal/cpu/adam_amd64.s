@@ -85,3 +85,33 @@ avgloop:
 avgdone:
 	VZEROUPPER
 	RET
+
+// func sumSquaresAVX(x []float32, s *[8]float64)
+//
+// s[i%8] += x[i]² for i < len(x) in order, len(x) a multiple of 8: lanes
+// 0..3 of the partial sums in Y0, 4..7 in Y1, each square exact in float64
+// (so the fused multiply-add rounds as sumSquaresScalar's add does). The
+// caller checks the length.
+TEXT ·sumSquaresAVX(SB), NOSPLIT, $0-32
+	MOVQ    x_base+0(FP), SI
+	MOVQ    x_len+8(FP), CX
+	MOVQ    s+24(FP), DI
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	SHRQ    $3, CX
+	JZ      ssqdone
+
+ssqloop:
+	VCVTPS2PD   (SI), Y2
+	VCVTPS2PD   16(SI), Y3
+	VFMADD231PD Y2, Y2, Y0
+	VFMADD231PD Y3, Y3, Y1
+	ADDQ        $32, SI
+	DECQ        CX
+	JNZ         ssqloop
+
+ssqdone:
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, 32(DI)
+	VZEROUPPER
+	RET

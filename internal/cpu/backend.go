@@ -68,6 +68,10 @@ type Backend struct {
 	// average is the vectorised loop of Average, nil where there is none;
 	// it gives the same bits as averageScalar.
 	average func(a, s []float32, f float32)
+	// sumSquares adds the squares of a slice (of a length a multiple of
+	// 8) into eight partial sums: sumSquaresScalar or its AVX loop (the
+	// same bits).
+	sumSquares func(x []float32, s *[8]float64)
 	// act applies the activations and their derivatives: the AVX2 loops
 	// where the CPU has them, the scalar loops (the same bits) elsewhere.
 	act activations
@@ -94,6 +98,7 @@ func New(opts Options) *Backend {
 	be := &Backend{workers: w, gemmImpl: opts.GEMM, kernel: portableKernel()}
 	be.adam, _ = adamKernel()
 	be.average, _ = averageKernel()
+	be.sumSquares, _ = sumSquaresKernel()
 	be.act = scalarActivations()
 	be.uniform = uniformScalar
 	if u, ok := uniformKernel(); ok {

@@ -136,6 +136,23 @@ func averageKernel() (func(a, s []float32, f float32), bool) {
 	}, true
 }
 
+// sumSquaresAVX is the AVX loop of SumSquares in adam_amd64.s.
+//
+//go:noescape
+func sumSquaresAVX(x []float32, s *[8]float64)
+
+// sumSquaresKernel returns sumSquaresAVX, and false where the CPU or the
+// operating system lacks AVX2 or FMA (the condition of avx2Kernel).
+func sumSquaresKernel() (func(x []float32, s *[8]float64), bool) {
+	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
+		return nil, false
+	}
+	return func(x []float32, s *[8]float64) {
+		// The assembly reads len(x) &^ 7 floats; the slicing here says so.
+		sumSquaresAVX(x[:len(x)&^7], s)
+	}, true
+}
+
 // avx2Kernel returns the 6x16 AVX2/FMA micro-kernel, and false where the CPU
 // or the operating system lacks AVX2 or FMA.
 func avx2Kernel() (microKernel, bool) {

@@ -67,10 +67,26 @@ func (be *Backend) MeanSigmoid(out, x model.Buf) {
 func (be *Backend) SumSquares(out, x model.Buf) {
 	xs, os := f32(x), f32(out)
 	need("SumSquares", "out", os, 1)
-	var s0, s1, s2, s3, s4, s5, s6, s7 float64
+	var s [8]float64
 	n := len(xs) &^ 7
-	for i := 0; i < n; i += 8 {
-		v := xs[i : i+8 : i+8]
+	sum := be.sumSquares
+	if sum == nil {
+		sum = sumSquaresScalar
+	}
+	sum(xs[:n], &s)
+	for l, v := range xs[n:] {
+		s[l] += float64(v) * float64(v)
+	}
+	os[0] = float32(((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])))
+}
+
+// sumSquaresScalar adds x[i]² to s[i%8] for i in order; len(x) is a
+// multiple of 8. Each square is exact in float64, so a fused multiply-add
+// gives the same sums (the assembly loop uses one).
+func sumSquaresScalar(x []float32, s *[8]float64) {
+	s0, s1, s2, s3, s4, s5, s6, s7 := s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]
+	for i := 0; i+8 <= len(x); i += 8 {
+		v := x[i : i+8 : i+8]
 		a0, a1, a2, a3 := float64(v[0]), float64(v[1]), float64(v[2]), float64(v[3])
 		a4, a5, a6, a7 := float64(v[4]), float64(v[5]), float64(v[6]), float64(v[7])
 		s0 += a0 * a0
@@ -82,18 +98,7 @@ func (be *Backend) SumSquares(out, x model.Buf) {
 		s6 += a6 * a6
 		s7 += a7 * a7
 	}
-	var t [8]float64
-	for l, v := range xs[n:] {
-		t[l] = float64(v) * float64(v)
-	}
-	s0 += t[0]
-	s1 += t[1]
-	s2 += t[2]
-	s3 += t[3]
-	s4 += t[4]
-	s5 += t[5]
-	s6 += t[6]
-	os[0] = float32(((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)))
+	s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7] = s0, s1, s2, s3, s4, s5, s6, s7
 }
 
 // SoftmaxXent is softmax cross-entropy against class labels, with its
