@@ -1,7 +1,19 @@
 package cpu
 
-// The backward pass of a dense layer with one output column (out = 1, a
-// discriminator's last layer). Through gemm its products are a 16-column
+// The passes of a dense layer with one output column (out = 1, a
+// discriminator's last layer).
+//
+// Forward, through gemm, y = x·w is a column of 16-column tiles with one
+// useful column; fwd1 computes the same sums, from 0 in order p with one
+// fused multiply-add per term (AVX2GEMM) or a separate multiply and add
+// (TiledGEMM), eight or sixteen rows at a time:
+//
+//	y[r] = Σ_p x[r*in+p]*w[p]
+//
+// and DenseForward adds the bias (one float32 add) and applies the
+// activation, as gemm does.
+//
+// Backward: Through gemm its products are a 16-column
 // tile computing one useful column (dw = xᵀ·dz) and a product of depth 1
 // (dx = dz·wᵀ), each a separate pass; back1 computes both in one pass over
 // x per block of columns, with gemm's sums and so its bits:
@@ -11,6 +23,23 @@ package cpu
 //
 // each multiply-add fused where the backend's micro-kernel fuses them
 // (AVX2GEMM) and separate where it does not (TiledGEMM).
+
+// fwd1Func computes y[r] as above for r < n from x (n rows of in floats)
+// and w (in); scratch is space it may grow and reuse.
+type fwd1Func func(n, in int, x, w, y []float32, scratch *[]float32)
+
+// fwd1Portable is fwd1Func for the portable micro-kernel (kernel2x3).
+func fwd1Portable(n, in int, x, w, y []float32, _ *[]float32) {
+	w = w[:in]
+	for r := range y[:n] {
+		xr := x[r*in : r*in+in : r*in+in]
+		s := float32(0)
+		for p, v := range w {
+			s += xr[p] * v
+		}
+		y[r] = s
+	}
+}
 
 // back1Func computes dx[r*ldd+p] and dw[p] as above for r < n, p < cols
 // from x[r*ldx+p], dz[r] and w[p].

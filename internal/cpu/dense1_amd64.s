@@ -170,3 +170,84 @@ stmask:
 done:
 	VZEROUPPER
 	RET
+
+// func dotPanels(k int, panels *float32, npanels int, w *float32, out *float32)
+//
+// out[j*16+c] = Σ_p panels[j*16*k + p*16 + c] * w[p] for j < npanels,
+// c < 16: the rows of A (packed by 16 as a transposed B panel) against a
+// column w, each sum from +0 over p = 0..k-1 in order with one fused
+// multiply-add per term (tile6x16's sums for a product with one column).
+// Panels go two at a time (four chains of FMAs in Y0..Y3), the last one
+// alone. The caller checks the bounds.
+TEXT ·dotPanels(SB), NOSPLIT, $0-40
+	MOVQ k+0(FP), CX
+	MOVQ panels+8(FP), SI
+	MOVQ npanels+16(FP), R8
+	MOVQ w+24(FP), R9
+	MOVQ out+32(FP), DI
+	MOVQ CX, R10
+	SHLQ $6, R10          // bytes per panel: 64k
+	LEAQ (SI)(R10*1), R11 // the second panel of a pair
+
+dpair:
+	CMPQ   R8, $2
+	JLT    dsingle
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	XORQ   AX, AX         // p * 64
+	MOVQ   R9, BX
+	MOVQ   CX, DX
+	TESTQ  DX, DX
+	JLE    dpairst
+
+dpairloop:
+	VBROADCASTSS (BX), Y4
+	VFMADD231PS  (SI)(AX*1), Y4, Y0
+	VFMADD231PS  32(SI)(AX*1), Y4, Y1
+	VFMADD231PS  (R11)(AX*1), Y4, Y2
+	VFMADD231PS  32(R11)(AX*1), Y4, Y3
+	ADDQ         $64, AX
+	ADDQ         $4, BX
+	DECQ         DX
+	JNZ          dpairloop
+
+dpairst:
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ    $128, DI
+	LEAQ    (SI)(R10*2), SI
+	LEAQ    (R11)(R10*2), R11
+	SUBQ    $2, R8
+	JMP     dpair
+
+dsingle:
+	TESTQ  R8, R8
+	JLE    ddone
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	XORQ   AX, AX
+	MOVQ   R9, BX
+	MOVQ   CX, DX
+	TESTQ  DX, DX
+	JLE    dsinglest
+
+dsingleloop:
+	VBROADCASTSS (BX), Y4
+	VFMADD231PS  (SI)(AX*1), Y4, Y0
+	VFMADD231PS  32(SI)(AX*1), Y4, Y1
+	ADDQ         $64, AX
+	ADDQ         $4, BX
+	DECQ         DX
+	JNZ          dsingleloop
+
+dsinglest:
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+
+ddone:
+	VZEROUPPER
+	RET
