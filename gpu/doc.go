@@ -18,7 +18,7 @@
 //	be, err := gpu.Open(0)      // device ordinal
 //	...
 //	defer be.Close()
-//	net, err := model.NewMLP(be, spec, batch)
+//	net, err := model.NewNet(be, spec, batch)
 //
 // Devices lists the devices (name, memory, compute capability),
 // DriverVersion the CUDA version of the driver, KernelCompiler the nvcc

@@ -221,9 +221,9 @@ type ganStep struct {
 	hp                   model.Adam
 }
 
-func edwardSpecs(latent, hidden, width int) (g, d model.MLPSpec) {
-	g = model.MLPSpec{In: latent, Init: model.Glorot, Layers: []model.Layer{{Out: hidden, Act: model.ReLU}, {Out: width, Act: model.Sigmoid}}}
-	d = model.MLPSpec{In: width, Init: model.Glorot, Layers: []model.Layer{{Out: hidden, Act: model.ReLU}, {Out: 1, Act: model.Identity}}}
+func edwardSpecs(latent, hidden, width int) (g, d model.NetSpec) {
+	g = model.NetSpec{In: latent, Init: model.Glorot, Layers: []model.NetLayer{model.DenseLayer(hidden, model.ReLU), model.DenseLayer(width, model.Sigmoid)}}
+	d = model.NetSpec{In: width, Init: model.Glorot, Layers: []model.NetLayer{model.DenseLayer(hidden, model.ReLU), model.DenseLayer(1, model.Identity)}}
 	return g, d
 }
 
@@ -232,10 +232,10 @@ func newGANStep(t testing.TB, be model.Backend, batch, latent, hidden, width int
 	gs, ds := edwardSpecs(latent, hidden, width)
 	s := &ganStep{be: be, batch: batch, latent: latent, width: width, hp: model.DefaultAdam()}
 	var err error
-	if s.g, err = model.NewMLP(be, gs, batch); err != nil {
+	if s.g, err = model.NewNet(be, gs, batch); err != nil {
 		t.Fatal(err)
 	}
-	if s.d, err = model.NewMLP(be, ds, 2*batch); err != nil {
+	if s.d, err = model.NewNet(be, ds, 2*batch); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.g.InitParams(1, 10); err != nil {

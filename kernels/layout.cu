@@ -42,6 +42,24 @@ __device__ __forceinline__ int gather_row(const float *perm, unsigned int b, int
     return (row >= 0 && row < srcRows && (float)row == pf) ? row : -1;
 }
 
+// gather_index is the index into src (srcRows, cols) of the element that
+// element e of a gathered batch (rows, cols) of batch b reads, or -1 when
+// its row is not in perm or not in src; then, once per row, it raises code
+// in err.
+__device__ __forceinline__ long long gather_index(long long e, const float *perm, unsigned int b, int rows, int cols,
+                                                  int permLen, int srcRows, unsigned int *err, unsigned int code)
+{
+    int r = (int)(e / cols), c = (int)(e % cols);
+    int row = gather_row(perm, b, rows, r, permLen, srcRows);
+    if (row < 0) {
+        if (c == 0) {
+            gt_flag(err, code);
+        }
+        return -1;
+    }
+    return (long long)row * cols + c;
+}
+
 extern "C" __global__ void gather_rows(float *dst, const float *src, const float *perm, int rows, int cols,
                                        int srcRows, int permLen, const float *bc,
                                        unsigned int *err)
@@ -50,12 +68,8 @@ extern "C" __global__ void gather_rows(float *dst, const float *src, const float
     long long total = (long long)rows * cols;
     for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < total;
          e += (long long)gridDim.x * blockDim.x) {
-        int r = (int)(e / cols), c = (int)(e % cols);
-        int row = gather_row(perm, b, rows, r, permLen, srcRows);
-        if (row < 0 && c == 0) {
-            gt_flag(err, GT_ERR_GATHER_RANGE);
-        }
-        dst[e] = row < 0 ? __int_as_float(0x7fc00000) : src[(size_t)row * cols + c];
+        long long i = gather_index(e, perm, b, rows, cols, permLen, srcRows, err, GT_ERR_GATHER_RANGE);
+        dst[e] = i < 0 ? __int_as_float(0x7fc00000) : src[i];
     }
 }
 
@@ -67,17 +81,8 @@ extern "C" __global__ void gather_bytes(float *dst, const unsigned int *src, con
     long long total = (long long)rows * cols;
     for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < total;
          e += (long long)gridDim.x * blockDim.x) {
-        int r = (int)(e / cols), c = (int)(e % cols);
-        int row = gather_row(perm, b, rows, r, permLen, srcRows);
-        if (row < 0) {
-            if (c == 0) {
-                gt_flag(err, GT_ERR_GATHER_BYTES_RANGE);
-            }
-            dst[e] = __int_as_float(0x7fc00000);
-            continue;
-        }
-        long long i = (long long)row * cols + c;
-        dst[e] = table[(src[i >> 2] >> (8 * (int)(i & 3))) & 0xffu];
+        long long i = gather_index(e, perm, b, rows, cols, permLen, srcRows, err, GT_ERR_GATHER_BYTES_RANGE);
+        dst[e] = i < 0 ? __int_as_float(0x7fc00000) : table[(src[i >> 2] >> (8 * (int)(i & 3))) & 0xffu];
     }
 }
 

@@ -28,8 +28,7 @@ __device__ __forceinline__ float to_uniform01(unsigned int x)
 }
 
 // gt_uniform4 sets u to the Uniform01 draws of indices 4j..4j+3 of the
-// stream (seed, stream, step): one Philox block, as rng_binarize and
-// rng_dropout compare them.
+// stream (seed, stream, step): one Philox block.
 __device__ __forceinline__ void gt_uniform4(float u[4], int j, unsigned int step, unsigned int stream,
                                             unsigned long long seed)
 {
@@ -39,4 +38,26 @@ __device__ __forceinline__ void gt_uniform4(float u[4], int j, unsigned int step
     u[1] = to_uniform01(x.y);
     u[2] = to_uniform01(x.z);
     u[3] = to_uniform01(x.w);
+}
+
+// gt_each_uniform calls f(i, u) for every i < n, with u the Uniform01 draw
+// of index i of the stream (seed, stream, step): a grid-stride loop over
+// Philox blocks of four draws (gt_uniform4), so that each thread computes
+// each of its blocks once.
+template <typename F>
+__device__ __forceinline__ void gt_each_uniform(int n, unsigned int step, unsigned int stream, unsigned long long seed,
+                                                F f)
+{
+    int blocks = (n + 3) / 4;
+    for (int j = blockIdx.x * blockDim.x + threadIdx.x; j < blocks; j += gridDim.x * blockDim.x) {
+        float u[4];
+        gt_uniform4(u, j, step, stream, seed);
+#pragma unroll
+        for (int l = 0; l < 4; l++) {
+            int i = 4 * j + l;
+            if (i < n) {
+                f(i, u[l]);
+            }
+        }
+    }
 }

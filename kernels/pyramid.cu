@@ -32,16 +32,26 @@
 
 #include "common.cuh"
 
+// image_pixel splits element e of a batch of ho×wo images (one image a
+// row, stored row by row) into its image r and its pixel (y, x).
+__device__ __forceinline__ void image_pixel(long long e, int ho, int wo, long long *r, int *y, int *x)
+{
+    const long long plane = (long long)ho * wo;
+    *r = e / plane;
+    long long rem = e % plane;
+    *y = (int)(rem / wo);
+    *x = (int)(rem % wo);
+}
+
 extern "C" __global__ void downsample2x(float *dst, const float *src, int rows, int h, int w)
 {
     const int ho = h / 2, wo = w / 2;
-    const long long plane = (long long)ho * wo;
-    const long long total = (long long)rows * plane;
+    const long long total = (long long)rows * ho * wo;
     for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < total;
          e += (long long)gridDim.x * blockDim.x) {
-        long long r = e / plane;
-        long long rem = e % plane;
-        int i = (int)(rem / wo), j = (int)(rem % wo);
+        long long r;
+        int i, j;
+        image_pixel(e, ho, wo, &r, &i, &j);
         const float *top = src + (size_t)r * h * w + (size_t)(2 * i) * w;
         const float *bot = top + w;
         float s = __fadd_rn(__fadd_rn(__fadd_rn(top[2 * j], top[2 * j + 1]), bot[2 * j]), bot[2 * j + 1]);
@@ -63,13 +73,12 @@ extern "C" __global__ void upsample2x(float *dst, const float *src, int rows, in
                                       float beta)
 {
     const int ho = 2 * h, wo = 2 * w;
-    const long long plane = (long long)ho * wo;
-    const long long total = (long long)rows * plane;
+    const long long total = (long long)rows * ho * wo;
     for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < total;
          e += (long long)gridDim.x * blockDim.x) {
-        long long r = e / plane;
-        long long rem = e % plane;
-        int y = (int)(rem / wo), x = (int)(rem % wo);
+        long long r;
+        int y, x;
+        image_pixel(e, ho, wo, &r, &y, &x);
         int a, b, c, d;
         up_taps(y, h, &a, &b);
         up_taps(x, w, &c, &d);

@@ -56,18 +56,7 @@ extern "C" __global__ void maxout_backward(float *dx, const float *dy, const flo
 extern "C" __global__ void rng_dropout(float *dst, const float *src, int n, float rate, unsigned long long seed,
                                        unsigned int stream, const float *sc)
 {
-    unsigned int step = gt_counter(sc);
     float keep = (float)(1.0 / (1.0 - (double)rate));
-    int blocks = (n + 3) / 4;
-    for (int j = blockIdx.x * blockDim.x + threadIdx.x; j < blocks; j += gridDim.x * blockDim.x) {
-        float u[4];
-        gt_uniform4(u, j, step, stream, seed);
-#pragma unroll
-        for (int l = 0; l < 4; l++) {
-            int i = 4 * j + l;
-            if (i < n) {
-                dst[i] = u[l] >= rate ? __fmul_rn(src[i], keep) : 0.0f;
-            }
-        }
-    }
+    gt_each_uniform(n, gt_counter(sc), stream, seed,
+                    [=](int i, float u) { dst[i] = u >= rate ? __fmul_rn(src[i], keep) : 0.0f; });
 }

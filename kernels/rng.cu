@@ -78,17 +78,5 @@ extern "C" __global__ void rng_noise(float *dst, int n, int dist, unsigned long 
 extern "C" __global__ void rng_binarize(float *dst, const float *src, int n, unsigned long long seed,
                                         unsigned int stream, const float *sc)
 {
-    unsigned int step = gt_counter(sc);
-    int blocks = (n + 3) / 4;
-    for (int j = blockIdx.x * blockDim.x + threadIdx.x; j < blocks; j += gridDim.x * blockDim.x) {
-        float u[4];
-        gt_uniform4(u, j, step, stream, seed);
-#pragma unroll
-        for (int l = 0; l < 4; l++) {
-            int i = 4 * j + l;
-            if (i < n) {
-                dst[i] = u[l] < src[i] ? 1.0f : 0.0f;
-            }
-        }
-    }
+    gt_each_uniform(n, gt_counter(sc), stream, seed, [=](int i, float u) { dst[i] = u < src[i] ? 1.0f : 0.0f; });
 }

@@ -14,7 +14,7 @@ import (
 	"gan-train/internal/atomicfile"
 )
 
-// The checkpoint file format, version 1 (all integers little-endian):
+// The checkpoint file format, version 2 (all integers little-endian):
 //
 //	[0:8)    magic "GANTCKPT"
 //	[8:12)   format version (uint32)
@@ -23,11 +23,16 @@ import (
 //	then, for each entry of header.arrays in order, len float32 values
 //	last 32 bytes: SHA-256 of every byte before them
 //
+// Version 2 records each network as the NetSpec it is built from.
+// Version 1, the same layout with networks recorded as dense layers only,
+// is still read (see checkpoint_v1.go and Checkpoint.CompleteSpecs);
+// Encode writes version 2.
+//
 // Decoding checks the size, the magic, the version and the checksum before
 // it parses anything, and checks that the arrays fill the file exactly.
 const (
 	checkpointMagic   = "GANTCKPT"
-	CheckpointVersion = 1
+	CheckpointVersion = 2
 	maxHeaderBytes    = 16 << 20
 	// MaxCheckpointBytes bounds what the decoder accepts (4 GiB).
 	MaxCheckpointBytes = 4 << 30
@@ -45,8 +50,8 @@ type CheckpointHeader struct {
 	Epoch        int64             `json:"epoch"`          // data epoch in progress
 	BatchInEpoch int64             `json:"batch_in_epoch"` // batches of that epoch consumed
 	Counters     map[string]uint32 `json:"counters"`       // noise step, Adam steps
-	Generator    MLPSpec           `json:"generator"`
-	Discrim      MLPSpec           `json:"discriminator"`
+	Generator    NetSpec           `json:"generator"`
+	Discrim      NetSpec           `json:"discriminator"`
 	Config       json.RawMessage   `json:"config"` // the resolved run configuration
 	Arrays       []ArrayInfo       `json:"arrays"`
 	Created      string            `json:"created,omitempty"`
@@ -60,6 +65,10 @@ type CheckpointHeader struct {
 type Checkpoint struct {
 	Header CheckpointHeader
 	Arrays map[string][]float32
+	// FormatVersion is the format version the checkpoint was decoded
+	// from; 0 for one built in memory. Encode writes CheckpointVersion
+	// whatever it is.
+	FormatVersion uint32
 }
 
 // Encode writes c in the checkpoint format. The arrays are written in the
@@ -120,8 +129,9 @@ func DecodeCheckpoint(data []byte) (*Checkpoint, error) {
 	if string(data[:8]) != checkpointMagic {
 		return nil, errors.New("not a gan-train checkpoint (bad magic)")
 	}
-	if v := binary.LittleEndian.Uint32(data[8:]); v != CheckpointVersion {
-		return nil, fmt.Errorf("checkpoint format version %d, this build reads version %d", v, CheckpointVersion)
+	v := binary.LittleEndian.Uint32(data[8:])
+	if v != CheckpointVersion && v != 1 {
+		return nil, fmt.Errorf("checkpoint format version %d, this build reads versions 1 to %d", v, CheckpointVersion)
 	}
 	body, tail := data[:len(data)-sha256.Size], data[len(data)-sha256.Size:]
 	if sum := sha256.Sum256(body); !bytes.Equal(sum[:], tail) {
@@ -131,10 +141,8 @@ func DecodeCheckpoint(data []byte) (*Checkpoint, error) {
 	if h > maxHeaderBytes || 16+h > len(body) {
 		return nil, fmt.Errorf("header length %d does not fit the file", h)
 	}
-	c := &Checkpoint{Arrays: map[string][]float32{}}
-	dec := json.NewDecoder(bytes.NewReader(body[16 : 16+h]))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c.Header); err != nil {
+	c := &Checkpoint{Arrays: map[string][]float32{}, FormatVersion: v}
+	if err := decodeHeader(&c.Header, body[16:16+h], v); err != nil {
 		return nil, fmt.Errorf("checkpoint header: %w", err)
 	}
 	rest := body[16+h:]
@@ -196,9 +204,28 @@ func ReadCheckpointFile(path string) (*Checkpoint, error) {
 	return c, nil
 }
 
-// SameArchitecture reports whether two specs describe the same network,
-// with an error naming the first difference.
-func SameArchitecture(what string, got, want MLPSpec) error {
+// decodeHeader parses the JSON header of a checkpoint of format version
+// v into h, refusing unknown fields.
+func decodeHeader(h *CheckpointHeader, raw []byte, v uint32) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if v == CheckpointVersion {
+		return dec.Decode(h)
+	}
+	var old headerV1
+	if err := dec.Decode(&old); err != nil {
+		return err
+	}
+	*h = old.CheckpointHeader
+	h.Generator, h.Discrim = old.Generator.net(), old.Discrim.net()
+	return nil
+}
+
+// SameArchitecture reports whether got (a checkpoint's) and want (the
+// network at hand) describe the same network, with an error naming the
+// first difference. The initialisation scheme is not compared: it
+// matters only before the first step.
+func SameArchitecture(what string, got, want NetSpec) error {
 	if got.In != want.In {
 		return fmt.Errorf("%s input width %d, checkpoint has %d", what, want.In, got.In)
 	}
@@ -207,13 +234,11 @@ func SameArchitecture(what string, got, want MLPSpec) error {
 	}
 	for i := range got.Layers {
 		if got.Layers[i] != want.Layers[i] {
-			return fmt.Errorf("%s layer %d is %d %v, checkpoint has %d %v", what, i,
-				want.Layers[i].Out, want.Layers[i].Act, got.Layers[i].Out, got.Layers[i].Act)
+			return fmt.Errorf("%s layer %d is %v, checkpoint has %v", what, i, want.Layers[i], got.Layers[i])
 		}
 	}
-	if got.MinibatchKernels != want.MinibatchKernels || got.MinibatchDims != want.MinibatchDims {
-		return fmt.Errorf("%s has minibatch discrimination of %d kernels of %d dims, checkpoint has %d of %d (0: none)", what,
-			want.MinibatchKernels, want.MinibatchDims, got.MinibatchKernels, got.MinibatchDims)
+	if got.Minibatch != want.Minibatch && (got.Minibatch.Kernels != 0 || want.Minibatch.Kernels != 0) {
+		return fmt.Errorf("%s has %v, checkpoint has %v", what, want.Minibatch, got.Minibatch)
 	}
 	return nil
 }

@@ -6,8 +6,10 @@
 // discrimination before the last layer; an initialisation scheme) turned
 // into a Net on a Backend: all parameters in one contiguous buffer, so
 // that one fused Adam call updates a whole network, with per-layer views
-// for the dense operations. An MLPSpec (dense layers only) is what a
-// checkpoint records of a network, and NewMLP builds a Net from one.
+// for the dense operations. NewNet builds a Net from its NetSpec, and the
+// same NetSpec is what a checkpoint records of the network (format
+// version 2; version 1 files, which recorded dense layers only, are
+// still read: see Checkpoint.CompleteSpecs).
 //
 // Backend is the contract of fused operations that every compute backend
 // implements in full: the CPU backend (package cpu) and the CUDA backend

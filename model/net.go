@@ -1,84 +1,136 @@
 package model
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
+	"gan-train/internal/enum"
 	"gan-train/internal/rng"
 )
+
+// Init names a weight initialisation scheme.
+type Init string
+
+// Initialisation schemes. Biases always start at zero.
+const (
+	// Glorot is Glorot and Bengio 2010's uniform scheme,
+	// U(-a, a) with a = sqrt(6/(in+out)); TensorFlow's default for dense layers.
+	Glorot Init = "glorot"
+	// He is He et al. 2015's normal scheme, N(0, 2/in), for ReLU layers.
+	He Init = "he"
+)
+
+// Valid reports whether i is a known scheme, listing them if not.
+func (i Init) Valid() error { return enum.Check("init", i, Glorot, He) }
+
+// String returns the scheme's name.
+func (i Init) String() string { return string(i) }
+
+// MarshalText returns the scheme's name.
+func (i Init) MarshalText() ([]byte, error) { return []byte(i), nil }
+
+// UnmarshalText accepts glorot and he and rejects other names.
+func (i *Init) UnmarshalText(text []byte) error { return enum.Unmarshal(i, text, Init.Valid) }
 
 // NetLayer is one layer of a Net: a dense layer of Units*Pieces outputs,
 // followed by Act (Pieces == 1) or by the maximum over each group of
 // Pieces consecutive outputs (maxout, Goodfellow et al. 2013; Act then
 // applies before the maximum, Identity in practice), then by inverted
 // dropout at rate Dropout (0: none). A plain dense layer is
-// NetLayer{Units: out, Pieces: 1, Act: act}.
+// DenseLayer(units, act).
 type NetLayer struct {
-	Units, Pieces int
-	Act           Activation
-	Dropout       float32
+	Units   int        `json:"units"`
+	Pieces  int        `json:"pieces"`
+	Act     Activation `json:"act"`
+	Dropout float32    `json:"dropout,omitzero"`
+}
+
+// DenseLayer is a plain dense layer of units outputs followed by act:
+// one piece, no dropout.
+func DenseLayer(units int, act Activation) NetLayer {
+	return NetLayer{Units: units, Pieces: 1, Act: act}
 }
 
 // dense is the width of the layer's dense output.
 func (l NetLayer) dense() int { return l.Units * l.Pieces }
 
+// String describes l as errors name a layer: "240 relu", "240 maxout
+// units of 5 identity pieces", with ", dropout 0.5" when it has dropout.
+func (l NetLayer) String() string {
+	s := fmt.Sprintf("%d %v", l.Units, l.Act)
+	if l.Pieces != 1 {
+		s = fmt.Sprintf("%d maxout units of %d %v pieces", l.Units, l.Pieces, l.Act)
+	}
+	if l.Dropout != 0 {
+		s += fmt.Sprintf(", dropout %v", l.Dropout)
+	}
+	return s
+}
+
 // MinibatchSpec configures minibatch discrimination (Salimans et al.
 // 2016, section 3.2; MinibatchOps): Kernels features of Dims values
 // each, every row compared with the rows of its group of Group
-// consecutive rows. Kernels == 0: off.
-type MinibatchSpec struct{ Kernels, Dims, Group int }
+// consecutive rows. Kernels == 0: off (and Dims is 0 too).
+type MinibatchSpec struct {
+	Kernels int `json:"kernels"`
+	Dims    int `json:"dims"`
+	Group   int `json:"group"`
+}
+
+// String describes mb as errors name it.
+func (mb MinibatchSpec) String() string {
+	if mb.Kernels == 0 {
+		return "no minibatch discrimination"
+	}
+	return fmt.Sprintf("minibatch discrimination of %d kernels of %d dims in groups of %d rows", mb.Kernels, mb.Dims, mb.Group)
+}
 
 // NetSpec describes a Net: inputs of width In, then Layers in order.
 // With minibatch discrimination, the last hidden layer's output h
 // (rows, H) (the input when there is no hidden layer) also goes through
 // a dense map without bias (a bias cancels in the differences of rows),
 // M = h·T with T (H, Kernels*Dims), then o = MBD(M) (rows, Kernels),
-// and the last layer takes [h, o] (H+Kernels inputs).
+// and the last layer takes [h, o] (H+Kernels inputs). Checkpoints and
+// the evaluation classifier's cache record a NetSpec as JSON.
 type NetSpec struct {
-	In        int
-	Layers    []NetLayer
-	Init      Init
-	Minibatch MinibatchSpec
+	In        int           `json:"in"`
+	Layers    []NetLayer    `json:"layers"`
+	Init      Init          `json:"init"`
+	Minibatch MinibatchSpec `json:"minibatch,omitzero"`
 }
 
-// Net returns the network of s's dense layers, each with one piece and
-// no dropout.
-func (s MLPSpec) Net() NetSpec {
-	n := NetSpec{In: s.In, Init: s.Init}
-	for _, l := range s.Layers {
-		n.Layers = append(n.Layers, NetLayer{Units: l.Out, Pieces: 1, Act: l.Act})
-	}
-	return n
-}
-
-// Dense returns s as checkpoints record it: its dense layers, a maxout
-// layer of u units and k pieces listed as u*k units (the next layer
-// takes u inputs, so Dense().NumParams does not count a maxout net's
-// parameters, nor minibatch discrimination's: use Net.NumParams), and
-// minibatch discrimination's kernels and dims.
-func (s NetSpec) Dense() MLPSpec {
-	d := MLPSpec{In: s.In, Init: s.Init, MinibatchKernels: s.Minibatch.Kernels, MinibatchDims: s.Minibatch.Dims}
-	for _, l := range s.Layers {
-		d.Layers = append(d.Layers, Layer{Out: l.dense(), Act: l.Act})
-	}
-	return d
-}
-
-// Validate reports the first problem with s.
+// Validate reports the first problem with s, naming the field.
 func (s NetSpec) Validate() error {
-	if mb := s.Minibatch; mb.Kernels > 0 && (mb.Dims < 1 || mb.Group < 1) {
-		return fmt.Errorf("minibatch discrimination of %d kernels of %d dims in groups of %d rows: want all positive", mb.Kernels, mb.Dims, mb.Group)
+	if s.In <= 0 {
+		return fmt.Errorf("input width %d: must be positive", s.In)
+	}
+	if len(s.Layers) == 0 {
+		return errors.New("no layers")
 	}
 	for i, l := range s.Layers {
+		if l.Units <= 0 {
+			return fmt.Errorf("layer %d width %d: must be positive", i, l.Units)
+		}
 		if l.Pieces < 1 {
 			return fmt.Errorf("layer %d: %d maxout pieces, want at least 1", i, l.Pieces)
+		}
+		if l.Act > Tanh {
+			return fmt.Errorf("layer %d: %v is not a known activation", i, l.Act)
 		}
 		if l.Dropout < 0 || l.Dropout >= 1 {
 			return fmt.Errorf("layer %d: dropout rate %g, want in [0, 1)", i, l.Dropout)
 		}
 	}
-	return s.Dense().Validate()
+	mb := s.Minibatch
+	if mb.Kernels < 0 || mb.Dims < 0 || (mb.Kernels == 0) != (mb.Dims == 0) || mb.Kernels > 0 && mb.Group < 1 {
+		return fmt.Errorf("minibatch discrimination of %d kernels of %d dims in groups of %d rows: want all positive, or kernels and dims 0", mb.Kernels, mb.Dims, mb.Group)
+	}
+	return s.Init.Valid()
 }
+
+// Out is the width of the last layer's output.
+func (s NetSpec) Out() int { return s.Layers[len(s.Layers)-1].Units }
 
 // inputs is the input width of layer li, [h, o]'s for the last layer
 // with minibatch discrimination.
@@ -113,8 +165,7 @@ func (s NetSpec) NumParams() int {
 // that one Adam call updates the whole network. A net of plain dense
 // layers runs one DenseForward per layer and nothing else.
 type Net struct {
-	Spec     MLPSpec // Arch.Dense(): the architecture as checkpoints record it
-	Arch     NetSpec
+	Spec     NetSpec
 	MaxBatch int
 
 	Params, Grads, M, V Buf
@@ -154,7 +205,7 @@ func NewNet(be Backend, spec NetSpec, maxBatch int) (*Net, error) {
 	if maxBatch <= 0 {
 		return nil, fmt.Errorf("batch size %d: must be positive", maxBatch)
 	}
-	n := &Net{Spec: spec.Dense(), Arch: spec, MaxBatch: maxBatch, be: be, mem: NewArena(be), nparams: spec.NumParams()}
+	n := &Net{Spec: spec, MaxBatch: maxBatch, be: be, mem: NewArena(be), nparams: spec.NumParams()}
 	if err := n.allocate(); err != nil {
 		n.Free()
 		return nil, err
@@ -165,7 +216,7 @@ func NewNet(be Backend, spec NetSpec, maxBatch int) (*Net, error) {
 // allocate allocates the parameters, their Adam moments and gradients,
 // and the activations of every layer.
 func (n *Net) allocate() (err error) {
-	be, alloc, maxBatch, s := n.be, n.mem.Alloc, n.MaxBatch, n.Arch
+	be, alloc, maxBatch, s := n.be, n.mem.Alloc, n.MaxBatch, n.Spec
 	for _, p := range []*Buf{&n.Params, &n.Grads, &n.M, &n.V} {
 		if *p, err = alloc(n.nparams); err != nil {
 			return err
@@ -209,8 +260,12 @@ func (n *Net) allocate() (err error) {
 	)
 }
 
-// Free releases the network's memory.
-func (n *Net) Free() { n.mem.Free() }
+// Free releases the network's memory; a nil Net has none.
+func (n *Net) Free() {
+	if n != nil {
+		n.mem.Free()
+	}
+}
 
 // NumParams is the number of parameters (the length of Params).
 func (n *Net) NumParams() int { return n.nparams }
@@ -220,7 +275,7 @@ func (n *Net) NumParams() int { return n.nparams }
 // dense width), and uploads them; biases and Adam moments start at zero.
 func (n *Net) InitParams(seed uint64, stream uint32) error {
 	host := make([]float32, n.nparams)
-	off, s := 0, n.Arch
+	off, s := 0, n.Spec
 	for li, l := range s.Layers {
 		in := s.inputs(li)
 		w := host[off : off+in*l.dense()]
@@ -266,7 +321,7 @@ func (n *Net) Forward(x Buf, batch int) Buf { return n.ForwardDropout(x, batch, 
 // stream+layer, counter ctr); Backward reuses the key.
 func (n *Net) ForwardDropout(x Buf, batch int, seed uint64, stream uint32, ctr Buf) Buf {
 	n.seed, n.stream, n.ctr = seed, stream, ctr
-	be, s := n.be, n.Arch
+	be, s := n.be, n.Spec
 	for li, l := range s.Layers {
 		if li == len(s.Layers)-1 && s.Minibatch.Kernels > 0 {
 			x = n.minibatchForward(x, batch)
@@ -291,7 +346,7 @@ func (n *Net) ForwardDropout(x Buf, batch int, seed uint64, stream uint32, ctr B
 // minibatchForward computes M = h·T and o = MBD(M) for the rows of h
 // (batch, H), and returns the last layer's input [h, o] (batch, H+Kernels).
 func (n *Net) minibatchForward(h Buf, batch int) Buf {
-	be, mb, H := n.be, n.Arch.Minibatch, n.Arch.hidden()
+	be, mb, H := n.be, n.Spec.Minibatch, n.Spec.hidden()
 	K, D := mb.Kernels, mb.Dims
 	m := be.View(n.mbM, 0, batch*K*D)
 	be.DenseForward(m, h, n.T, n.mbZero, batch, H, K*D, Identity)
@@ -308,7 +363,7 @@ func (n *Net) minibatchForward(h Buf, batch int) Buf {
 // params) and, when dh is not nil, into dh (batch, H) = dcat's h columns
 // + (the gradient through T).
 func (n *Net) minibatchBackward(h, dh Buf, batch int, params bool) {
-	be, mb, H := n.be, n.Arch.Minibatch, n.Arch.hidden()
+	be, mb, H := n.be, n.Spec.Minibatch, n.Spec.hidden()
 	K, D := mb.Kernels, mb.Dims
 	dcat := be.View(n.dcat, 0, batch*(H+K))
 	do := be.View(n.mbDO, 0, batch*K)
@@ -336,8 +391,8 @@ func (n *Net) minibatchBackward(h, dh Buf, batch int, params bool) {
 // caller writes the gradient of the loss with respect to the network's
 // output before Backward.
 func (n *Net) OutputGrad(batch int) Buf {
-	last := len(n.Arch.Layers) - 1
-	return n.be.View(n.do[last], 0, batch*n.Arch.Layers[last].Units)
+	last := len(n.Spec.Layers) - 1
+	return n.be.View(n.do[last], 0, batch*n.Spec.Layers[last].Units)
 }
 
 // Backward back-propagates the gradient in OutputGrad(batch) through the
@@ -345,7 +400,7 @@ func (n *Net) OutputGrad(batch int) Buf {
 // the parameter gradients into Grads; with input it computes and returns
 // the gradient with respect to x (batch, In), else it returns nil.
 func (n *Net) Backward(x Buf, batch int, params, input bool) Buf {
-	be, s := n.be, n.Arch
+	be, s := n.be, n.Spec
 	var dxOut Buf
 	for li := len(s.Layers) - 1; li >= 0; li-- {
 		l := s.Layers[li]
@@ -391,7 +446,7 @@ func (n *Net) Backward(x Buf, batch int, params, input bool) Buf {
 // dropout (the same mask) and its maxout, into the gradient of its dense
 // output.
 func (n *Net) regularizeBackward(li, batch int) {
-	be, l := n.be, n.Arch.Layers[li]
+	be, l := n.be, n.Spec.Layers[li]
 	if l.Dropout > 0 {
 		be.Dropout(be.View(n.dh[li], 0, batch*l.Units), be.View(n.do[li], 0, batch*l.Units), l.Dropout, n.seed, n.stream+uint32(li), n.ctr)
 	}
@@ -418,6 +473,25 @@ func (n *Net) State() (params, mom1, mom2 []float32, err error) {
 		}
 	}
 	return params, mom1, mom2, nil
+}
+
+// SetParams uploads the parameters (NumParams long) and leaves the Adam
+// moments as they are: for a network that only runs forward.
+func (n *Net) SetParams(params []float32) error {
+	if len(params) != n.nparams {
+		return fmt.Errorf("network parameters: %d values, want %d", len(params), n.nparams)
+	}
+	if err := n.be.Upload(n.Params, params); err != nil {
+		return fmt.Errorf("uploading network parameters: %w", err)
+	}
+	return nil
+}
+
+// LayerOutput is what layer li output in the last Forward for its first
+// batch rows, (batch, Units): after the activation, maxout and dropout. It
+// is valid until the next Forward; the last layer's is Forward's result.
+func (n *Net) LayerOutput(li, batch int) Buf {
+	return n.be.View(n.o[li], 0, batch*n.Spec.Layers[li].Units)
 }
 
 // SetState uploads parameters and Adam moments (each NumParams long).

@@ -1,35 +1,65 @@
 package model
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
 )
 
-// A net of dense layers is the MLPSpec it came from, as checkpoints
-// record it, with the same parameter count.
-func TestMLPSpecNetRoundTrip(t *testing.T) {
-	s := MLPSpec{In: 5, Layers: []Layer{{Out: 4, Act: ReLU}, {Out: 3, Act: Tanh}}, Init: He}
-	n := s.Net()
-	if got := n.Dense(); !reflect.DeepEqual(got, s) {
-		t.Errorf("Dense of Net: %+v, want %+v", got, s)
+// What format version 1 recorded of a network reads back as the network
+// itself when it is made of plain dense layers, with the same parameter
+// count; a maxout layer is listed at its dense width.
+func TestDenseOnly(t *testing.T) {
+	s := NetSpec{In: 5, Layers: []NetLayer{DenseLayer(4, ReLU), DenseLayer(3, Tanh)}, Init: He}
+	if got := denseOnly(s); !reflect.DeepEqual(got, s) {
+		t.Errorf("denseOnly of a dense net: %+v, want %+v", got, s)
 	}
-	if n.NumParams() != s.NumParams() {
-		t.Errorf("NumParams %d, want %d", n.NumParams(), s.NumParams())
+	v1 := mlpSpec{In: 5, Layers: []denseLayer{{4, ReLU}, {3, Tanh}}, Init: He}
+	if got := v1.net(); !reflect.DeepEqual(got, s) || got.NumParams() != 5*4+4+4*3+3 {
+		t.Errorf("version 1 spec reads as %+v with %d parameters, want %+v", got, got.NumParams(), s)
+	}
+	m := NetSpec{In: 6, Init: Glorot, Minibatch: MinibatchSpec{Kernels: 3, Dims: 2, Group: 4},
+		Layers: []NetLayer{{Units: 5, Pieces: 2, Dropout: 0.5}, DenseLayer(1, Identity)}}
+	want := NetSpec{In: 6, Init: Glorot, Minibatch: MinibatchSpec{Kernels: 3, Dims: 2},
+		Layers: []NetLayer{DenseLayer(10, Identity), DenseLayer(1, Identity)}}
+	if got := denseOnly(m); !reflect.DeepEqual(got, want) {
+		t.Errorf("denseOnly of a maxout net: %+v, want %+v", got, want)
 	}
 }
 
-// A maxout layer is listed by its dense width and the next layer takes
+// A NetSpec's JSON names every field, leaves out what is off, and reads
+// back to the same spec.
+func TestNetSpecJSON(t *testing.T) {
+	plain := NetSpec{In: 2, Layers: []NetLayer{DenseLayer(1, Sigmoid)}, Init: Glorot}
+	b, err := json.Marshal(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"in":2,"layers":[{"units":1,"pieces":1,"act":3}],"init":"glorot"}`; string(b) != want {
+		t.Errorf("JSON %s, want %s", b, want)
+	}
+	full := NetSpec{In: 6, Init: He, Minibatch: MinibatchSpec{Kernels: 3, Dims: 2, Group: 4},
+		Layers: []NetLayer{{Units: 5, Pieces: 2, Dropout: 0.5}, DenseLayer(1, Identity)}}
+	for _, s := range []NetSpec{plain, full} {
+		b, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got NetSpec
+		if err := json.Unmarshal(b, &got); err != nil || !reflect.DeepEqual(got, s) {
+			t.Errorf("%s reads back as %+v (%v), want %+v", b, got, err, s)
+		}
+	}
+}
+
+// A maxout layer has Units*Pieces dense outputs and the next layer takes
 // its units; T (H, kernels*dims) follows the last layer's parameters.
 func TestNetSpecMaxoutMinibatch(t *testing.T) {
 	s := NetSpec{In: 6, Init: Glorot, Minibatch: MinibatchSpec{Kernels: 3, Dims: 2, Group: 4},
 		Layers: []NetLayer{{Units: 5, Pieces: 2, Dropout: 0.5}, {Units: 1, Pieces: 1}}}
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
-	}
-	d := s.Dense()
-	if d.Layers[0].Out != 10 || d.MinibatchKernels != 3 || d.MinibatchDims != 2 {
-		t.Errorf("Dense %+v: want a first layer of 10 and 3 kernels of 2 dims", d)
 	}
 	// W0 (6, 10) + b0 (10), W1 (5+3, 1) + b1 (1), T (5, 6)
 	if want := 6*10 + 10 + 8 + 1 + 5*6; s.NumParams() != want {

@@ -23,14 +23,15 @@ func (t *Trainer) Checkpoint() (*model.Checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding config: %w", err)
 	}
+	step := t.loop.Step()
 	ck := &model.Checkpoint{
 		Header: model.CheckpointHeader{
-			Step: t.step, Epoch: t.epoch, BatchInEpoch: t.batchInEpoch,
+			Step: step, Epoch: t.loop.Epoch(), BatchInEpoch: t.loop.InEpoch(),
 			Counters: map[string]uint32{
-				"noise":  uint32(t.step),
-				"batch":  uint32(t.batchInEpoch),
-				"adam_d": uint32(t.step * int64(t.Cfg.K)),
-				"adam_g": uint32(t.step),
+				"noise":  uint32(step),
+				"batch":  uint32(t.loop.InEpoch()),
+				"adam_d": uint32(step * int64(t.Cfg.K)),
+				"adam_g": uint32(step),
 			},
 			Generator: t.G.Spec, Discrim: t.D.Spec,
 			Config:     cfg,
@@ -69,10 +70,7 @@ func (t *Trainer) Checkpoint() (*model.Checkpoint, error) {
 func (t *Trainer) ScaleLearningRates(f float32) {
 	t.Cfg.DAdam.LR *= f
 	t.Cfg.GAdam.LR *= f
-	if t.replay != nil { // the recording holds the old rates
-		t.replay.Free()
-		t.replay = nil
-	}
+	t.loop.Forget() // the recording holds the old rates
 }
 
 // ErrOtherData marks a resume refused because the data differ from the
@@ -167,14 +165,9 @@ func (t *Trainer) Restore(ck *model.Checkpoint) error {
 	if err := t.be.Upload(t.zFixed, z); err != nil {
 		return fmt.Errorf("uploading sample noise: %w", err)
 	}
-	if err := t.startEpoch(h.Epoch); err != nil {
-		return err
+	if err := t.loop.SetPosition(h.Step, h.Epoch, h.BatchInEpoch); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
 	}
-	t.step, t.batchInEpoch = h.Step, h.BatchInEpoch
-	t.be.SetCounter(t.cBatch, uint32(h.BatchInEpoch))
-	t.be.SetCounter(t.cNoise, uint32(h.Step))
-	t.be.SetCounter(t.cAdamD, uint32(h.Step*int64(t.Cfg.K)))
-	t.be.SetCounter(t.cAdamG, uint32(h.Step))
 	return t.be.Sync()
 }
 

@@ -297,27 +297,26 @@ func (c *Config) checkObjective() error {
 	return errors.Join(errs...)
 }
 
-// Specs builds the generator and discriminator specs of c (after
-// Validate), as checkpoints record them (D's: DiscNet().Dense()).
-func (c *Config) Specs() (g, d model.MLPSpec, err error) {
+// Specs builds the generator and discriminator networks of c (after
+// Validate), as checkpoints record them.
+func (c *Config) Specs() (g, d model.NetSpec, err error) {
 	gAct, err := c.GHiddenAct.Activation()
 	if err != nil {
 		return g, d, fmt.Errorf("g-hidden-act: %w", err)
 	}
-	ds, err := c.DiscNet()
-	if err != nil {
+	if d, err = c.DiscNet(); err != nil {
 		return g, d, err
 	}
 	out, err := c.GOutAct.Activation()
 	if err != nil {
 		return g, d, fmt.Errorf("g-out-act: %w", err)
 	}
-	g = model.MLPSpec{In: c.Latent + c.labelWidth(), Init: c.Init}
+	g = model.NetSpec{In: c.Latent + c.labelWidth(), Init: c.Init}
 	for _, w := range c.GHidden {
-		g.Layers = append(g.Layers, model.Layer{Out: w, Act: gAct})
+		g.Layers = append(g.Layers, model.DenseLayer(w, gAct))
 	}
-	g.Layers = append(g.Layers, model.Layer{Out: ImageSize, Act: out})
-	return g, ds.Dense(), nil
+	g.Layers = append(g.Layers, model.DenseLayer(ImageSize, out))
+	return g, d, nil
 }
 
 // DiscNet is D's network of c (after Validate): Goodfellow et al.
@@ -341,11 +340,14 @@ func discSpec(in int, hidden []int, act model.Activation, pieces int, dropout fl
 	if pieces > 1 {
 		act = model.Identity
 	}
+	if mb.Kernels == 0 {
+		mb = model.MinibatchSpec{} // off: no group size either
+	}
 	s := model.NetSpec{In: in, Init: init, Minibatch: mb}
 	for _, u := range hidden {
 		s.Layers = append(s.Layers, model.NetLayer{Units: u, Pieces: pieces, Act: act, Dropout: dropout})
 	}
-	s.Layers = append(s.Layers, model.NetLayer{Units: 1, Pieces: 1, Act: model.Identity})
+	s.Layers = append(s.Layers, model.DenseLayer(1, model.Identity))
 	return s
 }
 

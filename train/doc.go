@@ -19,7 +19,10 @@
 //
 // An iteration uses only backend operations and reads everything that
 // changes between steps from backend memory, so a backend that can capture
-// (CUDA graphs, model.Capturer) records it once and replays it.
+// (CUDA graphs, model.Capturer) records it once and replays it. The epoch
+// order, the counters, the statistics buffer and that recording belong to
+// the step engine the Trainer runs on (internal/loop), which LAPGAN's
+// levels and eval's digit classifier share.
 //
 // Run wraps a Trainer in a run directory: config.yaml, metrics.jsonl (one
 // JSON object per logged step, plus evaluation records), sample grids from a

@@ -14,13 +14,13 @@ import (
 func TestGeneratorGradientThroughDiscriminator(t *testing.T) {
 	be := cpu.New(cpu.Options{Workers: 1})
 	const B, latent = 5, 4
-	gs := model.MLPSpec{In: latent, Init: model.Glorot, Layers: []model.Layer{{Out: 6, Act: model.ReLU}, {Out: ImageSize, Act: model.Sigmoid}}}
-	ds := model.MLPSpec{In: ImageSize, Init: model.Glorot, Layers: []model.Layer{{Out: 7, Act: model.LeakyReLU}, {Out: 1, Act: model.Identity}}}
-	g, err := model.NewMLP(be, gs, B)
+	gs := model.NetSpec{In: latent, Init: model.Glorot, Layers: []model.NetLayer{model.DenseLayer(6, model.ReLU), model.DenseLayer(ImageSize, model.Sigmoid)}}
+	ds := model.NetSpec{In: ImageSize, Init: model.Glorot, Layers: []model.NetLayer{model.DenseLayer(7, model.LeakyReLU), model.DenseLayer(1, model.Identity)}}
+	g, err := model.NewNet(be, gs, B)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := model.NewMLP(be, ds, B)
+	d, err := model.NewNet(be, ds, B)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -177,8 +177,8 @@ func TestMinibatchResumeBitIdentical(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ck.Header.Step != 9 || ck.Header.Discrim.MinibatchKernels != 8 || ck.Header.Discrim.MinibatchDims != 3 {
-		t.Fatalf("checkpoint at step %d with D spec %+v, want step 9 and 8 kernels of 3 dims", ck.Header.Step, ck.Header.Discrim)
+	if ck.Header.Step != 9 || ck.Header.Discrim.Minibatch != (model.MinibatchSpec{Kernels: 8, Dims: 3, Group: cfg.Batch}) {
+		t.Fatalf("checkpoint at step %d with D spec %+v, want step 9 and 8 kernels of 3 dims in groups of the batch", ck.Header.Step, ck.Header.Discrim)
 	}
 	if err := Run(context.Background(), cpu.New(cpu.Options{Workers: 2}), cfg, RunOptions{Dir: split, Images: imgs}); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"gan-train/internal/data"
+	"gan-train/internal/loop"
 	"gan-train/model"
 )
 
@@ -85,12 +86,15 @@ type Trainer struct {
 	// average of G's, which samples and evaluations use; nil when off.
 	gAvg *model.Net
 
-	n      int           // dataset rows
-	src    data.OnDevice // the dataset's images, float32 or packed bytes
-	perm   model.Buf     // (n) the epoch's order (data.StartEpoch)
-	xd     model.Buf     // (2*batch, ImageSize+lw): real rows then fake rows (with their one-hot labels when conditional)
-	z      model.Buf     // (batch, latent)
-	zFixed model.Buf     // (SampleRows, latent)
+	n   int           // dataset rows
+	src data.OnDevice // the dataset's images, float32 or packed bytes
+	// loop is the step engine: the epoch's order and the position in it,
+	// the counters (Noise: the iteration number; Counters: Adam's steps of
+	// D and G), the statistics buffer, and the recorded iteration.
+	loop   *loop.Engine
+	xd     model.Buf // (2*batch, ImageSize+lw): real rows then fake rows (with their one-hot labels when conditional)
+	z      model.Buf // (batch, latent)
+	zFixed model.Buf // (SampleRows, latent)
 
 	// conditional GAN only (lw = Classes columns of one-hot labels):
 	labels  model.Buf // (n) class of each dataset row
@@ -99,18 +103,11 @@ type Trainer struct {
 	zc      model.Buf // (max(batch, SampleRows), latent+lw): G's input
 	xg      model.Buf // (batch, ImageSize+lw): D's input in the G step
 	yFixed  model.Buf // (SampleRows) labels of the fixed samples: row i has i%Classes
-	stats   model.Buf
-	cNoise  model.Buf // noise step = iteration number
-	cBatch  model.Buf // batch number within the epoch
-	cAdamD  model.Buf
-	cAdamG  model.Buf
 	mem     *model.Arena
 
-	step, epoch, batchInEpoch int64
-	replay                    model.Replay
 	// the learning-rate factor (Config.LRFactor) of the step iterate
-	// runs, and the one the replay recorded
-	lrf, replayLRF float32
+	// runs: the key of its recording
+	lrf float32
 	// dataSHA256 fingerprints the training data (SetDataFingerprint); it
 	// goes into checkpoints and is checked against theirs on Restore.
 	dataSHA256 string
@@ -180,6 +177,11 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 	if t.obj, err = cfg.Objective(); err != nil {
 		return nil, err
 	}
+	t.loop, err = loop.New(be, loop.Spec{Rows: n, Batch: cfg.Batch, BatchesPerStep: cfg.K, Seed: cfg.Seed,
+		OnDevice: true, Stats: nStats, Counters: []int{cAdamD: cfg.K, cAdamG: 1}})
+	if err != nil {
+		return nil, err
+	}
 	var flabels []float32
 	if cfg.Conditional {
 		if flabels, err = classLabels(labels, n); err != nil {
@@ -187,11 +189,11 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 		}
 	}
 	fail := func(err error) (*Trainer, error) { t.Close(); return nil, err }
-	if t.G, err = model.NewMLP(be, gs, max(cfg.Batch, SampleRows)); err != nil {
+	if t.G, err = model.NewNet(be, gs, max(cfg.Batch, SampleRows)); err != nil {
 		return fail(fmt.Errorf("generator: %w", err))
 	}
 	if cfg.GEMA > 0 {
-		if t.gAvg, err = model.NewMLP(be, gs, max(cfg.Batch, SampleRows)); err != nil {
+		if t.gAvg, err = model.NewNet(be, gs, max(cfg.Batch, SampleRows)); err != nil {
 			return fail(fmt.Errorf("averaged generator: %w", err))
 		}
 	}
@@ -225,10 +227,7 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 	if t.gAvg != nil {
 		be.Copy(t.gAvg.Params, t.G.Params)
 	}
-	be.Noise(t.zFixed, cfg.Dist(), cfg.Seed, streamFixedZ, t.cNoise) // counter is 0 here
-	if err := t.startEpoch(0); err != nil {
-		return fail(err)
-	}
+	be.Noise(t.zFixed, cfg.Dist(), cfg.Seed, streamFixedZ, t.loop.Noise) // counter is 0 here
 	return t, be.Sync()
 }
 
@@ -252,14 +251,13 @@ func classLabels(labels []uint8, n int) ([]float32, error) {
 }
 
 // allocBuffers allocates the trainer's buffers besides the networks and
-// the dataset (newTrainer's upload): the permutation, the batches, the
-// noise, the statistics and the counters.
+// the dataset (newTrainer's upload) and the step engine's: the batches and
+// the noise.
 func (t *Trainer) allocBuffers() error {
 	cfg, n, lw := &t.Cfg, t.n, t.Cfg.labelWidth()
 	bufs := []model.Request{
-		{Dst: &t.perm, N: n}, {Dst: &t.xd, N: 2 * cfg.Batch * (ImageSize + lw)},
-		{Dst: &t.z, N: cfg.Batch * cfg.Latent}, {Dst: &t.zFixed, N: SampleRows * cfg.Latent}, {Dst: &t.stats, N: nStats},
-		{Dst: &t.cNoise, N: 1}, {Dst: &t.cBatch, N: 1}, {Dst: &t.cAdamD, N: 1}, {Dst: &t.cAdamG, N: 1},
+		{Dst: &t.xd, N: 2 * cfg.Batch * (ImageSize + lw)},
+		{Dst: &t.z, N: cfg.Batch * cfg.Latent}, {Dst: &t.zFixed, N: SampleRows * cfg.Latent},
 	}
 	if cfg.Conditional {
 		bufs = append(bufs, []model.Request{
@@ -273,48 +271,47 @@ func (t *Trainer) allocBuffers() error {
 
 // Close frees the trainer's backend memory.
 func (t *Trainer) Close() {
-	if t.replay != nil {
-		t.replay.Free()
-		t.replay = nil
-	}
-	if t.G != nil {
-		t.G.Free()
-	}
-	if t.gAvg != nil {
-		t.gAvg.Free()
-	}
-	if t.D != nil {
-		t.D.Free()
-	}
+	t.loop.Close()
+	t.G.Free()
+	t.gAvg.Free()
+	t.D.Free()
 	t.mem.Free()
 }
 
 // Step is the number of completed iterations.
-func (t *Trainer) Step() int64 { return t.step }
+func (t *Trainer) Step() int64 { return t.loop.Step() }
 
 // StepsPerEpoch is the number of batches one epoch holds (the remainder of
 // the shuffled dataset is dropped).
-func (t *Trainer) StepsPerEpoch() int64 { return int64(t.n / t.Cfg.Batch) }
+func (t *Trainer) StepsPerEpoch() int64 { return t.loop.BatchesPerEpoch() }
 
-func (t *Trainer) startEpoch(e int64) error {
-	if err := data.StartEpoch(t.be, t.perm, t.cBatch, t.n, t.Cfg.Seed, uint32(e)); err != nil {
-		return err
-	}
-	t.epoch, t.batchInEpoch = e, 0
-	return nil
+// Adam's step counters, in the step engine's Counters
+const (
+	cAdamD = iota
+	cAdamG
+)
+
+// ganStep is a Trainer's iteration as the step engine runs it.
+type ganStep struct{ t *Trainer }
+
+// Prepare sets the learning-rate factor of the step, which the recorded
+// step bakes in.
+func (s ganStep) Prepare(loop.Batch) (any, error) {
+	s.t.lrf = s.t.Cfg.LRFactor(s.t.loop.Step() + 1)
+	return s.t.lrf, nil
 }
 
-// iterate enqueues one iteration: k discriminator steps, one generator step.
-func (t *Trainer) iterate() {
-	for j := 0; j < t.Cfg.K; j++ {
-		t.discStep(j)
+// Enqueue enqueues one iteration: k discriminator steps, one generator
+// step (the engine then counts the iteration).
+func (s ganStep) Enqueue(int) {
+	for j := 0; j < s.t.Cfg.K; j++ {
+		s.t.discStep(j)
 	}
-	t.genStep()
-	t.be.IncCounter(t.cNoise)
+	s.t.genStep()
 }
 
 // stat is the i-th value of the statistics buffer.
-func (t *Trainer) stat(i int) model.Buf { return t.be.View(t.stats, i, 1) }
+func (t *Trainer) stat(i int) model.Buf { return t.loop.Stat(i) }
 
 // discStep enqueues discriminator step j of an iteration: a real batch and
 // a generated batch stacked into one (2·batch)-row pass.
@@ -328,18 +325,18 @@ func (t *Trainer) discStep(j int) {
 	if c.Conditional {
 		img = t.realImg
 	}
-	t.src.Gather(be, img, t.perm, t.cBatch)
+	t.src.Gather(be, img, t.loop.Order, t.loop.Batch)
 	if c.Conditional {
-		be.GatherRows(t.yb, t.labels, t.perm, 1, t.cBatch)
+		be.GatherRows(t.yb, t.labels, t.loop.Order, 1, t.loop.Batch)
 	}
-	be.IncCounter(t.cBatch)
+	be.IncCounter(t.loop.Batch)
 	if c.Binarize {
-		be.Binarize(img, img, c.Seed, streamBinarize+uint32(j), t.cNoise)
+		be.Binarize(img, img, c.Seed, streamBinarize+uint32(j), t.loop.Noise)
 	}
 	if c.GOutAct == "tanh" {
 		be.Affine(img, 2, -1)
 	}
-	be.Noise(t.z, c.Dist(), c.Seed, streamZD+uint32(j), t.cNoise)
+	be.Noise(t.z, c.Dist(), c.Seed, streamZD+uint32(j), t.loop.Noise)
 	gout := t.G.Forward(t.genInput(t.z, t.yb, B), B)
 	if c.Conditional {
 		// real and fake rows carry the same labels: those of the real batch
@@ -350,7 +347,7 @@ func (t *Trainer) discStep(j int) {
 	} else {
 		be.Copy(fakeRows, gout)
 	}
-	logits := t.D.ForwardDropout(t.xd, 2*B, c.Seed, streamDropout+64*uint32(j), t.cNoise)
+	logits := t.D.ForwardDropout(t.xd, 2*B, c.Seed, streamDropout+64*uint32(j), t.loop.Noise)
 	dl := t.D.OutputGrad(2 * B)
 	lr, lf := be.View(logits, 0, B), be.View(logits, B, B)
 	t.obj.DiscLoss(be, be.View(dl, 0, B), be.View(dl, B, B), t.stat(sLossReal), t.stat(sLossFake), lr, lf, B)
@@ -358,8 +355,8 @@ func (t *Trainer) discStep(j int) {
 	be.MeanSigmoid(t.stat(sDFake), lf)
 	t.D.Backward(t.xd, 2*B, true, false)
 	be.SumSquares(t.stat(sNormD), t.D.Grads)
-	be.IncCounter(t.cAdamD)
-	t.D.Step(scaledLR(c.DAdam, t.lrf), t.cAdamD)
+	be.IncCounter(t.loop.Counters[cAdamD])
+	t.D.Step(scaledLR(c.DAdam, t.lrf), t.loop.Counters[cAdamD])
 }
 
 // genStep enqueues the generator step of an iteration, through the fixed
@@ -368,7 +365,7 @@ func (t *Trainer) genStep() {
 	be, c := t.be, &t.Cfg
 	B, lw := c.Batch, c.labelWidth()
 	W := ImageSize + lw // D's input width
-	be.Noise(t.z, c.Dist(), c.Seed, streamZG, t.cNoise)
+	be.Noise(t.z, c.Dist(), c.Seed, streamZG, t.loop.Noise)
 	fake := t.G.Forward(t.genInput(t.z, t.yb, B), B)
 	din := fake
 	if c.Conditional {
@@ -377,7 +374,7 @@ func (t *Trainer) genStep() {
 		t.be.OneHot(t.xg, t.yb, B, W, ImageSize, Classes)
 		din = t.xg
 	}
-	logits := t.D.ForwardDropout(din, B, c.Seed, streamDropout+64*uint32(c.K), t.cNoise)
+	logits := t.D.ForwardDropout(din, B, c.Seed, streamDropout+64*uint32(c.K), t.loop.Noise)
 	t.obj.GenLoss(be, t.D.OutputGrad(B), t.stat(sGLoss), logits, B)
 	dx := t.D.Backward(din, B, false, true)
 	if c.Conditional {
@@ -387,10 +384,11 @@ func (t *Trainer) genStep() {
 	}
 	t.G.Backward(t.genInput(t.z, t.yb, B), B, true, false)
 	be.SumSquares(t.stat(sNormG), t.G.Grads)
-	be.IncCounter(t.cAdamG)
-	t.G.Step(scaledLR(c.GAdam, t.lrf), t.cAdamG)
+	adamG := t.loop.Counters[cAdamG]
+	be.IncCounter(adamG)
+	t.G.Step(scaledLR(c.GAdam, t.lrf), adamG)
 	if t.gAvg != nil {
-		t.be.Average(t.gAvg.Params, t.G.Params, c.GEMA, t.cAdamG)
+		t.be.Average(t.gAvg.Params, t.G.Params, c.GEMA, adamG)
 	}
 }
 
@@ -431,52 +429,23 @@ func (t *Trainer) GridCols() int {
 // Iterate runs one training iteration (k discriminator steps and one
 // generator step). On a backend that can capture, the first call records
 // the iteration and every call replays it.
-func (t *Trainer) Iterate() error {
-	if t.batchInEpoch+int64(t.Cfg.K) > t.StepsPerEpoch() {
-		if err := t.startEpoch(t.epoch + 1); err != nil {
-			return err
-		}
-	}
-	t.lrf = t.Cfg.LRFactor(t.step + 1)
-	if cp, ok := t.be.(model.Capturer); ok {
-		if t.replay != nil && t.replayLRF != t.lrf {
-			// the recording holds the old learning rates
-			t.replay.Free()
-			t.replay = nil
-		}
-		if t.replay == nil {
-			t.replayLRF = t.lrf
-			r, err := cp.Capture(t.iterate)
-			if err != nil {
-				return fmt.Errorf("capturing the training step: %w", err)
-			}
-			t.replay = r
-		}
-		if err := t.replay.Run(); err != nil {
-			return fmt.Errorf("step %d: %w", t.step+1, err)
-		}
-	} else {
-		t.iterate()
-	}
-	t.batchInEpoch += int64(t.Cfg.K)
-	t.step++
-	return nil
-}
+func (t *Trainer) Iterate() error { return t.loop.Iterate(ganStep{t}) }
 
 // Stats reads the scalars of the last iteration (a synchronising download).
 func (t *Trainer) Stats() (Stats, error) {
-	v := make([]float32, nStats)
-	if err := t.be.Download(v, t.stats); err != nil {
-		return Stats{}, fmt.Errorf("reading step statistics: %w", err)
+	v, err := t.loop.ReadStats()
+	if err != nil {
+		return Stats{}, err
 	}
+	step := t.loop.Step()
 	s := Stats{
-		Step: t.step, Epoch: t.epoch,
+		Step: step, Epoch: t.loop.Epoch(),
 		DLossReal: float64(v[sLossReal]), DLossFake: float64(v[sLossFake]),
 		GLoss: float64(v[sGLoss]), DReal: float64(v[sDReal]), DFake: float64(v[sDFake]),
 		GradNormD: math.Sqrt(float64(v[sNormD])), GradNormG: math.Sqrt(float64(v[sNormG])),
-		SamplesSeen: t.step * int64(t.Cfg.K*t.Cfg.Batch),
+		SamplesSeen: step * int64(t.Cfg.K*t.Cfg.Batch),
 	}
-	f := t.Cfg.LRFactor(max(t.step, 1))
+	f := t.Cfg.LRFactor(max(step, 1))
 	s.LRD, s.LRG = float64(scaledLR(t.Cfg.DAdam, f).LR), float64(scaledLR(t.Cfg.GAdam, f).LR)
 	s.DLoss = s.DLossReal + s.DLossFake
 	_, s.NonFiniteVals = s.Finite()
@@ -674,7 +643,7 @@ func SampleCheckpointEach(ctx context.Context, be model.Backend, ck *model.Check
 	if n <= 0 {
 		return errors.New("number of samples must be positive")
 	}
-	g, err := model.NewMLP(be, ck.Header.Generator, min(n, 1024))
+	g, err := model.NewNet(be, ck.Header.Generator, min(n, 1024))
 	if err != nil {
 		return fmt.Errorf("checkpoint generator: %w", err)
 	}

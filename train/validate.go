@@ -16,14 +16,17 @@ var ErrBadCheckpoint = errors.New("invalid checkpoint contents")
 
 // maxWidth bounds a layer's width in a checkpoint's network specs, far
 // above any network gan-train builds, so that the size arithmetic below
-// cannot overflow.
+// cannot overflow (see plausible).
 const maxWidth = 1 << 24
 
 // ValidateCheckpoint checks what a checksum cannot: that ck's position is
 // in range, that its configuration decodes and agrees with its generator,
 // that every array a training state holds is there with the right length,
 // and that every stored value is a finite number. Train, sample and eval
-// all call it before using a checkpoint; errors wrap ErrBadCheckpoint.
+// all call it before using a checkpoint; errors wrap ErrBadCheckpoint. A
+// checkpoint of format version 1 first gets its networks' full specs from
+// its configuration (completeSpecs), so that afterwards its header is
+// what the current version records.
 func ValidateCheckpoint(ck *model.Checkpoint) error {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%w: %s", ErrBadCheckpoint, fmt.Sprintf(format, a...))
@@ -36,20 +39,18 @@ func ValidateCheckpoint(ck *model.Checkpoint) error {
 	if err != nil {
 		return bad("%v", err)
 	}
+	if err := completeSpecs(ck, &cfg); err != nil {
+		return bad("%v", err)
+	}
 	for _, n := range []struct {
 		what string
-		spec model.MLPSpec
+		spec model.NetSpec
 	}{{"generator", h.Generator}, {"discriminator", h.Discrim}} {
+		if err := plausible(n.spec); err != nil {
+			return bad("%s %v", n.what, err)
+		}
 		if err := n.spec.Validate(); err != nil {
 			return bad("%s: %v", n.what, err)
-		}
-		if n.spec.In > maxWidth {
-			return bad("%s input width %d is implausible", n.what, n.spec.In)
-		}
-		for i, l := range n.spec.Layers {
-			if l.Out > maxWidth {
-				return bad("%s layer %d width %d is implausible", n.what, i, l.Out)
-			}
 		}
 	}
 	if cfg.Latent <= 0 || cfg.Latent > maxWidth {
@@ -62,9 +63,10 @@ func ValidateCheckpoint(ck *model.Checkpoint) error {
 	if out := h.Generator.Out(); out != ImageSize {
 		return bad("the generator makes %d values per image, want %d", out, ImageSize)
 	}
-	gp := h.Generator.NumParams()
+	gp, dp := h.Generator.NumParams(), h.Discrim.NumParams()
 	want := map[string]int{
 		"g.params": gp, "g.adam_m": gp, "g.adam_v": gp,
+		"d.params": dp, "d.adam_m": dp, "d.adam_v": dp,
 		"sample_noise": SampleRows * cfg.Latent,
 	}
 	if _, ok := ck.Arrays[avgParams]; ok {
@@ -79,23 +81,44 @@ func ValidateCheckpoint(ck *model.Checkpoint) error {
 			return bad("array %s has %d values, want %d", name, len(a), n)
 		}
 	}
-	// The discriminator's parameter count depends on its variant (maxout,
-	// minibatch discrimination); its three arrays must at least agree.
-	dp, ok := ck.Arrays["d.params"]
-	if !ok || len(dp) == 0 {
-		return bad("array d.params is missing")
-	}
-	for _, name := range []string{"d.adam_m", "d.adam_v"} {
-		if a, ok := ck.Arrays[name]; !ok || len(a) != len(dp) {
-			return bad("array %s has %d values, d.params %d", name, len(a), len(dp))
-		}
-	}
 	for name, a := range ck.Arrays {
 		for i, v := range a {
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 				return bad("array %s holds %v at index %d", name, v, i)
 			}
 		}
+	}
+	return nil
+}
+
+// completeSpecs gives a checkpoint of format version 1, which did not
+// record the discriminator's maxout pieces, dropout or minibatch group,
+// its networks' full specs, built from the configuration it stores
+// (model.Checkpoint.CompleteSpecs).
+func completeSpecs(ck *model.Checkpoint, cfg *Config) error {
+	if ck.FormatVersion != 1 {
+		return nil
+	}
+	g, d, err := cfg.Specs()
+	if err != nil {
+		return fmt.Errorf("the configuration of a version 1 checkpoint: %w", err)
+	}
+	return ck.CompleteSpecs(g, d)
+}
+
+// plausible refuses widths far beyond any network gan-train builds, so
+// that s's size arithmetic cannot overflow.
+func plausible(s model.NetSpec) error {
+	if s.In > maxWidth {
+		return fmt.Errorf("input width %d is implausible", s.In)
+	}
+	for i, l := range s.Layers {
+		if l.Units > maxWidth || l.Pieces > maxWidth || l.Units*l.Pieces > maxWidth {
+			return fmt.Errorf("layer %d width %d (%d pieces) is implausible", i, l.Units, l.Pieces)
+		}
+	}
+	if mb := s.Minibatch; mb.Kernels > maxWidth || mb.Dims > maxWidth || mb.Kernels*mb.Dims > maxWidth {
+		return fmt.Errorf("minibatch discrimination of %d kernels of %d dims is implausible", mb.Kernels, mb.Dims)
 	}
 	return nil
 }

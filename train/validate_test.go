@@ -39,8 +39,15 @@ func TestValidateCheckpointRefusesBadContents(t *testing.T) {
 		{"short array", func(ck *model.Checkpoint) { ck.Arrays["g.params"] = ck.Arrays["g.params"][:10] }, "g.params has 10 values"},
 		{"short noise", func(ck *model.Checkpoint) { ck.Arrays["sample_noise"] = ck.Arrays["sample_noise"][:1] }, "sample_noise"},
 		{"d moments", func(ck *model.Checkpoint) { ck.Arrays["d.adam_m"] = ck.Arrays["d.adam_m"][:1] }, "d.adam_m"},
+		{"d params", func(ck *model.Checkpoint) {
+			for _, a := range []string{"d.params", "d.adam_m", "d.adam_v"} {
+				ck.Arrays[a] = ck.Arrays[a][1:]
+			}
+		}, "d.params has"},
+		{"huge pieces", func(ck *model.Checkpoint) { ck.Header.Discrim.Layers[0].Pieces = 1 << 30 }, "implausible"},
+		{"no pieces", func(ck *model.Checkpoint) { ck.Header.Discrim.Layers[0].Pieces = 0 }, "maxout pieces"},
 		{"latent mismatch", func(ck *model.Checkpoint) { ck.Header.Generator.In++ }, "inputs"},
-		{"huge layer", func(ck *model.Checkpoint) { ck.Header.Generator.Layers[0].Out = 1 << 40 }, "implausible"},
+		{"huge layer", func(ck *model.Checkpoint) { ck.Header.Generator.Layers[0].Units = 1 << 40 }, "implausible"},
 		{"bad config", func(ck *model.Checkpoint) { ck.Header.Config = []byte(`{"latent": "x"}`) }, "config"},
 	}
 	for _, tc := range cases {

@@ -21,20 +21,18 @@ import (
 func cmdEval(ctx context.Context, args []string, env Env) error {
 	fs := flag.NewFlagSet("gan-train eval", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	run := fs.String("run", "", "run directory: evaluate samples from its latest checkpoint")
-	ckPath := fs.String("checkpoint", "", "checkpoint file (instead of --run)")
+	var gf generatorFlags
+	gf.register(fs, "evaluate")
 	samples := fs.String("samples", "", "IDX images file of generated samples (instead of --run)")
 	n := fs.Int("n", eval.DefaultSamples, "number of generated samples every metric uses")
-	seed := fs.Uint64("seed", 0, "sample noise seed (0: the run's own seed)")
 	dataSpec := fs.String("data", "digits", "the real data to compare with: digits (embedded train and held-out test splits), mnist, or a directory with train and t10k files")
 	cacheDir := fs.String("cache-dir", "", "where the evaluation classifier and downloads are cached (default: the user cache directory)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	raw := fs.Bool("raw-weights", false, "for a run with --g-ema: evaluate the generator's last weights instead of their moving average")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	sources := 0
-	for _, s := range []string{*run, *ckPath, *samples} {
+	for _, s := range []string{gf.run, gf.checkpoint, *samples} {
 		if s != "" {
 			sources++
 		}
@@ -44,7 +42,7 @@ func cmdEval(ctx context.Context, args []string, env Env) error {
 		return usagef("give exactly one of --run DIR, --checkpoint FILE or --samples FILE.idx")
 	case *n < 2 || *n > MaxSamples:
 		return usagef("n %d: must be between 2 and %d", *n, MaxSamples)
-	case *raw && *samples != "":
+	case gf.raw && *samples != "":
 		return usagef("--raw-weights picks a checkpoint's weights; --samples has none")
 	}
 	log := newLogger(env.Stderr, "text")
@@ -56,10 +54,7 @@ func cmdEval(ctx context.Context, args []string, env Env) error {
 	if *samples != "" {
 		gen, err = readSampleImages(*samples, *n)
 	} else {
-		if *ckPath == "" {
-			*ckPath = train.RunDir(*run).Checkpoint()
-		}
-		gen, err = sampleCheckpointImages(ctx, be, *ckPath, *n, *seed, *raw, log)
+		gen, err = sampleCheckpointImages(ctx, be, gf.path(), *n, gf.seed, gf.raw, log)
 	}
 	if err != nil {
 		return err

@@ -17,19 +17,17 @@ import (
 func cmdSample(ctx context.Context, args []string, env Env) error {
 	fs := flag.NewFlagSet("gan-train sample", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	run := fs.String("run", "", "run directory (uses its latest checkpoint)")
-	ckPath := fs.String("checkpoint", "", "checkpoint file (instead of --run)")
+	var gf generatorFlags
+	gf.register(fs, "sample")
 	n := fs.Int("n", 64, "number of samples")
 	out := fs.String("out", "", "output: a .png grid, or an .idx / .idx.gz / -ubyte file of MNIST-format images")
-	seed := fs.Uint64("seed", 0, "noise seed (0: the run's own seed)")
 	cols := fs.Int("cols", 0, "grid columns for PNG output (default: square-ish)")
 	label := fs.Int("label", -1, "for a conditional run: the digit class to generate (-1: every class in turn)")
-	raw := fs.Bool("raw-weights", false, "for a run with --g-ema: sample the generator's last weights instead of their moving average")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	switch {
-	case (*run == "") == (*ckPath == ""):
+	case (gf.run == "") == (gf.checkpoint == ""):
 		return usagef("give exactly one of --run DIR or --checkpoint FILE")
 	case *n <= 0 || *n > MaxSamples:
 		return usagef("n %d: must be between 1 and %d", *n, MaxSamples)
@@ -38,10 +36,8 @@ func cmdSample(ctx context.Context, args []string, env Env) error {
 	case *out == "":
 		return usagef("--out is required (a .png or .idx file)")
 	}
-	if *ckPath == "" {
-		*ckPath = train.RunDir(*run).Checkpoint()
-	}
-	ck, err := train.ReadCheckpoint(*ckPath)
+	ckPath := gf.path()
+	ck, err := train.ReadCheckpoint(ckPath)
 	if err != nil {
 		return err
 	}
@@ -51,13 +47,13 @@ func cmdSample(ctx context.Context, args []string, env Env) error {
 	if ckCfg, err := train.ConfigOf(ck); err != nil {
 		return err
 	} else if *label >= 0 && !ckCfg.Conditional {
-		return usagef("--label %d: %s is not a conditional GAN (train with --conditional)", *label, *ckPath)
+		return usagef("--label %d: %s is not a conditional GAN (train with --conditional)", *label, ckPath)
 	}
 	// The samples are kept as bytes, chunk by chunk: a quarter of their
 	// float size, and no allocation of the whole at once, whose clearing
 	// alone can outlast a second on a loaded machine.
 	var chunks [][]uint8
-	err = train.SampleCheckpointEach(ctx, cpu.New(cpu.Options{}), ck, *n, *seed, *label, *raw, func(_ int, imgs []float32) error {
+	err = train.SampleCheckpointEach(ctx, cpu.New(cpu.Options{}), ck, *n, gf.seed, *label, gf.raw, func(_ int, imgs []float32) error {
 		b := make([]uint8, len(imgs))
 		for i, v := range imgs {
 			b[i] = train.ToByte(v)
@@ -69,7 +65,7 @@ func cmdSample(ctx context.Context, args []string, env Env) error {
 		if ctx.Err() != nil {
 			return interrupted(*out)
 		}
-		return fmt.Errorf("sampling %s: %w", *ckPath, err)
+		return fmt.Errorf("sampling %s: %w", ckPath, err)
 	}
 	if err := writeSamples(ctx, chunks, *n, *cols, *out); err != nil {
 		if ctx.Err() != nil {

@@ -137,13 +137,13 @@ type edwardStep struct {
 const edwardBatch, edwardLatent, edwardHidden, edwardPixels = 128, 100, 128, 784
 
 func newEdwardStep(tb testing.TB, be *Backend) *edwardStep {
-	gSpec := model.MLPSpec{In: edwardLatent, Layers: []model.Layer{{Out: edwardHidden, Act: model.ReLU}, {Out: edwardPixels, Act: model.Sigmoid}}, Init: model.Glorot}
-	dSpec := model.MLPSpec{In: edwardPixels, Layers: []model.Layer{{Out: edwardHidden, Act: model.ReLU}, {Out: 1, Act: model.Identity}}, Init: model.Glorot}
-	g, err := model.NewMLP(be, gSpec, edwardBatch)
+	gSpec := model.NetSpec{In: edwardLatent, Layers: []model.NetLayer{model.DenseLayer(edwardHidden, model.ReLU), model.DenseLayer(edwardPixels, model.Sigmoid)}, Init: model.Glorot}
+	dSpec := model.NetSpec{In: edwardPixels, Layers: []model.NetLayer{model.DenseLayer(edwardHidden, model.ReLU), model.DenseLayer(1, model.Identity)}, Init: model.Glorot}
+	g, err := model.NewNet(be, gSpec, edwardBatch)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	d, err := model.NewMLP(be, dSpec, 2*edwardBatch)
+	d, err := model.NewNet(be, dSpec, 2*edwardBatch)
 	if err != nil {
 		tb.Fatal(err)
 	}

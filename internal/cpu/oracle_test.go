@@ -175,8 +175,8 @@ func TestOracleMLP(t *testing.T) {
 	for _, act := range []model.Activation{model.ReLU, model.LeakyReLU, model.Tanh} {
 		t.Run(act.String(), func(t *testing.T) {
 			be := New(Options{Workers: 3})
-			spec := model.MLPSpec{In: in, Layers: []model.Layer{{Out: hidden, Act: act}, {Out: 1, Act: model.Identity}}, Init: model.Glorot}
-			net, err := model.NewMLP(be, spec, batch)
+			spec := model.NetSpec{In: in, Layers: []model.NetLayer{model.DenseLayer(hidden, act), model.DenseLayer(1, model.Identity)}, Init: model.Glorot}
+			net, err := model.NewNet(be, spec, batch)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -4,7 +4,7 @@
 
 // kernels/adam.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 90ecc01527d3ff111ae66d14a84ef25d14e0c3e1a2fa53c12ee5b15c35e8d16c
+// Source SHA-256 (with kernels' headers): cf1be8daf08e5811a1142296b946a62ac0e95d85f832f724488bbcd90f9c07a0
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/average.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 98419a64d2376c47c36906b550b536798c08b0dd5e7a0cc341b8e8861641a3a0
+// Source SHA-256 (with kernels' headers): 07ffc528bd579531887f2a45292b498b02e8b4d0a3bf53dd08878a999deb9881
 
 #include "cuda_emu.h"
 

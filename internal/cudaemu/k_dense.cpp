@@ -4,7 +4,7 @@
 
 // kernels/dense.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 837ec57ac86cbaacb21d7531815aeeaff657448e729a8a9b605ee420d38f308f
+// Source SHA-256 (with kernels' headers): f4bbef9142b79e8fef659ddebf833a91276d2911421a062c5be42a1194d3ce32
 
 #include "cuda_emu.h"
 

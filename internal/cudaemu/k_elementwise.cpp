@@ -4,7 +4,7 @@
 
 // kernels/elementwise.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 89b52357e5bbdff4e22f077189613f2d73c784ecf61ce0e6469fa4c8d76278e8
+// Source SHA-256 (with kernels' headers): 716450184b16bbed0efd02f7f435042db70b40b3f0adbfbb0c0f5a9529977571
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/layout.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 4cdf306594163cde07035f37b04318fbec2ea39a6dbfd719402ed8440cf1c5b2
+// Source SHA-256 (with kernels' headers): 47a64d00ef2e56875cea7301c8f9fc5e51fbb4b8d5d9100c1317acd477d2ba99
 
 #include "cuda_emu.h"
 

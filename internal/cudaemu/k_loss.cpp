@@ -4,7 +4,7 @@
 
 // kernels/loss.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): ea532a857221fbffe74919dbd8256269cbf553e6536b346dd09651c05d0ebbd2
+// Source SHA-256 (with kernels' headers): e6bb389e021cff544dfd22e0c1169500c973d3246829713c29727befbca0106e
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/memory.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 8e64d1f216283973fa5e8d5dd073fabf33d02391f145ac8d880113d577d9d7ea
+// Source SHA-256 (with kernels' headers): a1f189f7b24f8eb01804f6ee1b3301c0d8865282d4cf933d398e86f49d366161
 
 #include "cuda_emu.h"
 

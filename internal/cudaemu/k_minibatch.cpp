@@ -4,7 +4,7 @@
 
 // kernels/minibatch.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): ee8dee1380a7c313ef5943d14ed0d88628fea382ac2c6a314e3dc0b2e2f1e6a8
+// Source SHA-256 (with kernels' headers): c3183e9e314c7fab5bf57dec42472d8d462dc66a86f6483ae0764d84f5ccf9a3
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/pyramid.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): fdf85a2c06b79e7fda54934cc02f0786aaeb5a9dbd8871bbeb6fa8645069a92d
+// Source SHA-256 (with kernels' headers): 5f652207cf1afd136d8108d9ae91236266fb6fe1242d6da84c5aa16784a3a6e1
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/regularize.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 4ca66d8ee3bc0b4d6d0ef4a417cbe052589c772937989100b0b101f42489b9cf
+// Source SHA-256 (with kernels' headers): 3b680f76fee749247257d0ea4cf7098afa6ce04bf91924e00e6ebe1875e83fd1
 
 #include "cuda_emu.h"
 

@@ -4,7 +4,7 @@
 
 // kernels/rng.cu compiled as host C++ for the emulated device.
 
-// Source SHA-256 (with kernels' headers): 617b5e4da0a2f75eb525ff5e7b2506e9c11538dcfc257a3535a7d4451b82338e
+// Source SHA-256 (with kernels' headers): 08bd7823f730df9a586cd69d6fbf29dc4d4f1e735f2634099e5f08d156bbd408
 
 #include "cuda_emu.h"
 

@@ -18,7 +18,7 @@ type OnDevice struct {
 }
 
 // Gather copies the batch that the batch counter bc selects through the
-// epoch's order perm (see StartEpoch) into dst (rows, Cols):
+// epoch's order perm (see UploadOrder) into dst (rows, Cols):
 //
 //	dst[r] = image perm[bc*rows + r]
 func (d OnDevice) Gather(be model.Backend, dst, perm, bc model.Buf) {
@@ -29,17 +29,16 @@ func (d OnDevice) Gather(be model.Backend, dst, perm, bc model.Buf) {
 	be.GatherRows(dst, d.Images, perm, d.Cols, bc)
 }
 
-// StartEpoch uploads the order of epoch e of n images, Permutation(n,
-// seed, e) as float32 row numbers, into perm (n), and sets the batch
-// counter bc to the epoch's first batch.
-func StartEpoch(be model.Backend, perm, bc model.Buf, n int, seed uint64, e uint32) error {
-	f, err := PermutationFloat32(Permutation(n, seed, e))
+// UploadOrder uploads an epoch's order (a permutation of the n rows of
+// perm, as Permutation returns) into perm as the float32 row numbers
+// Gather reads.
+func UploadOrder(be model.Backend, perm model.Buf, order []int) error {
+	f, err := PermutationFloat32(order)
 	if err != nil {
-		return fmt.Errorf("epoch %d permutation: %w", e, err)
+		return fmt.Errorf("epoch order: %w", err)
 	}
 	if err := be.Upload(perm, f); err != nil {
-		return fmt.Errorf("uploading epoch %d permutation: %w", e, err)
+		return fmt.Errorf("uploading the epoch's order: %w", err)
 	}
-	be.SetCounter(bc, 0)
 	return nil
 }

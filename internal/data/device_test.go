@@ -7,8 +7,7 @@ import (
 	"gan-train/model"
 )
 
-// StartEpoch puts Permutation's order on the backend and resets the batch
-// counter; Gather then reads the batch it selects, from float32 images and
+// UploadOrder puts Permutation's order on the backend; Gather then reads the batch it selects, from float32 images and
 // from packed bytes alike, and the next batch after the counter advances.
 func TestOnDeviceGathersTheEpochsOrder(t *testing.T) {
 	be := cpu.New(cpu.Options{})
@@ -45,8 +44,8 @@ func TestOnDeviceGathersTheEpochsOrder(t *testing.T) {
 	const seed, epoch = 5, 2
 	order := Permutation(n, seed, epoch)
 	for name, src := range map[string]OnDevice{"float32": {Images: floats, Cols: cols}, "bytes": {Images: bytes, Table: tab, Cols: cols}} {
-		be.SetCounter(bc, 3) // StartEpoch must reset it
-		if err := StartEpoch(be, perm, bc, n, seed, epoch); err != nil {
+		be.SetCounter(bc, 0)
+		if err := UploadOrder(be, perm, order); err != nil {
 			t.Fatal(err)
 		}
 		for batch := 0; batch < 2; batch++ {

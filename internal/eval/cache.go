@@ -23,7 +23,9 @@ import (
 // ClassifierFormatVersion is the version of the cached classifier file. It
 // is part of the cache key: changing the format or the training code in a
 // way that changes results means bumping it, and every cache goes stale.
-const ClassifierFormatVersion = 1
+// Version 2 records the network as a model.NetSpec (version 1: the dense
+// layers' "out" widths); a version 1 file is stale and retrained.
+const ClassifierFormatVersion = 2
 
 // classifierMagic opens every cached classifier file.
 var classifierMagic = [8]byte{'G', 'A', 'N', 'C', 'L', 'F', 0, '\n'}
@@ -134,6 +136,17 @@ func SaveClassifier(path, key string, c *Classifier) error {
 	return nil
 }
 
+// plainDense reports whether s is made of plain dense layers only, the
+// network Classifier's forward pass runs.
+func plainDense(s model.NetSpec) bool {
+	for _, l := range s.Layers {
+		if l.Pieces != 1 || l.Dropout != 0 {
+			return false
+		}
+	}
+	return s.Minibatch.Kernels == 0
+}
+
 // LoadClassifier reads a classifier written by SaveClassifier, verifying
 // its checksum before parsing anything. With a non-empty key, a file made
 // under another key (or another format version) gives an error wrapping
@@ -167,12 +180,22 @@ func LoadClassifier(path, key string) (*Classifier, error) {
 	if hlen > len(body)-12 {
 		return nil, fmt.Errorf("loading the classifier %s: header length %d exceeds the file", path, hlen)
 	}
-	var hdr classifierHeader
-	if err := json.Unmarshal(body[12:12+hlen], &hdr); err != nil {
+	// The version first: the rest of a header of another version may
+	// mean something else under the same names.
+	var version struct {
+		FormatVersion int `json:"format_version"`
+	}
+	if err := json.Unmarshal(body[12:12+hlen], &version); err != nil {
 		return nil, fmt.Errorf("loading the classifier %s: header: %w", path, err)
 	}
-	if hdr.FormatVersion != ClassifierFormatVersion {
-		return nil, fmt.Errorf("loading the classifier %s: format version %d, want %d: %w", path, hdr.FormatVersion, ClassifierFormatVersion, ErrStale)
+	if version.FormatVersion != ClassifierFormatVersion {
+		return nil, fmt.Errorf("loading the classifier %s: format version %d, want %d: %w", path, version.FormatVersion, ClassifierFormatVersion, ErrStale)
+	}
+	var hdr classifierHeader
+	dec := json.NewDecoder(bytes.NewReader(body[12 : 12+hlen]))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&hdr); err != nil {
+		return nil, fmt.Errorf("loading the classifier %s: header: %w", path, err)
 	}
 	if key != "" && hdr.Key != key {
 		return nil, fmt.Errorf("loading the classifier %s: made for other data or settings: %w", path, ErrStale)
@@ -181,8 +204,8 @@ func LoadClassifier(path, key string) (*Classifier, error) {
 	if c == nil {
 		return nil, fmt.Errorf("loading the classifier %s: header holds no classifier", path)
 	}
-	if err := c.Spec.Validate(); err != nil || len(c.Spec.Layers) < 2 || c.Spec.Out() != Classes {
-		return nil, fmt.Errorf("loading the classifier %s: network %+v is not a digit classifier with a hidden layer (%v)", path, c.Spec, err)
+	if err := c.Spec.Validate(); err != nil || len(c.Spec.Layers) < 2 || c.Spec.Out() != Classes || !plainDense(c.Spec) {
+		return nil, fmt.Errorf("loading the classifier %s: network %+v is not a digit classifier of dense layers with a hidden layer (%v)", path, c.Spec, err)
 	}
 	raw := body[12+hlen:]
 	if hdr.NumParams != c.Spec.NumParams() || len(raw) != 4*hdr.NumParams {

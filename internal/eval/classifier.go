@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"math"
 
-	"gan-train/internal/data"
+	"gan-train/internal/loop"
 	"gan-train/internal/rng"
 	"gan-train/model"
 )
@@ -97,12 +97,12 @@ func (c ClassifierConfig) validate() error {
 	return nil
 }
 
-func (c ClassifierConfig) spec(in int) model.MLPSpec {
-	s := model.MLPSpec{In: in, Init: model.He}
+func (c ClassifierConfig) spec(in int) model.NetSpec {
+	s := model.NetSpec{In: in, Init: model.He}
 	for _, h := range c.Hidden {
-		s.Layers = append(s.Layers, model.Layer{Out: h, Act: model.LeakyReLU})
+		s.Layers = append(s.Layers, model.DenseLayer(h, model.LeakyReLU))
 	}
-	s.Layers = append(s.Layers, model.Layer{Out: Classes, Act: model.Identity})
+	s.Layers = append(s.Layers, model.DenseLayer(Classes, model.Identity))
 	return s
 }
 
@@ -110,7 +110,7 @@ func (c ClassifierConfig) spec(in int) model.MLPSpec {
 // the host, so that one classifier can be used on any Backend.
 type Classifier struct {
 	Config ClassifierConfig `json:"config"`
-	Spec   model.MLPSpec    `json:"spec"`
+	Spec   model.NetSpec    `json:"spec"` // plain dense layers
 	// Params are the MLP's parameters in model.Net's layout (per layer: W
 	// then b).
 	Params []float32 `json:"-"`
@@ -122,7 +122,7 @@ type Classifier struct {
 }
 
 // FeatureWidth is the width of the feature vectors Predict returns.
-func (c *Classifier) FeatureWidth() int { return c.Spec.Layers[len(c.Spec.Layers)-2].Out }
+func (c *Classifier) FeatureWidth() int { return c.Spec.Layers[len(c.Spec.Layers)-2].Units }
 
 // FeatureLayer describes the layer whose activations are the features.
 func (c *Classifier) FeatureLayer() string {
@@ -150,7 +150,7 @@ func TrainClassifier(ctx context.Context, be model.Backend, train, test Images, 
 		return nil, fmt.Errorf("classifier network: %w", err)
 	}
 	batch := min(cfg.Batch, n)
-	m, err := model.NewMLP(be, spec, batch)
+	m, err := model.NewNet(be, spec, batch)
 	if err != nil {
 		return nil, fmt.Errorf("classifier network: %w", err)
 	}
@@ -164,14 +164,9 @@ func TrainClassifier(ctx context.Context, be model.Backend, train, test Images, 
 	if err != nil {
 		return nil, err
 	}
-	hp := model.DefaultAdam()
-	for ep := 0; ep < cfg.Epochs; ep++ {
-		hp.LR = cfg.LR * float32(0.5*(1+math.Cos(math.Pi*float64(ep)/float64(cfg.Epochs))))
-		loss, err := ct.epoch(ctx, ep, hp)
-		if err != nil {
-			return nil, err
-		}
-		log.Debug("classifier epoch", "epoch", ep+1, "epochs", cfg.Epochs, "lr", hp.LR, "last_batch_loss", loss)
+	defer ct.loop.Close()
+	if err := ct.run(ctx, log); err != nil {
+		return nil, err
 	}
 	params, _, _, err := m.State()
 	if err != nil {
@@ -204,64 +199,81 @@ func checkClassifierInput(cfg ClassifierConfig, train, test Images) error {
 }
 
 // clfTraining is the classifier being trained on the backend, with the
-// buffers one minibatch passes through.
+// buffers one minibatch passes through; it is the step its loop runs.
 type clfTraining struct {
 	be    model.Backend
 	m     *model.Net
 	cfg   ClassifierConfig
 	train Images
-	n     int // images trained on: the first n of train
-	batch int
 	side  int // image side for the shifts
 	shift int // largest shift; 0: none
+	// loop is the step engine: each epoch's order over the first n
+	// images (with a shorter last batch), Adam's step counter and the
+	// loss of the last batch (its statistics buffer)
+	loop *loop.Engine
 
-	xb, lb, lossBuf, tc model.Buf // batch images and labels, loss, Adam's step counter
-	hx, hl, loss        []float32 // host copies of xb, lb and lossBuf
+	xb, lb model.Buf // batch images and labels
+	hx, hl []float32 // host copies of xb and lb
+	hp     model.Adam
 }
 
 func newClfTraining(be model.Backend, mem *model.Arena, m *model.Net, cfg ClassifierConfig, train Images, n, batch int) (*clfTraining, error) {
-	ct := &clfTraining{be: be, m: m, cfg: cfg, train: train, n: n, batch: batch,
+	ct := &clfTraining{be: be, m: m, cfg: cfg, train: train,
 		side: train.side(), shift: max(cfg.Shift, 0),
-		hx: make([]float32, batch*train.D), hl: make([]float32, batch), loss: make([]float32, 1)}
+		hx: make([]float32, batch*train.D), hl: make([]float32, batch), hp: model.DefaultAdam()}
 	if ct.side == 0 {
 		ct.shift = 0 // not square: no translation
 	}
-	if err := mem.AllocAll(
-		model.Request{Dst: &ct.xb, N: batch * train.D}, model.Request{Dst: &ct.lb, N: batch},
-		model.Request{Dst: &ct.lossBuf, N: 1}, model.Request{Dst: &ct.tc, N: 1},
-	); err != nil {
+	if err := mem.AllocAll(model.Request{Dst: &ct.xb, N: batch * train.D}, model.Request{Dst: &ct.lb, N: batch}); err != nil {
 		return nil, fmt.Errorf("classifier training: %w", err)
 	}
-	be.SetCounter(ct.tc, 0)
+	var err error
+	ct.loop, err = loop.New(be, loop.Spec{Rows: n, Batch: batch, Tail: true, Seed: cfg.Seed, Stats: 1, Counters: []int{1}})
+	if err != nil {
+		return nil, fmt.Errorf("classifier training: %w", err)
+	}
 	return ct, nil
 }
 
-// epoch trains one epoch over the first n images in data.Permutation's
-// order and returns the loss of its last batch.
-func (ct *clfTraining) epoch(ctx context.Context, ep int, hp model.Adam) (float64, error) {
-	perm := data.Permutation(ct.n, ct.cfg.Seed, uint32(ep))
-	sum, steps := 0.0, 0
-	for b0 := 0; b0 < ct.n; b0 += ct.batch {
+// run trains cfg.Epochs epochs, logging the loss of each one's last batch.
+func (ct *clfTraining) run(ctx context.Context, log *slog.Logger) error {
+	steps := int64(ct.cfg.Epochs) * ct.loop.BatchesPerEpoch()
+	for ct.loop.Step() < steps {
 		if err := ctx.Err(); err != nil {
-			return 0, fmt.Errorf("training the classifier: %w", err)
+			return fmt.Errorf("training the classifier: %w", err)
 		}
-		bs := min(ct.batch, ct.n-b0)
-		ct.fill(ep, perm[b0:b0+bs])
-		if err := ct.step(bs, hp); err != nil {
-			return 0, err
+		if err := ct.loop.Iterate(ct); err != nil {
+			return fmt.Errorf("classifier training: %w", err)
 		}
-		if b0+ct.batch >= ct.n { // once per epoch: a host round trip
-			if err := ct.be.Download(ct.loss, ct.lossBuf); err != nil {
-				return 0, fmt.Errorf("classifier training: %w", err)
-			}
-			sum += float64(ct.loss[0])
-			steps++
+		if !ct.loop.EpochDone() {
+			continue
 		}
+		loss, err := ct.loop.ReadStats() // once per epoch: a host round trip
+		if err != nil {
+			return fmt.Errorf("classifier training: %w", err)
+		}
+		if err := ct.be.Sync(); err != nil {
+			return fmt.Errorf("classifier training, epoch %d: %w", ct.loop.Epoch(), err)
+		}
+		log.Debug("classifier epoch", "epoch", ct.loop.Epoch()+1, "epochs", ct.cfg.Epochs, "lr", ct.hp.LR, "last_batch_loss", loss[0])
 	}
-	if err := ct.be.Sync(); err != nil {
-		return 0, fmt.Errorf("classifier training, epoch %d: %w", ep, err)
+	return nil
+}
+
+// Prepare puts the images of b, randomly shifted, and their labels on the
+// backend, and sets the learning rate of b's epoch, which follows a cosine
+// from cfg.LR down to 0 over the epochs; it is the step's key.
+func (ct *clfTraining) Prepare(b loop.Batch) (any, error) {
+	ct.hp.LR = ct.cfg.LR * float32(0.5*(1+math.Cos(math.Pi*float64(b.Epoch)/float64(ct.cfg.Epochs))))
+	ct.fill(int(b.Epoch), b.Rows)
+	bs := len(b.Rows)
+	if err := ct.be.Upload(ct.be.View(ct.xb, 0, bs*ct.train.D), ct.hx[:bs*ct.train.D]); err != nil {
+		return nil, fmt.Errorf("uploading a batch: %w", err)
 	}
-	return sum / float64(max(steps, 1)), nil
+	if err := ct.be.Upload(ct.be.View(ct.lb, 0, bs), ct.hl[:bs]); err != nil {
+		return nil, fmt.Errorf("uploading labels: %w", err)
+	}
+	return ct.hp.LR, nil
 }
 
 // fill puts the images idx, randomly shifted, and their labels in the
@@ -283,22 +295,16 @@ func (ct *clfTraining) fill(ep int, idx []int) {
 	}
 }
 
-// step uploads the host batch of bs images and takes one Adam step on it.
-func (ct *clfTraining) step(bs int, hp model.Adam) error {
+// Enqueue takes one Adam step on the batch of bs images Prepare uploaded.
+func (ct *clfTraining) Enqueue(bs int) {
 	be, m := ct.be, ct.m
 	xv, lv := be.View(ct.xb, 0, bs*ct.train.D), be.View(ct.lb, 0, bs)
-	if err := be.Upload(xv, ct.hx[:bs*ct.train.D]); err != nil {
-		return fmt.Errorf("classifier training: uploading a batch: %w", err)
-	}
-	if err := be.Upload(lv, ct.hl[:bs]); err != nil {
-		return fmt.Errorf("classifier training: uploading labels: %w", err)
-	}
 	out := m.Forward(xv, bs)
-	be.SoftmaxXent(m.OutputGrad(bs), ct.lossBuf, out, lv, bs, Classes, 1/float32(bs))
+	be.SoftmaxXent(m.OutputGrad(bs), ct.loop.Stat(0), out, lv, bs, Classes, 1/float32(bs))
 	m.Backward(xv, bs, true, false)
-	be.IncCounter(ct.tc)
-	m.Step(hp, ct.tc)
-	return nil
+	adam := ct.loop.Counters[0]
+	be.IncCounter(adam)
+	m.Step(ct.hp, adam)
 }
 
 // Accuracy is the share of im (labels required) that c classifies correctly.
@@ -358,13 +364,13 @@ func (c *Classifier) Predict(ctx context.Context, be model.Backend, im Images, f
 	if len(c.Params) != c.Spec.NumParams() {
 		return Prediction{}, fmt.Errorf("classifier has %d parameters, its network needs %d", len(c.Params), c.Spec.NumParams())
 	}
-	mem := model.NewArena(be)
-	defer mem.Free()
-	net, err := c.load(be, mem)
+	net, xb, err := c.load(be)
 	if err != nil {
 		return Prediction{}, fmt.Errorf("classifying: %w", err)
 	}
-	fw := c.FeatureWidth()
+	defer net.Free()
+	defer be.Free(xb)
+	fw, last := c.FeatureWidth(), len(c.Spec.Layers)-1
 	p := Prediction{N: im.N, Probs: make([]float64, im.N*Classes)}
 	if features {
 		p.Features, p.Width = make([]float64, im.N*fw), fw
@@ -376,10 +382,11 @@ func (c *Classifier) Predict(ctx context.Context, be model.Backend, im Images, f
 			return Prediction{}, fmt.Errorf("classifying: %w", err)
 		}
 		n := min(predictBatch, im.N-b0)
-		if err := net.forward(im.Pix[b0*im.D:(b0+n)*im.D], n); err != nil {
-			return Prediction{}, fmt.Errorf("classifying: %w", err)
+		x := be.View(xb, 0, n*im.D)
+		if err := be.Upload(x, im.Pix[b0*im.D:(b0+n)*im.D]); err != nil {
+			return Prediction{}, fmt.Errorf("classifying: uploading images: %w", err)
 		}
-		if err := net.output(logits[:n*Classes], 1); err != nil {
+		if err := be.Download(logits[:n*Classes], net.Forward(x, n)); err != nil {
 			return Prediction{}, fmt.Errorf("classifying: %w", err)
 		}
 		lg := p.Probs[b0*Classes : (b0+n)*Classes]
@@ -388,7 +395,7 @@ func (c *Classifier) Predict(ctx context.Context, be model.Backend, im Images, f
 		}
 		Softmax(lg, lg, n, Classes)
 		if features {
-			if err := net.output(feat[:n*fw], 2); err != nil {
+			if err := be.Download(feat[:n*fw], net.LayerOutput(last-1, n)); err != nil {
 				return Prediction{}, fmt.Errorf("classifying: %w", err)
 			}
 			for i, v := range feat[:n*fw] {
@@ -402,66 +409,23 @@ func (c *Classifier) Predict(ctx context.Context, be model.Backend, im Images, f
 	return p, nil
 }
 
-// clfNet is a classifier's network on a backend, run on up to predictBatch
-// images at a time.
-type clfNet struct {
-	be           model.Backend
-	in           int // pixels per image
-	layers       []model.Layer
-	ws, bs, outs []model.Buf // per layer: weights and biases (views of the parameters), outputs
-	xb           model.Buf   // input images
-}
-
-// load uploads c's parameters to be and allocates the buffers of a pass,
-// all from mem.
-func (c *Classifier) load(be model.Backend, mem *model.Arena) (*clfNet, error) {
-	params, err := mem.Alloc(len(c.Params))
+// load builds c's network on be for batches of up to predictBatch images,
+// with c's parameters, and a buffer for those images.
+func (c *Classifier) load(be model.Backend) (*model.Net, model.Buf, error) {
+	net, err := model.NewNet(be, c.Spec, predictBatch)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := be.Upload(params, c.Params); err != nil {
-		return nil, fmt.Errorf("uploading parameters: %w", err)
+	if err := net.SetParams(c.Params); err != nil {
+		net.Free()
+		return nil, nil, err
 	}
-	layers := c.Spec.Layers
-	net := &clfNet{be: be, in: c.Spec.In, layers: layers,
-		ws: make([]model.Buf, len(layers)), bs: make([]model.Buf, len(layers)), outs: make([]model.Buf, len(layers))}
-	off, in := 0, c.Spec.In
-	for l, layer := range layers {
-		net.ws[l] = be.View(params, off, in*layer.Out)
-		off += in * layer.Out
-		net.bs[l] = be.View(params, off, layer.Out)
-		off += layer.Out
-		if net.outs[l], err = mem.Alloc(predictBatch * layer.Out); err != nil {
-			return nil, err
-		}
-		in = layer.Out
+	xb, err := be.Alloc(predictBatch * c.Spec.In)
+	if err != nil {
+		net.Free()
+		return nil, nil, err
 	}
-	if net.xb, err = mem.Alloc(predictBatch * c.Spec.In); err != nil {
-		return nil, err
-	}
-	return net, nil
-}
-
-// forward runs the network on pix, n images of in pixels.
-func (net *clfNet) forward(pix []float32, n int) error {
-	be := net.be
-	x := be.View(net.xb, 0, n*net.in)
-	if err := be.Upload(x, pix); err != nil {
-		return fmt.Errorf("uploading images: %w", err)
-	}
-	in := net.in
-	for l, layer := range net.layers {
-		y := be.View(net.outs[l], 0, n*layer.Out)
-		be.DenseForward(y, x, net.ws[l], net.bs[l], n, in, layer.Out, layer.Act)
-		x, in = y, layer.Out
-	}
-	return nil
-}
-
-// output downloads into dst the first len(dst) outputs of the last forward
-// pass at the layer fromEnd layers from the end (1: the logits).
-func (net *clfNet) output(dst []float32, fromEnd int) error {
-	return net.be.Download(dst, net.be.View(net.outs[len(net.layers)-fromEnd], 0, len(dst)))
+	return net, xb, nil
 }
 
 // translate writes src (side, side) moved by (dx, dy) pixels into dst,

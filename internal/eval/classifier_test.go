@@ -2,16 +2,21 @@ package eval
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"testing"
 
 	"gan-train/internal/cpu"
 	"gan-train/internal/data"
+	"gan-train/model"
 )
 
 // digits loads the embedded digits once per test binary.
@@ -188,5 +193,49 @@ func TestClassifierCache(t *testing.T) {
 			names = append(names, e.Name())
 		}
 		t.Errorf("cache dir holds %v, want only the classifier", names)
+	}
+}
+
+// A cache file of format version 1 (the network recorded as dense layers
+// with "out" widths) is stale even when it claims the current key: it is
+// never read as a current classifier, and LoadOrTrainClassifier replaces
+// it with one that loads.
+func TestClassifierCacheVersion1IsStale(t *testing.T) {
+	train, test := loadDigits(t)
+	train, test = train.Slice(0, 400), test.Slice(0, 200)
+	cfg := DefaultClassifierConfig()
+	cfg.Epochs = 1
+	key := ClassifierKey(train, test, cfg)
+	// A 784-2-10 network: 784*2+2 + 2*10+10 parameters, laid out by hand
+	// as version 1 wrote it (activations as numbers: 2 leaky_relu, 0 identity).
+	const np = 784*2 + 2 + 2*10 + 10
+	hdr := `{"format_version":1,"key":"` + key + `","classifier":{"config":{"hidden":[2],"epochs":1,"batch":64,"lr":0.001,"shift":2,"seed":1,"max_train":0},` +
+		`"spec":{"in":784,"layers":[{"out":2,"act":2},{"out":10,"act":0}],"init":"he"},"test_accuracy":0.5,"train_images":400},"num_params":` + fmt.Sprint(np) + `}`
+	b := append([]byte(nil), classifierMagic[:]...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(hdr)))
+	b = append(b, hdr...)
+	b = append(b, make([]byte, 4*np)...)
+	sum := sha256.Sum256(b)
+	b = append(b, sum[:]...)
+	dir := t.TempDir()
+	path, _ := ClassifierPath(dir, "digits")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{key, ""} {
+		if c, err := LoadClassifier(path, k); !errors.Is(err, ErrStale) {
+			t.Errorf("key %q: loaded %+v, err %v; want ErrStale", k, c, err)
+		}
+	}
+	c, trained, err := LoadOrTrainClassifier(context.Background(), cpu.New(cpu.Options{}), dir, "digits", train, test, cfg, quiet())
+	if err != nil || !trained {
+		t.Fatalf("trained %v, err %v; want the version 1 file replaced by a fresh classifier", trained, err)
+	}
+	again, err := LoadClassifier(path, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(again.Spec, c.Spec) || again.Spec.Layers[0] != model.DenseLayer(cfg.Hidden[0], model.LeakyReLU) {
+		t.Errorf("rewritten cache holds %+v, want %+v", again.Spec, c.Spec)
 	}
 }

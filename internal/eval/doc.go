@@ -34,8 +34,9 @@
 //
 // # The digit classifier
 //
-// Classifier is an MLP built with model.NewMLP and trained by gan-train
-// itself (TrainClassifier) on the training split with the backend's
+// Classifier is an MLP of dense layers (a model.NetSpec built with
+// model.NewNet) trained by gan-train itself (TrainClassifier) on the
+// training split with the backend's
 // SoftmaxXent and Adam ops, random shifts of up to 2 pixels and a cosine learning-rate
 // decay, so it runs on any model.Backend. LoadOrTrainClassifier caches it
 // per dataset under a directory, keyed by the SHA-256 of the format

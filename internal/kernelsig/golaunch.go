@@ -8,15 +8,6 @@ import (
 	"strings"
 )
 
-// goTypes is the Go type of a launcher's parameter of each kind: a device
-// address for a pointer, and the Go type of the same width and meaning for
-// the rest, except int, which is Go's int narrowed to 32 bits at the launch
-// (as C narrows it).
-var goTypes = map[Kind]string{
-	Pointer: "devPtr", Int: "int", Uint: "uint32", Float: "float32",
-	Uint64: "uint64", Int64: "int64", Double: "float64",
-}
-
 // GoLaunchers renders package gpu's typed view of the kernels of mods: a
 // kernelSet struct with one handle a kernel, the table Open looks them up
 // by, and a launcher a kernel that takes the kernel's parameters with their
@@ -68,12 +59,12 @@ func launcher(b *bytes.Buffer, m Module, k Kernel) error {
 	var params, args, sig []string
 	for _, p := range k.Params {
 		name := goName(p.Name)
-		t, ok := goTypes[p.Kind]
+		spec, ok := kinds[p.Kind]
 		if !ok {
 			return fmt.Errorf("kernel %s: parameter %s of kind %c has no Go type", k.Name, p.Name, p.Kind)
 		}
-		params = append(params, name+" "+t)
-		args = append(args, bits(p.Kind, name))
+		params = append(params, name+" "+spec.goType)
+		args = append(args, fmt.Sprintf(spec.pack, name))
 		sep := " "
 		if strings.HasSuffix(p.Type, "*") {
 			sep = ""
@@ -92,24 +83,6 @@ func launcher(b *bytes.Buffer, m Module, k Kernel) error {
 	}
 	b.WriteString(")\n}\n")
 	return nil
-}
-
-// bits is the expression that turns a Go value of kind k into the launch
-// argument's bits (the low bytes of a uint64).
-func bits(k Kind, v string) string {
-	switch k {
-	case Int:
-		return fmt.Sprintf("uint64(uint32(int32(%s)))", v)
-	case Int64:
-		return fmt.Sprintf("uint64(%s)", v)
-	case Float:
-		return fmt.Sprintf("uint64(math.Float32bits(%s))", v)
-	case Double:
-		return fmt.Sprintf("math.Float64bits(%s)", v)
-	case Uint64:
-		return v
-	}
-	return fmt.Sprintf("uint64(%s)", v)
 }
 
 // fieldName is the kernelSet field of a kernel: its name in lower camel

@@ -30,6 +30,39 @@ const (
 	Double  Kind = 'd' // double
 )
 
+// cKinds maps the C types a kernel parameter may have, besides pointers,
+// to their kinds.
+var cKinds = map[string]Kind{
+	"int": Int, "unsigned int": Uint, "unsigned": Uint, "float": Float,
+	"unsigned long long": Uint64, "long long": Int64, "double": Double,
+}
+
+// kindSpec is how a parameter of one kind is written at the two ends of a
+// launch, whose arguments travel as the low bytes of a uint64.
+type kindSpec struct {
+	// goType is the launcher's parameter type: a device address for a
+	// pointer, and the Go type of the same width and meaning for the rest,
+	// except int, which is Go's int narrowed to 32 bits at the launch (as
+	// C narrows it).
+	goType string
+	// pack is the Go expression of the bits of the value %s.
+	pack string
+	// unpack is the C++ expression of the argument from its bits %[1]s,
+	// of C type %[2]s.
+	unpack string
+}
+
+// kinds holds the kindSpec of every Kind.
+var kinds = map[Kind]kindSpec{
+	Pointer: {"devPtr", "uint64(%s)", "(%[2]s)(uintptr_t)%[1]s"},
+	Int:     {"int", "uint64(uint32(int32(%s)))", "(int)(unsigned int)%[1]s"},
+	Uint:    {"uint32", "uint64(%s)", "(unsigned int)%[1]s"},
+	Float:   {"float32", "uint64(math.Float32bits(%s))", "gt_emu::bits_as<float>((unsigned int)%[1]s)"},
+	Uint64:  {"uint64", "%s", "%[1]s"},
+	Int64:   {"int64", "uint64(%s)", "(long long)%[1]s"},
+	Double:  {"float64", "math.Float64bits(%s)", "gt_emu::bits_as<double>(%[1]s)"},
+}
+
 // Param is one kernel parameter.
 type Param struct {
 	Type string // as written, e.g. "const float *"
@@ -164,11 +197,7 @@ func parseParam(p string) (Param, error) {
 		return Param{Type: typ, Name: name, Kind: Pointer}, nil
 	}
 	base := strings.Join(strings.Fields(strings.TrimPrefix(typ, "const ")), " ")
-	kinds := map[string]Kind{
-		"int": Int, "unsigned int": Uint, "unsigned": Uint, "float": Float,
-		"unsigned long long": Uint64, "long long": Int64, "double": Double,
-	}
-	k, ok := kinds[base]
+	k, ok := cKinds[base]
 	if !ok {
 		return Param{}, fmt.Errorf("parameter %s has type %q, which launches cannot pass", name, typ)
 	}
@@ -240,21 +269,5 @@ func EmuFiles(mods []Module, out string) (map[string][]byte, error) {
 }
 
 func unpack(p Param, i int) string {
-	a := fmt.Sprintf("a[%d]", i)
-	switch p.Kind {
-	case Pointer:
-		return fmt.Sprintf("(%s)(uintptr_t)%s", p.Type, a)
-	case Int:
-		return fmt.Sprintf("(int)(unsigned int)%s", a)
-	case Uint:
-		return fmt.Sprintf("(unsigned int)%s", a)
-	case Float:
-		return fmt.Sprintf("gt_emu::bits_as<float>((unsigned int)%s)", a)
-	case Int64:
-		return fmt.Sprintf("(long long)%s", a)
-	case Double:
-		return fmt.Sprintf("gt_emu::bits_as<double>(%s)", a)
-	default:
-		return a
-	}
+	return fmt.Sprintf(kinds[p.Kind].unpack, fmt.Sprintf("a[%d]", i), p.Type)
 }

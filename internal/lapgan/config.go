@@ -141,7 +141,7 @@ func conditional(l int) bool { return l < Levels-1 }
 // conditional generators map [z, up(coarse)] (Latent+P) to a residual
 // through tanh, their discriminators see [up(coarse)+residual,
 // up(coarse)] (2P). Discriminators end in one logit.
-func (c *Config) Specs(l int) (g, d model.MLPSpec, err error) {
+func (c *Config) Specs(l int) (g, d model.NetSpec, err error) {
 	if l < 0 || l >= len(c.Levels) {
 		return g, d, fmt.Errorf("level %d: no such level (have %d)", l, len(c.Levels))
 	}
@@ -155,16 +155,16 @@ func (c *Config) Specs(l int) (g, d model.MLPSpec, err error) {
 	if conditional(l) {
 		gIn, dIn, out = lc.Latent+p, 2*p, model.Tanh
 	}
-	g = model.MLPSpec{In: gIn, Init: c.Init}
+	g = model.NetSpec{In: gIn, Init: c.Init}
 	for _, w := range lc.GHidden {
-		g.Layers = append(g.Layers, model.Layer{Out: w, Act: act})
+		g.Layers = append(g.Layers, model.DenseLayer(w, act))
 	}
-	g.Layers = append(g.Layers, model.Layer{Out: p, Act: out})
-	d = model.MLPSpec{In: dIn, Init: c.Init}
+	g.Layers = append(g.Layers, model.DenseLayer(p, out))
+	d = model.NetSpec{In: dIn, Init: c.Init}
 	for _, w := range lc.DHidden {
-		d.Layers = append(d.Layers, model.Layer{Out: w, Act: act})
+		d.Layers = append(d.Layers, model.DenseLayer(w, act))
 	}
-	d.Layers = append(d.Layers, model.Layer{Out: 1, Act: model.Identity})
+	d.Layers = append(d.Layers, model.DenseLayer(1, model.Identity))
 	if err := g.Validate(); err != nil {
 		return g, d, fmt.Errorf("level %d generator: %w", l, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"gan-train/internal/data"
+	"gan-train/internal/loop"
 	"gan-train/model"
 )
 
@@ -52,36 +53,36 @@ type Stats struct {
 // gathered and downsampled to the level (the "fine" image) and one level
 // further (the "coarse" image).
 type levelTrainer struct {
-	be       model.Backend
-	cfg      *Config
-	l        int // level
-	side, p  int // image side and pixel count of the level
-	cond     bool
-	latent   int
-	w        int // D's input width: p, or 2p for a conditional level
-	G, D     *model.Net
-	avg      model.Buf     // moving average of G.Params (nil when cfg.GEMA is 0)
-	n        int           // dataset rows
-	images   data.OnDevice // the dataset (source.images, not owned)
-	perm     model.Buf     // (n) the epoch's order (data.StartEpoch)
-	pyr      []model.Buf   // pyr[k] is (batch, Side(k)²) for k in [0, l+1] (l+1 only when conditional)
-	up       model.Buf     // (batch, p): up(coarse), the condition
-	fake     model.Buf     // (batch, p): up(coarse) + generated residual
-	z        model.Buf     // (batch, latent)
-	gin      model.Buf     // (batch, latent+p): [z, up(coarse)] (conditional only)
-	xd       model.Buf     // (2*batch, w): real rows then fake rows
-	xg       model.Buf     // (batch, w): D's input in the G update (conditional only)
-	stats    model.Buf
-	cNoise   model.Buf
-	cBatch   model.Buf
-	cAdamD   model.Buf
-	cAdamG   model.Buf
-	mem      *model.Arena
-	replay   model.Replay
-	step     int
-	epoch    int
-	batchNum int // batches of the epoch consumed
+	be      model.Backend
+	cfg     *Config
+	l       int // level
+	side, p int // image side and pixel count of the level
+	cond    bool
+	latent  int
+	w       int // D's input width: p, or 2p for a conditional level
+	G, D    *model.Net
+	obj     model.Objective // the game D and G play: the logistic loss with cfg's label smoothing
+	avg     model.Buf       // moving average of G.Params (nil when cfg.GEMA is 0)
+	images  data.OnDevice   // the dataset (source.images, not owned)
+	// loop is the step engine: the epoch's order and the position in it,
+	// the counters (Noise; Counters: Adam's steps of D and G), the
+	// statistics buffer and the recorded iteration.
+	loop *loop.Engine
+	pyr  []model.Buf // pyr[k] is (batch, Side(k)²) for k in [0, l+1] (l+1 only when conditional)
+	up   model.Buf   // (batch, p): up(coarse), the condition
+	fake model.Buf   // (batch, p): up(coarse) + generated residual
+	z    model.Buf   // (batch, latent)
+	gin  model.Buf   // (batch, latent+p): [z, up(coarse)] (conditional only)
+	xd   model.Buf   // (2*batch, w): real rows then fake rows
+	xg   model.Buf   // (batch, w): D's input in the G update (conditional only)
+	mem  *model.Arena
 }
+
+// Adam's step counters, in the step engine's Counters
+const (
+	cAdamD = iota
+	cAdamG
+)
 
 // newLevelTrainer builds level l's networks (freshly initialised) and
 // buffers, gathering batches from the dataset src has uploaded.
@@ -93,15 +94,21 @@ func newLevelTrainer(be model.Backend, cfg *Config, l int, src *source) (*levelT
 	B := cfg.Batch
 	t := &levelTrainer{
 		be: be, cfg: cfg, l: l, side: Side(l), cond: conditional(l),
-		latent: cfg.Levels[l].Latent, n: src.n, images: src.images, mem: model.NewArena(be),
+		latent: cfg.Levels[l].Latent, images: src.images, mem: model.NewArena(be),
+		obj: model.Logistic{LabelSmoothing: cfg.LabelSmoothing},
 	}
 	t.p = t.side * t.side
 	t.w = ds.In
 	fail := func(err error) (*levelTrainer, error) { t.close(); return nil, err }
-	if t.G, err = model.NewMLP(be, gs, B); err != nil {
+	t.loop, err = loop.New(be, loop.Spec{Rows: src.n, Batch: B, Seed: cfg.Seed, OnDevice: true,
+		Stats: nStats, Counters: []int{cAdamD: 1, cAdamG: 1}})
+	if err != nil {
+		return nil, fmt.Errorf("level %d: %w", l, err)
+	}
+	if t.G, err = model.NewNet(be, gs, B); err != nil {
 		return fail(fmt.Errorf("level %d generator: %w", l, err))
 	}
-	if t.D, err = model.NewMLP(be, ds, 2*B); err != nil {
+	if t.D, err = model.NewNet(be, ds, 2*B); err != nil {
 		return fail(fmt.Errorf("level %d discriminator: %w", l, err))
 	}
 	top := l
@@ -109,10 +116,7 @@ func newLevelTrainer(be model.Backend, cfg *Config, l int, src *source) (*levelT
 		top = l + 1
 	}
 	t.pyr = make([]model.Buf, top+1)
-	bufs := []model.Request{
-		{Dst: &t.perm, N: t.n}, {Dst: &t.z, N: B * t.latent}, {Dst: &t.xd, N: 2 * B * t.w},
-		{Dst: &t.stats, N: nStats}, {Dst: &t.cNoise, N: 1}, {Dst: &t.cBatch, N: 1}, {Dst: &t.cAdamD, N: 1}, {Dst: &t.cAdamG, N: 1},
-	}
+	bufs := []model.Request{{Dst: &t.z, N: B * t.latent}, {Dst: &t.xd, N: 2 * B * t.w}}
 	for k := range t.pyr {
 		bufs = append(bufs, model.Request{Dst: &t.pyr[k], N: B * Side(k) * Side(k)})
 	}
@@ -139,32 +143,14 @@ func newLevelTrainer(be model.Backend, cfg *Config, l int, src *source) (*levelT
 		}
 		be.Copy(t.avg, t.G.Params)
 	}
-	if err := t.startEpoch(0); err != nil {
-		return fail(err)
-	}
 	return t, be.Sync()
 }
 
 func (t *levelTrainer) close() {
-	if t.replay != nil {
-		t.replay.Free()
-		t.replay = nil
-	}
-	if t.G != nil {
-		t.G.Free()
-	}
-	if t.D != nil {
-		t.D.Free()
-	}
+	t.loop.Close()
+	t.G.Free()
+	t.D.Free()
 	t.mem.Free()
-}
-
-func (t *levelTrainer) startEpoch(e int) error {
-	if err := data.StartEpoch(t.be, t.perm, t.cBatch, t.n, t.cfg.Seed, uint32(e)); err != nil {
-		return err
-	}
-	t.epoch, t.batchNum = e, 0
-	return nil
 }
 
 // realBatch gathers the next batch and builds its pyramid down to the
@@ -172,8 +158,8 @@ func (t *levelTrainer) startEpoch(e int) error {
 // coarse image into t.up.
 func (t *levelTrainer) realBatch() {
 	be, B := t.be, t.cfg.Batch
-	t.images.Gather(be, t.pyr[0], t.perm, t.cBatch)
-	be.IncCounter(t.cBatch)
+	t.images.Gather(be, t.pyr[0], t.loop.Order, t.loop.Batch)
+	be.IncCounter(t.loop.Batch)
 	for k := 0; k+1 < len(t.pyr); k++ {
 		be.Downsample2x(t.pyr[k+1], t.pyr[k], B, Side(k), Side(k))
 	}
@@ -202,7 +188,7 @@ func (t *levelTrainer) discInput(dst, g model.Buf) {
 // [z, up(coarse)] for a conditional level.
 func (t *levelTrainer) genInput(s uint32) model.Buf {
 	be, B := t.be, t.cfg.Batch
-	be.Noise(t.z, model.UniformPM1, t.cfg.Seed, stream(t.l, s), t.cNoise)
+	be.Noise(t.z, model.UniformPM1, t.cfg.Seed, stream(t.l, s), t.loop.Noise)
 	if !t.cond {
 		return t.z
 	}
@@ -212,14 +198,17 @@ func (t *levelTrainer) genInput(s uint32) model.Buf {
 	return t.gin
 }
 
-// iterate enqueues one iteration, backend operations only: a
+// Prepare readies nothing: a level's step bakes in no value that changes.
+func (t *levelTrainer) Prepare(loop.Batch) (any, error) { return nil, nil }
+
+// Enqueue enqueues one iteration, backend operations only: a
 // discriminator update on a real batch and as many generated rows, then a
 // generator update (non-saturating loss) on fresh noise with the same
-// conditions.
-func (t *levelTrainer) iterate() {
+// conditions (the engine then counts the iteration).
+func (t *levelTrainer) Enqueue(int) {
 	be, c := t.be, t.cfg
 	B, p, W := c.Batch, t.p, t.w
-	stat := func(i int) model.Buf { return be.View(t.stats, i, 1) }
+	stat := t.loop.Stat
 	real, fakeRows := be.View(t.xd, 0, B*W), be.View(t.xd, B*W, B*W)
 
 	t.realBatch()
@@ -235,13 +224,13 @@ func (t *levelTrainer) iterate() {
 	logits := t.D.Forward(t.xd, 2*B)
 	dl := t.D.OutputGrad(2 * B)
 	lr, lf := be.View(logits, 0, B), be.View(logits, B, B)
-	obj := model.Logistic{LabelSmoothing: c.LabelSmoothing}
-	obj.DiscLoss(be, be.View(dl, 0, B), be.View(dl, B, B), stat(sLossReal), stat(sLossFake), lr, lf, B)
+	t.obj.DiscLoss(be, be.View(dl, 0, B), be.View(dl, B, B), stat(sLossReal), stat(sLossFake), lr, lf, B)
 	be.MeanSigmoid(stat(sDReal), lr)
 	be.MeanSigmoid(stat(sDFake), lf)
 	t.D.Backward(t.xd, 2*B, true, false)
-	be.IncCounter(t.cAdamD)
-	t.D.Step(c.DAdam, t.cAdamD)
+	adamD, adamG := t.loop.Counters[cAdamD], t.loop.Counters[cAdamG]
+	be.IncCounter(adamD)
+	t.D.Step(c.DAdam, adamD)
 
 	gin = t.genInput(streamZG)
 	gout := t.G.Forward(gin, B)
@@ -251,7 +240,7 @@ func (t *levelTrainer) iterate() {
 		din = t.xg
 	}
 	logits = t.D.Forward(din, B)
-	obj.GenLoss(be, t.D.OutputGrad(B), stat(sGLoss), logits, B)
+	t.obj.GenLoss(be, t.D.OutputGrad(B), stat(sGLoss), logits, B)
 	dx := t.D.Backward(din, B, false, true)
 	// d(image)/d(residual) is the identity: the residual's gradient is the
 	// image columns' gradient
@@ -261,49 +250,30 @@ func (t *levelTrainer) iterate() {
 		be.Copy(t.G.OutputGrad(B), dx)
 	}
 	t.G.Backward(gin, B, true, false)
-	be.IncCounter(t.cAdamG)
-	t.G.Step(c.GAdam, t.cAdamG)
+	be.IncCounter(adamG)
+	t.G.Step(c.GAdam, adamG)
 	if t.avg != nil {
-		be.Average(t.avg, t.G.Params, c.GEMA, t.cAdamG)
+		be.Average(t.avg, t.G.Params, c.GEMA, adamG)
 	}
-	be.IncCounter(t.cNoise)
 }
 
 // Iterate runs one iteration; a backend that can capture records the
 // first and replays it.
 func (t *levelTrainer) Iterate() error {
-	if t.batchNum+1 > t.n/t.cfg.Batch {
-		if err := t.startEpoch(t.epoch + 1); err != nil {
-			return err
-		}
+	if err := t.loop.Iterate(t); err != nil {
+		return fmt.Errorf("level %d: %w", t.l, err)
 	}
-	if cp, ok := t.be.(model.Capturer); ok {
-		if t.replay == nil {
-			r, err := cp.Capture(t.iterate)
-			if err != nil {
-				return fmt.Errorf("level %d: capturing the training step: %w", t.l, err)
-			}
-			t.replay = r
-		}
-		if err := t.replay.Run(); err != nil {
-			return fmt.Errorf("level %d step %d: %w", t.l, t.step+1, err)
-		}
-	} else {
-		t.iterate()
-	}
-	t.batchNum++
-	t.step++
 	return nil
 }
 
 // Stats reads the scalars of the last iteration (a synchronising download).
 func (t *levelTrainer) Stats() (Stats, error) {
-	v := make([]float32, nStats)
-	if err := t.be.Download(v, t.stats); err != nil {
-		return Stats{}, fmt.Errorf("level %d: reading step statistics: %w", t.l, err)
+	v, err := t.loop.ReadStats()
+	if err != nil {
+		return Stats{}, fmt.Errorf("level %d: %w", t.l, err)
 	}
 	s := Stats{
-		Level: t.l, Step: t.step, Epoch: t.epoch,
+		Level: t.l, Step: int(t.loop.Step()), Epoch: int(t.loop.Epoch()),
 		DLoss: float64(v[sLossReal]) + float64(v[sLossFake]), GLoss: float64(v[sGLoss]),
 		DReal: float64(v[sDReal]), DFake: float64(v[sDFake]),
 	}
@@ -323,7 +293,8 @@ func (t *levelTrainer) Stats() (Stats, error) {
 // from a plausible image rather than from noise.
 const residualInitScale = 0.1
 
-// shrinkOutputLayer multiplies the weights of m's last layer by s.
+// shrinkOutputLayer multiplies the weights of m's last layer by s; m is
+// made of plain dense layers, as every LAPGAN network is.
 func shrinkOutputLayer(m *model.Net, s float32) error {
 	p, m1, m2, err := m.State()
 	if err != nil {
@@ -332,12 +303,12 @@ func shrinkOutputLayer(m *model.Net, s float32) error {
 	off, in := 0, m.Spec.In
 	for i, l := range m.Spec.Layers {
 		if i == len(m.Spec.Layers)-1 {
-			for k := off; k < off+in*l.Out; k++ {
+			for k := off; k < off+in*l.Units; k++ {
 				p[k] *= s
 			}
 		}
-		off += in*l.Out + l.Out
-		in = l.Out
+		off += in*l.Units + l.Units
+		in = l.Units
 	}
 	return m.SetState(p, m1, m2)
 }

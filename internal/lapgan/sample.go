@@ -12,7 +12,7 @@ import (
 // networks on whichever backend Sample is given.
 type Sampler struct {
 	Config Config
-	gen    [Levels]model.MLPSpec
+	gen    [Levels]model.NetSpec
 	params [Levels][]float32
 }
 
@@ -166,7 +166,7 @@ type chainRun struct {
 func (cr *chainRun) build(n int, coarse bool, out *[Levels][]float32) (err error) {
 	s, be, rows, alloc := cr.s, cr.be, cr.rows, cr.mem.Alloc
 	for l := cr.bottom; l <= cr.top; l++ {
-		if cr.g[l], err = model.NewMLP(be, s.gen[l], rows); err != nil {
+		if cr.g[l], err = model.NewNet(be, s.gen[l], rows); err != nil {
 			return fmt.Errorf("lapgan: level %d generator: %w", l, err)
 		}
 		if err := cr.g[l].SetState(s.params[l], make([]float32, len(s.params[l])), make([]float32, len(s.params[l]))); err != nil {
@@ -201,9 +201,7 @@ func (cr *chainRun) build(n int, coarse bool, out *[Levels][]float32) (err error
 // free releases the generators and the buffers.
 func (cr *chainRun) free() {
 	for _, m := range cr.g {
-		if m != nil {
-			m.Free()
-		}
+		m.Free()
 	}
 	cr.mem.Free()
 }

@@ -36,8 +36,41 @@ type meta struct {
 type levelSpec struct {
 	Level         int           `json:"level"`
 	Side          int           `json:"side"`
-	Generator     model.MLPSpec `json:"generator"`
-	Discriminator model.MLPSpec `json:"discriminator"`
+	Generator     model.NetSpec `json:"generator"`
+	Discriminator model.NetSpec `json:"discriminator"`
+}
+
+// networks lists the networks of every level of cfg, level 0 first.
+func networks(cfg *Config) ([]levelSpec, error) {
+	var nets []levelSpec
+	for l := 0; l < Levels; l++ {
+		g, d, err := cfg.Specs(l)
+		if err != nil {
+			return nil, err
+		}
+		nets = append(nets, levelSpec{Level: l, Side: Side(l), Generator: g, Discriminator: d})
+	}
+	return nets, nil
+}
+
+// decodeMeta parses the metadata of a checkpoint of format version v,
+// refusing unknown fields. Version 1 recorded the networks in the form
+// model.Checkpoint.CompleteSpecs describes; they were derived from
+// Config then as now, and the caller rebuilds them from it.
+func decodeMeta(raw []byte, v uint32) (meta, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if v != 1 {
+		var m meta
+		err := dec.Decode(&m)
+		return m, err
+	}
+	var old struct {
+		meta
+		Networks json.RawMessage `json:"networks"`
+	}
+	err := dec.Decode(&old)
+	return old.meta, err
 }
 
 const pyramidDesc = "down: 2x2 average pooling; up: bilinear, half-pixel aligned, edge-clamped"
@@ -203,14 +236,11 @@ func trainSource(ctx context.Context, be model.Backend, cfg Config, src *source,
 // (it must hold the same configuration, and have been trained on data of
 // fingerprint fp if it records one), else an empty one.
 func resume(path string, cfg *Config, fp string, fresh bool) (*model.Checkpoint, *meta, error) {
-	m := &meta{Kind: checkpointKind, Config: *cfg, Pyramid: pyramidDesc}
-	for l := 0; l < Levels; l++ {
-		g, d, err := cfg.Specs(l)
-		if err != nil {
-			return nil, nil, err
-		}
-		m.Networks = append(m.Networks, levelSpec{Level: l, Side: Side(l), Generator: g, Discriminator: d})
+	nets, err := networks(cfg)
+	if err != nil {
+		return nil, nil, err
 	}
+	m := &meta{Kind: checkpointKind, Config: *cfg, Pyramid: pyramidDesc, Networks: nets}
 	empty := &model.Checkpoint{Arrays: map[string][]float32{}, Header: model.CheckpointHeader{Counters: map[string]uint32{}, DataSHA256: fp}}
 	if _, err := os.Stat(path); fresh || errors.Is(err, fs.ErrNotExist) {
 		return empty, m, nil
@@ -304,9 +334,10 @@ func trainLevel(ctx context.Context, be model.Backend, cfg *Config, l int, src *
 		}
 		ck.Arrays[arrayName(l, "g", "avg_params")] = a
 	}
-	ck.Header.Counters[fmt.Sprintf("level%d/adam_d", l)] = uint32(t.step)
-	ck.Header.Counters[fmt.Sprintf("level%d/adam_g", l)] = uint32(t.step)
-	ck.Header.Counters[fmt.Sprintf("level%d/noise", l)] = uint32(t.step)
+	step := uint32(t.loop.Step())
+	ck.Header.Counters[fmt.Sprintf("level%d/adam_d", l)] = step
+	ck.Header.Counters[fmt.Sprintf("level%d/adam_g", l)] = step
+	ck.Header.Counters[fmt.Sprintf("level%d/noise", l)] = step
 	return nil
 }
 
@@ -333,10 +364,8 @@ func readCheckpoint(path string) (*model.Checkpoint, *meta, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	var m meta
-	dec := json.NewDecoder(bytes.NewReader(ck.Header.Config))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
+	m, err := decodeMeta(ck.Header.Config, ck.FormatVersion)
+	if err != nil {
 		return nil, nil, fmt.Errorf("checkpoint %s: not a LAPGAN checkpoint (metadata: %v)", path, err)
 	}
 	if m.Kind != checkpointKind {
@@ -344,6 +373,15 @@ func readCheckpoint(path string) (*model.Checkpoint, *meta, error) {
 	}
 	if err := m.Config.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("checkpoint %s: config: %w", path, err)
+	}
+	if ck.FormatVersion == 1 {
+		if m.Networks, err = networks(&m.Config); err != nil {
+			return nil, nil, fmt.Errorf("checkpoint %s: %w", path, err)
+		}
+		// the header holds level 0's networks
+		if err := ck.CompleteSpecs(m.Networks[0].Generator, m.Networks[0].Discriminator); err != nil {
+			return nil, nil, fmt.Errorf("checkpoint %s: %w", path, err)
+		}
 	}
 	seen := map[int]bool{}
 	for _, l := range m.Trained {

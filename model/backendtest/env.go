@@ -140,16 +140,10 @@ func (e *env) uniform(n int, lo, hi float64) []float32 {
 // largest error.
 func check(t *testing.T, what string, got []float32, want []float64, tol Tolerance) {
 	t.Helper()
-	if len(got) != len(want) {
-		t.Errorf("%s: got %d values, want %d", what, len(got), len(want))
-		return
-	}
-	var bad int
-	var msg string
 	var maxErr float64
 	maxAt := -1
-	for i, g := range got {
-		w := want[i]
+	bad, msg := mismatches(len(got), len(want), func(i int) (string, bool) {
+		g, w := got[i], want[i]
 		err := math.Abs(float64(g) - w)
 		ok := err <= tol.Atol+tol.Rtol*math.Abs(w)
 		if math.IsNaN(float64(g)) || math.IsInf(float64(g), 0) {
@@ -159,14 +153,12 @@ func check(t *testing.T, what string, got []float32, want []float64, tol Toleran
 		if err > maxErr || maxAt < 0 {
 			maxErr, maxAt = err, i
 		}
-		if !ok {
-			if bad < 5 {
-				msg += fmt.Sprintf("\n\t[%d] got %v, want %v (error %.3g)", i, g, w, err)
-			}
-			bad++
-		}
-	}
-	if bad > 0 {
+		return fmt.Sprintf("got %v, want %v (error %.3g)", g, w, err), ok
+	})
+	switch {
+	case bad < 0:
+		t.Errorf("%s: got %d values, want %d", what, len(got), len(want))
+	case bad > 0:
 		t.Errorf("%s: %d of %d values outside |got-want| <= %g + %g*|want|; max error %.3g at [%d]:%s",
 			what, bad, len(got), tol.Atol, tol.Rtol, maxErr, maxAt, msg)
 	}
@@ -175,23 +167,36 @@ func check(t *testing.T, what string, got []float32, want []float64, tol Toleran
 // checkExact requires got == want bit for bit.
 func checkExact(t *testing.T, what string, got, want []float32) {
 	t.Helper()
-	if len(got) != len(want) {
+	bad, msg := mismatches(len(got), len(want), func(i int) (string, bool) {
+		g, w := math.Float32bits(got[i]), math.Float32bits(want[i])
+		return fmt.Sprintf("got %v (%08x), want %v (%08x)", got[i], g, want[i], w), g == w
+	})
+	switch {
+	case bad < 0:
 		t.Errorf("%s: got %d values, want %d", what, len(got), len(want))
-		return
+	case bad > 0:
+		t.Errorf("%s: %d of %d values differ:%s", what, bad, len(got), msg)
 	}
-	var bad int
-	var msg string
-	for i := range got {
-		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+}
+
+// mismatches runs cmp over the indices of two slices of lengths n and
+// want and returns how many it found wrong, with the descriptions of the
+// first five; -1 when the lengths differ.
+func mismatches(n, want int, cmp func(i int) (desc string, ok bool)) (int, string) {
+	if n != want {
+		return -1, ""
+	}
+	bad, msg := 0, ""
+	for i := 0; i < n; i++ {
+		desc, ok := cmp(i)
+		if !ok {
 			if bad < 5 {
-				msg += fmt.Sprintf("\n\t[%d] got %v (%08x), want %v (%08x)", i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+				msg += fmt.Sprintf("\n\t[%d] %s", i, desc)
 			}
 			bad++
 		}
 	}
-	if bad > 0 {
-		t.Errorf("%s: %d of %d values differ:%s", what, bad, len(got), msg)
-	}
+	return bad, msg
 }
 
 func to64(x []float32) []float64 {

@@ -15,20 +15,25 @@ var mbdShapes = [][4]int{
 	{1, 1, 1, 1}, {3, 3, 2, 1}, {7, 3, 5, 3}, {16, 8, 3, 5}, {17, 17, 4, 2}, {128, 64, 10, 5}, {130, 64, 7, 2},
 }
 
+// mbdDist is the L1 distance between rows i and j of kernel b of m
+// (rows, kernels, dims): L[i,j,b] = Σ_c |m[i,b,c] - m[j,b,c]|.
+func mbdDist(m []float64, kernels, dims, i, j, b int) float64 {
+	var l float64
+	for c := 0; c < dims; c++ {
+		l += math.Abs(m[i*kernels*dims+b*dims+c] - m[j*kernels*dims+b*dims+c])
+	}
+	return l
+}
+
 // refMBD is the forward pass in float64, straight from the definition:
-// o[i,b] = Σ_{j in G(i)} exp(-Σ_c |m[i,b,c] - m[j,b,c]|), j = i included.
+// o[i,b] = Σ_{j in G(i)} exp(-L[i,j,b]), j = i included.
 func refMBD(m []float64, rows, group, kernels, dims int) []float64 {
 	o := make([]float64, rows*kernels)
-	at := func(i, b, c int) float64 { return m[i*kernels*dims+b*dims+c] }
 	for i := 0; i < rows; i++ {
 		g0 := i / group * group
 		for b := 0; b < kernels; b++ {
 			for j := g0; j < min(g0+group, rows); j++ {
-				var l float64
-				for c := 0; c < dims; c++ {
-					l += math.Abs(at(i, b, c) - at(j, b, c))
-				}
-				o[i*kernels+b] += math.Exp(-l)
+				o[i*kernels+b] += math.Exp(-mbdDist(m, kernels, dims, i, j, b))
 			}
 		}
 	}
@@ -53,11 +58,7 @@ func refMBDBackward(do []float32, m []float64, rows, group, kernels, dims int) [
 		g0 := k / group * group
 		for b := 0; b < kernels; b++ {
 			for j := g0; j < min(g0+group, rows); j++ {
-				var l float64
-				for c := 0; c < dims; c++ {
-					l += math.Abs(at(k, b, c) - at(j, b, c))
-				}
-				w := (float64(do[k*kernels+b]) + float64(do[j*kernels+b])) * math.Exp(-l)
+				w := (float64(do[k*kernels+b]) + float64(do[j*kernels+b])) * math.Exp(-mbdDist(m, kernels, dims, k, j, b))
 				for c := 0; c < dims; c++ {
 					dm[k*kernels*dims+b*dims+c] -= w * sign(at(k, b, c)-at(j, b, c))
 				}
