@@ -23,6 +23,15 @@ func tanhAVX2(s []float32)
 //go:noescape
 func reluAVX2(s []float32)
 
+// sigmoidAVX512 and tanhAVX512 are the AVX-512 loops of act_amd64.s: as
+// above, on the first len &^ 15 elements.
+//
+//go:noescape
+func sigmoidAVX512(s []float32)
+
+//go:noescape
+func tanhAVX512(s []float32)
+
 //go:noescape
 func leakyAVX2(s []float32, slope float32)
 
@@ -41,11 +50,49 @@ func dTanhAVX2(dz, dy, y []float32)
 // vectorActivations returns the AVX2 loops, and false where the CPU or the
 // operating system lacks AVX2 or FMA (the condition of avx2Kernel, so that
 // one check describes the machine).
+// Where the CPU and the operating system also have AVX-512 (AVX512F), the
+// sigmoid and tanh loops run sixteen lanes wide (activateAVX512).
 func vectorActivations() (activations, bool) {
+	a, ok := avx2Activations()
+	if ok && cpu.X86.HasAVX512F {
+		a.fwd = activateAVX512
+	}
+	return a, ok
+}
+
+// avx2Activations returns the AVX2 loops alone, and false where the CPU or
+// the operating system lacks AVX2 or FMA.
+func avx2Activations() (activations, bool) {
 	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
 		return activations{}, false
 	}
 	return activations{fwd: activateAVX2, bwd: derivAVX2}, true
+}
+
+// avx512Activations returns the loops vectorActivations picks where the
+// CPU has AVX-512, and false where it has not (for the tests).
+func avx512Activations() (activations, bool) {
+	a, ok := avx2Activations()
+	if !ok || !cpu.X86.HasAVX512F {
+		return activations{}, false
+	}
+	a.fwd = activateAVX512
+	return a, true
+}
+
+// activateAVX512 is activateAVX2 with the AVX-512 loops of sigmoid and
+// tanh for the first len &^ 15 elements.
+func activateAVX512(act model.Activation, s []float32) {
+	n := len(s) &^ 15
+	switch act {
+	case model.Sigmoid:
+		sigmoidAVX512(s[:n])
+	case model.Tanh:
+		tanhAVX512(s[:n])
+	default:
+		n = 0
+	}
+	activateAVX2(act, s[n:])
 }
 
 // activateAVX2 is activateScalar with the AVX2 loops.

@@ -441,3 +441,136 @@ dtanhloop:
 dtanhdone:
 	VZEROUPPER
 	RET
+
+// The AVX-512 loops of the two activations that call EXP (the others are
+// bound by memory, not by arithmetic). Each performs the AVX2 loop's
+// operations (so the scalar loop's: the same bits) on sixteen floats at a
+// time, on the first len &^ 15 elements. Their chains of dependent
+// operations are long (about 30 deep); with eight lanes per instruction the
+// processor cannot keep enough of them in flight to fill its arithmetic
+// units, with sixteen it keeps twice as many elements in flight. The
+// constants stay in Z16..Z31 (ZLOADK) instead of being read from memory.
+
+// ZLOADK broadcasts the constants used by ZEXP and the loops below.
+#define ZLOADK \
+	VBROADCASTSS actk<>+K_lo(SB), Z16; \
+	VBROADCASTSS actk<>+K_hi(SB), Z17; \
+	VBROADCASTSS actk<>+K_log2e(SB), Z18; \
+	VBROADCASTSS actk<>+K_c1(SB), Z19; \
+	VBROADCASTSS actk<>+K_c2(SB), Z20; \
+	VBROADCASTSS actk<>+K_p0(SB), Z21; \
+	VBROADCASTSS actk<>+K_p1(SB), Z22; \
+	VBROADCASTSS actk<>+K_p2(SB), Z23; \
+	VBROADCASTSS actk<>+K_p3(SB), Z24; \
+	VBROADCASTSS actk<>+K_p4(SB), Z25; \
+	VBROADCASTSS actk<>+K_p5(SB), Z26; \
+	VBROADCASTSS actk<>+K_one(SB), Z27; \
+	VBROADCASTSS actk<>+K_i127(SB), Z28; \
+	VBROADCASTSS actk<>+K_sign(SB), Z29; \
+	VBROADCASTSS actk<>+K_abs(SB), Z30; \
+	VBROADCASTSS actk<>+K_two(SB), Z31
+
+// ZEXP is EXP on sixteen floats: X replaced by exp32 of it, T1, T2 and T3
+// scratch (VRNDSCALEPS $0 is VROUNDPS $0: to nearest even).
+#define ZEXP(X, T1, T2, T3) \
+	VMAXPS      X, Z16, X; \
+	VMINPS      X, Z17, X; \
+	VMULPS      Z18, X, T1; \
+	VRNDSCALEPS $0, T1, T1; \
+	VMULPS      Z19, T1, T2; \
+	VSUBPS      T2, X, X; \
+	VMULPS      Z20, T1, T2; \
+	VSUBPS      T2, X, X; \
+	VMULPS      X, X, T3; \
+	VMULPS      X, Z21, T2; \
+	VADDPS      Z22, T2, T2; \
+	VMULPS      X, T2, T2; \
+	VADDPS      Z23, T2, T2; \
+	VMULPS      X, T2, T2; \
+	VADDPS      Z24, T2, T2; \
+	VMULPS      X, T2, T2; \
+	VADDPS      Z25, T2, T2; \
+	VMULPS      X, T2, T2; \
+	VADDPS      Z26, T2, T2; \
+	VMULPS      T3, T2, T2; \
+	VADDPS      X, T2, T2; \
+	VADDPS      Z27, T2, T2; \
+	VCVTTPS2DQ  T1, T1; \
+	VPADDD      Z28, T1, T1; \
+	VPSLLD      $23, T1, T1; \
+	VMULPS      T1, T2, X
+
+// func sigmoidAVX512(s []float32)
+TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-24
+	MOVQ s_base+0(FP), DI
+	MOVQ s_len+8(FP), CX
+	SHRQ $4, CX
+	JZ   zsigdone
+	ZLOADK
+
+zsigloop:
+	VMOVUPS (DI), Z0
+	VPXORD  Z29, Z0, Z0 // -x
+	ZEXP(Z0, Z1, Z2, Z3)
+	VADDPS  Z27, Z0, Z0 // 1 + e
+	VDIVPS  Z0, Z27, Z0 // 1 / (1 + e)
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     zsigloop
+
+zsigdone:
+	VZEROUPPER
+	RET
+
+// func tanhAVX512(s []float32)
+TEXT ·tanhAVX512(SB), NOSPLIT, $0-24
+	MOVQ s_base+0(FP), DI
+	MOVQ s_len+8(FP), CX
+	SHRQ $4, CX
+	JZ   ztanhdone
+	ZLOADK
+	VBROADCASTSS actk<>+K_cut(SB), Z8
+	VBROADCASTSS actk<>+K_t0(SB), Z9
+	VBROADCASTSS actk<>+K_t1(SB), Z10
+	VBROADCASTSS actk<>+K_t2(SB), Z11
+	VBROADCASTSS actk<>+K_t3(SB), Z12
+	VBROADCASTSS actk<>+K_t4(SB), Z13
+
+ztanhloop:
+	VMOVUPS (DI), Z0
+	VPANDD  Z30, Z0, Z5 // a = |x|
+
+	// a < 0.625: x + x*z*q(z), z = x*x
+	VMULPS Z0, Z0, Z6
+	VMULPS Z6, Z9, Z7
+	VADDPS Z10, Z7, Z7
+	VMULPS Z6, Z7, Z7
+	VADDPS Z11, Z7, Z7
+	VMULPS Z6, Z7, Z7
+	VADDPS Z12, Z7, Z7
+	VMULPS Z6, Z7, Z7
+	VADDPS Z13, Z7, Z7
+	VMULPS Z6, Z7, Z7
+	VMULPS Z0, Z7, Z7
+	VADDPS Z0, Z7, Z7
+
+	// otherwise: 1 - 2/(exp(2a)+1), with the sign of x
+	VADDPS Z5, Z5, Z1
+	ZEXP(Z1, Z2, Z3, Z4)
+	VADDPS Z27, Z1, Z1
+	VDIVPS Z1, Z31, Z1
+	VSUBPS Z1, Z27, Z1
+	VPANDD Z29, Z0, Z2
+	VPORD  Z2, Z1, Z1
+
+	VCMPPS    $0x11, Z8, Z5, K1 // a < 0.625 (ordered: false for NaN)
+	VBLENDMPS Z7, Z1, K1, Z0
+	VMOVUPS   Z0, (DI)
+	ADDQ      $64, DI
+	DECQ      CX
+	JNZ       ztanhloop
+
+ztanhdone:
+	VZEROUPPER
+	RET

@@ -40,18 +40,30 @@ func sameBits(a, b float32) bool {
 	return math.Float32bits(a) == math.Float32bits(b)
 }
 
-// TestActivationKernelsBitIdentical checks that the AVX2 loops give the
-// scalar loops' bits, forward and backward, for lengths around the vector
-// width.
+// TestActivationKernelsBitIdentical checks that the AVX2 loops, and the
+// AVX-512 ones where the CPU has them, give the scalar loops' bits, forward
+// and backward, for lengths around the vector widths.
 func TestActivationKernelsBitIdentical(t *testing.T) {
-	vec, ok := vectorActivations()
+	avx2, ok := avx2Activations()
 	if !ok {
 		t.Skip("no AVX2/FMA on this CPU or build")
 	}
+	variants := map[string]activations{"avx2": avx2}
+	if a, ok := avx512Activations(); ok {
+		variants["avx512"] = a
+	} else {
+		t.Log("no AVX-512 on this CPU: only the AVX2 loops are checked")
+	}
+	for name, vec := range variants {
+		t.Run(name, func(t *testing.T) { checkActivationKernels(t, vec) })
+	}
+}
+
+func checkActivationKernels(t *testing.T, vec activations) {
 	sc := scalarActivations()
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, act := range allActs {
-		for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 100, 1023, 4096} {
+		for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 23, 24, 31, 32, 33, 100, 1023, 4096} {
 			z := actInputs(rng, n)
 			want, got := append([]float32(nil), z...), append([]float32(nil), z...)
 			sc.fwd(act, want)

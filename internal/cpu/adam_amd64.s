@@ -55,3 +55,63 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func averageAVX(a, s []float32, f float32)
+//
+// a[i] += f * (s[i] - a[i]) for the first len(a) &^ 7 elements, eight at a
+// time, as averageScalar computes it (a subtraction, a multiply and an add,
+// not fused), so the results are bit-identical. The caller checks the
+// lengths.
+TEXT ·averageAVX(SB), NOSPLIT, $0-52
+	MOVQ         a_base+0(FP), DI
+	MOVQ         a_len+8(FP), CX
+	MOVQ         s_base+24(FP), SI
+	VBROADCASTSS f+48(FP), Y0
+	SHRQ         $3, CX
+	JZ           avgdone
+
+avgloop:
+	VMOVUPS (DI), Y1
+	VMOVUPS (SI), Y2
+	VSUBPS  Y1, Y2, Y2 // s - a
+	VMULPS  Y2, Y0, Y2 // f * (s - a)
+	VADDPS  Y2, Y1, Y1 // a + f*(s - a)
+	VMOVUPS Y1, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	DECQ    CX
+	JNZ     avgloop
+
+avgdone:
+	VZEROUPPER
+	RET
+
+// func sumSquaresAVX(x []float32, s *[8]float64)
+//
+// s[i%8] += x[i]² for i < len(x) in order, len(x) a multiple of 8: lanes
+// 0..3 of the partial sums in Y0, 4..7 in Y1, each square exact in float64
+// (so the fused multiply-add rounds as sumSquaresScalar's add does). The
+// caller checks the length.
+TEXT ·sumSquaresAVX(SB), NOSPLIT, $0-32
+	MOVQ    x_base+0(FP), SI
+	MOVQ    x_len+8(FP), CX
+	MOVQ    s+24(FP), DI
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	SHRQ    $3, CX
+	JZ      ssqdone
+
+ssqloop:
+	VCVTPS2PD   (SI), Y2
+	VCVTPS2PD   16(SI), Y3
+	VFMADD231PD Y2, Y2, Y0
+	VFMADD231PD Y3, Y3, Y1
+	ADDQ        $32, SI
+	DECQ        CX
+	JNZ         ssqloop
+
+ssqdone:
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, 32(DI)
+	VZEROUPPER
+	RET

@@ -65,6 +65,13 @@ type Backend struct {
 	// adam is the vectorised Adam loop, nil where there is none; it gives
 	// the same bits as adamScalar.
 	adam func(p, g, m, v []float32, k *adamConsts)
+	// average is the vectorised loop of Average, nil where there is none;
+	// it gives the same bits as averageScalar.
+	average func(a, s []float32, f float32)
+	// sumSquares adds the squares of a slice (of a length a multiple of
+	// 8) into eight partial sums: sumSquaresScalar or its AVX loop (the
+	// same bits).
+	sumSquares func(x []float32, s *[8]float64)
 	// act applies the activations and their derivatives: the AVX2 loops
 	// where the CPU has them, the scalar loops (the same bits) elsewhere.
 	act activations
@@ -76,6 +83,8 @@ type Backend struct {
 	// Scratch space reused between calls (a Backend is not safe for
 	// concurrent use): packed GEMM panels and the dz of DenseBackward.
 	packA, packB, dz []float32
+	// touched keeps the value touchRows reads, so that the reads stay.
+	touched uint32
 }
 
 var _ model.Backend = (*Backend)(nil)
@@ -88,6 +97,8 @@ func New(opts Options) *Backend {
 	}
 	be := &Backend{workers: w, gemmImpl: opts.GEMM, kernel: portableKernel()}
 	be.adam, _ = adamKernel()
+	be.average, _ = averageKernel()
+	be.sumSquares, _ = sumSquaresKernel()
 	be.act = scalarActivations()
 	be.uniform = uniformScalar
 	if u, ok := uniformKernel(); ok {

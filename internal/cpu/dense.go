@@ -55,6 +55,14 @@ func (be *Backend) DenseForward(y, x, w, b model.Buf, batch, in, out int, act mo
 	ws, bs := f32(w), f32(b)
 	need("DenseForward", "w", ws, in*out)
 	need("DenseForward", "b", bs, out)
+	if out == 1 && be.gemmImpl != GonumGEMM && be.kernel.fwd1 != nil {
+		be.kernel.fwd1(batch, in, xs, ws, ys, &be.packB)
+		for r, v := range ys {
+			ys[r] = v + bs[0]
+		}
+		be.act.fwd(act, ys)
+		return
+	}
 	be.gemm(ys, out, batch, out, in, operand{xs, in, false}, operand{ws, out, false}, bs, act)
 }
 
@@ -105,6 +113,10 @@ func (be *Backend) DenseBackward(dx, dw, db, dy, x, w, y model.Buf, batch, in, o
 		for j, v := range acc {
 			dbs[j] = float32(v)
 		}
+	}
+	if out == 1 && dxs != nil && dws != nil && be.gemmImpl != GonumGEMM && be.kernel.back1 != nil {
+		be.back1(batch, in, xs, dz, ws, dxs, dws)
+		return
 	}
 	if dxs != nil {
 		be.gemm(dxs, in, batch, in, out, operand{dz, out, false}, operand{ws, out, true}, nil, model.Identity)

@@ -22,6 +22,12 @@ type microKernel struct {
 	// pack16, where not nil, is packB for a full panel of nr = 16 columns
 	// (the same floats, faster).
 	pack16 func(dst []float32, b operand, j0, k int)
+	// back1 is the backward pass's pair of products for a layer with one
+	// output column, with this kernel's sums (dense1.go).
+	back1 back1Func
+	// fwd1 is the forward product for a layer with one output column,
+	// with this kernel's sums (dense1.go).
+	fwd1 fwd1Func
 }
 
 // portableKernel is the pure-Go micro-kernel. Its tile is 2 rows of A by 3
@@ -29,7 +35,7 @@ type microKernel struct {
 // accumulators and five operands in registers and runs fastest; 4x4 and
 // wider tiles spill.
 func portableKernel() microKernel {
-	return microKernel{mr: 2, nr: 3, run: kernel2x3}
+	return microKernel{mr: 2, nr: 3, run: kernel2x3, back1: back1Portable, fwd1: fwd1Portable}
 }
 
 // l2Floats is roughly how many float32 of packed A a worker keeps hot while

@@ -13,3 +13,9 @@ func adamKernel() (func(p, g, m, v []float32, k *adamConsts), bool) { return nil
 func uniformKernel() (func(dst []float32, seed uint64, stream, step uint32, j0 int), bool) {
 	return nil, false
 }
+
+// averageKernel reports false: see avx2Kernel.
+func averageKernel() (func(a, s []float32, f float32), bool) { return nil, false }
+
+// sumSquaresKernel reports false: see avx2Kernel.
+func sumSquaresKernel() (func(x []float32, s *[8]float64), bool) { return nil, false }

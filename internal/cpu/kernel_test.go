@@ -150,6 +150,63 @@ func TestAdamKernelBitIdentical(t *testing.T) {
 	}
 }
 
+// TestAverageKernelBitIdentical checks that the vectorised Average loop
+// gives the scalar loop's bits, for lengths around the vector width and
+// values of mixed magnitudes.
+func TestAverageKernelBitIdentical(t *testing.T) {
+	vec, ok := averageKernel()
+	if !ok {
+		t.Skip("no AVX2/FMA on this CPU or build")
+	}
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, f := range []float32{0.001, 0.1, 1 - 0.999, 0.5, 1} {
+		for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 100, 1023} {
+			a, s := make([]float32, n), make([]float32, n)
+			for i := range a {
+				a[i] = float32((rng.Float64()*2 - 1) * math.Pow(10, rng.Float64()*12-6))
+				s[i] = float32((rng.Float64()*2 - 1) * math.Pow(10, rng.Float64()*12-6))
+			}
+			want, got := append([]float32(nil), a...), append([]float32(nil), a...)
+			averageScalar(want, s, f)
+			vec(got, s, f)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("f=%g n=%d: a[%d] = %g from the vector loop, %g from the scalar one", f, n, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// TestSumSquaresKernelBitIdentical checks the AVX loop of SumSquares
+// against the scalar one, bit for bit, for lengths in blocks of 8 and
+// values from tiny to huge, starting from nonzero partial sums.
+func TestSumSquaresKernelBitIdentical(t *testing.T) {
+	vec, ok := sumSquaresKernel()
+	if !ok {
+		t.Skip("no AVX2/FMA on this CPU or build")
+	}
+	rng := rand.New(rand.NewPCG(17, 18))
+	for _, n := range []int{0, 8, 16, 24, 1000, 100_000} {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32((rng.Float64()*2 - 1) * math.Pow(10, rng.Float64()*40-20))
+		}
+		var want, got [8]float64
+		for l := range want {
+			want[l] = rng.Float64()
+			got[l] = want[l]
+		}
+		sumSquaresScalar(x, &want)
+		vec(x, &got)
+		for l := range want {
+			if math.Float64bits(got[l]) != math.Float64bits(want[l]) {
+				t.Fatalf("n=%d: partial sum %d = %g from the vector loop, %g from the scalar one", n, l, got[l], want[l])
+			}
+		}
+	}
+}
+
 // TestDirectGEMMBitIdentical checks that the AVX2 product reading A in
 // place (gemmDirect) gives the bits of the packed path with the same
 // micro-kernel, for both layouts of A and B, edge tiles in both dimensions,

@@ -54,16 +54,51 @@ func (be *Backend) MeanSigmoid(out, x model.Buf) {
 	os[0] = float32(sum)
 }
 
-// SumSquares sets out[0] = float32(Σ_i x_i²), summed in index order in
-// float64.
+// SumSquares sets out[0] = float32(Σ_i x_i²), summed in float64 in eight
+// interleaved partial sums, each in index order, then added pairwise:
+//
+//	s[l] = Σ_{i ≡ l mod 8} x_i²   (i in order, each x_i² exact in float64)
+//	out[0] = float32(((s[0]+s[1]) + (s[2]+s[3])) + ((s[4]+s[5]) + (s[6]+s[7])))
+//
+// A single float64 sum in index order (as before) is one chain of
+// dependent additions, about four cycles a term; eight chains run in
+// parallel. The two orders differ by a few float64 ulps, which reach the
+// float32 result only when it lies next to a rounding boundary.
 func (be *Backend) SumSquares(out, x model.Buf) {
 	xs, os := f32(x), f32(out)
 	need("SumSquares", "out", os, 1)
-	var sum float64
-	for _, v := range xs {
-		sum += float64(v) * float64(v)
+	var s [8]float64
+	n := len(xs) &^ 7
+	sum := be.sumSquares
+	if sum == nil {
+		sum = sumSquaresScalar
 	}
-	os[0] = float32(sum)
+	sum(xs[:n], &s)
+	for l, v := range xs[n:] {
+		s[l] += float64(v) * float64(v)
+	}
+	os[0] = float32(((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])))
+}
+
+// sumSquaresScalar adds x[i]² to s[i%8] for i in order; len(x) is a
+// multiple of 8. Each square is exact in float64, so a fused multiply-add
+// gives the same sums (the assembly loop uses one).
+func sumSquaresScalar(x []float32, s *[8]float64) {
+	s0, s1, s2, s3, s4, s5, s6, s7 := s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]
+	for i := 0; i+8 <= len(x); i += 8 {
+		v := x[i : i+8 : i+8]
+		a0, a1, a2, a3 := float64(v[0]), float64(v[1]), float64(v[2]), float64(v[3])
+		a4, a5, a6, a7 := float64(v[4]), float64(v[5]), float64(v[6]), float64(v[7])
+		s0 += a0 * a0
+		s1 += a1 * a1
+		s2 += a2 * a2
+		s3 += a3 * a3
+		s4 += a4 * a4
+		s5 += a5 * a5
+		s6 += a6 * a6
+		s7 += a7 * a7
+	}
+	s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7] = s0, s1, s2, s3, s4, s5, s6, s7
 }
 
 // SoftmaxXent is softmax cross-entropy against class labels, with its

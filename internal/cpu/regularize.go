@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"fmt"
+	"math"
 
 	"gan-train/model"
 )
@@ -80,11 +81,12 @@ func (be *Backend) Dropout(dst, src model.Buf, rate float32, seed uint64, stream
 	be.eachUniform(len(d), seed, stream, step, func(i0 int, u []float32) {
 		dd, ss := d[i0:i0+len(u)], s[i0:i0+len(u)]
 		for i, v := range u {
+			// ss[i]*keep or +0 by a conditional move (see Binarize).
+			var mask uint32
 			if v >= rate {
-				dd[i] = ss[i] * keep
-			} else {
-				dd[i] = 0
+				mask = ^uint32(0)
 			}
+			dd[i] = math.Float32frombits(math.Float32bits(ss[i]*keep) & mask)
 		}
 	})
 }

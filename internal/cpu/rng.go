@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"fmt"
+	"math"
 
 	"gan-train/internal/rng"
 	"gan-train/model"
@@ -81,11 +82,14 @@ func (be *Backend) Binarize(dst, src model.Buf, seed uint64, stream uint32, sc m
 	be.eachUniform(len(d), seed, stream, step, func(i0 int, u []float32) {
 		dd, ss := d[i0:i0+len(u)], s[i0:i0+len(u)]
 		for i, v := range u {
+			// 1 or 0 by a conditional move: the comparison is a coin
+			// toss for grey pixels, and a mispredicted branch costs
+			// more than the rest of the loop.
+			var one uint32
 			if v < ss[i] {
-				dd[i] = 1
-			} else {
-				dd[i] = 0
+				one = 0x3f800000 // float32(1)
 			}
+			dd[i] = math.Float32frombits(one)
 		}
 	})
 }
