@@ -3,7 +3,9 @@ package train
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 
 	"gan-train/internal/fsx"
 	"gan-train/model"
@@ -64,24 +66,30 @@ func ValidateCheckpoint(ck *model.Checkpoint) error {
 		return bad("the generator makes %d values per image, want %d", out, ImageSize)
 	}
 	gp, dp := h.Generator.NumParams(), h.Discrim.NumParams()
-	want := map[string]int{
-		"g.params": gp, "g.adam_m": gp, "g.adam_v": gp,
-		"d.params": dp, "d.adam_m": dp, "d.adam_v": dp,
-		"sample_noise": SampleRows * cfg.Latent,
+	// in a fixed order, so that the same file always gets the same error
+	type sized struct {
+		name string
+		n    int
+	}
+	want := []sized{
+		{"g.params", gp}, {"g.adam_m", gp}, {"g.adam_v", gp},
+		{"d.params", dp}, {"d.adam_m", dp}, {"d.adam_v", dp},
+		{"sample_noise", SampleRows * cfg.Latent},
 	}
 	if _, ok := ck.Arrays[avgParams]; ok {
-		want[avgParams] = gp
+		want = append(want, sized{avgParams, gp})
 	}
-	for name, n := range want {
-		a, ok := ck.Arrays[name]
+	for _, w := range want {
+		a, ok := ck.Arrays[w.name]
 		switch {
 		case !ok:
-			return bad("array %s is missing", name)
-		case len(a) != n:
-			return bad("array %s has %d values, want %d", name, len(a), n)
+			return bad("array %s is missing", w.name)
+		case len(a) != w.n:
+			return bad("array %s has %d values, want %d", w.name, len(a), w.n)
 		}
 	}
-	for name, a := range ck.Arrays {
+	for _, name := range slices.Sorted(maps.Keys(ck.Arrays)) {
+		a := ck.Arrays[name]
 		for i, v := range a {
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 				return bad("array %s holds %v at index %d", name, v, i)
