@@ -149,6 +149,18 @@ func (be *Backend) gemm(c []float32, ldc, m, n, k int, a, b operand, bias []floa
 	if m == 0 || n == 0 {
 		return
 	}
+	if k == 0 { // an empty sum (a batch of no rows): C = act(bias), or act(0)
+		for i := 0; i < m; i++ {
+			row := c[i*ldc : i*ldc+n]
+			if bias != nil {
+				copy(row, bias[:n])
+			} else {
+				clear(row)
+			}
+			be.act.fwd(act, row)
+		}
+		return
+	}
 	if be.gemmImpl == GonumGEMM {
 		be.gonumGEMM(c, ldc, m, n, k, a, b, bias, act)
 		return
