@@ -149,13 +149,14 @@ func (be *Backend) gemm(c []float32, ldc, m, n, k int, a, b operand, bias []floa
 	if m == 0 || n == 0 {
 		return
 	}
-	if k == 0 { // an empty sum (a batch of no rows): C = act(bias), or act(0)
+	if k == 0 { // an empty sum (a batch of no rows): C = act(0 + bias), or act(0)
 		for i := 0; i < m; i++ {
 			row := c[i*ldc : i*ldc+n]
+			clear(row)
 			if bias != nil {
-				copy(row, bias[:n])
-			} else {
-				clear(row)
+				for j, v := range bias[:n] {
+					row[j] += v // 0 + b, as the products add the bias (+0 for b = -0)
+				}
 			}
 			be.act.fwd(act, row)
 		}
