@@ -318,7 +318,8 @@ func scale(w []float32, s float32) {
 func (n *Net) Forward(x Buf, batch int) Buf { return n.ForwardDropout(x, batch, 0, 0, nil) }
 
 // ForwardDropout is Forward with dropout masks keyed by Philox (seed,
-// stream+layer, counter ctr); Backward reuses the key.
+// stream+layer, counter ctr); Backward reuses the key. A nil ctr means no
+// dropout, as Forward.
 func (n *Net) ForwardDropout(x Buf, batch int, seed uint64, stream uint32, ctr Buf) Buf {
 	n.seed, n.stream, n.ctr = seed, stream, ctr
 	be, s := n.be, n.Spec
@@ -336,7 +337,11 @@ func (n *Net) ForwardDropout(x Buf, batch int, seed uint64, stream uint32, ctr B
 		o := h
 		if l.Dropout > 0 {
 			o = be.View(n.o[li], 0, batch*l.Units)
-			be.Dropout(o, h, l.Dropout, seed, stream+uint32(li), ctr)
+			if ctr != nil {
+				be.Dropout(o, h, l.Dropout, seed, stream+uint32(li), ctr)
+			} else {
+				be.Copy(o, h) // no dropout: inverted dropout's expectation is the identity
+			}
 		}
 		x = o
 	}
@@ -448,7 +453,12 @@ func (n *Net) Backward(x Buf, batch int, params, input bool) Buf {
 func (n *Net) regularizeBackward(li, batch int) {
 	be, l := n.be, n.Spec.Layers[li]
 	if l.Dropout > 0 {
-		be.Dropout(be.View(n.dh[li], 0, batch*l.Units), be.View(n.do[li], 0, batch*l.Units), l.Dropout, n.seed, n.stream+uint32(li), n.ctr)
+		dh, do := be.View(n.dh[li], 0, batch*l.Units), be.View(n.do[li], 0, batch*l.Units)
+		if n.ctr != nil {
+			be.Dropout(dh, do, l.Dropout, n.seed, n.stream+uint32(li), n.ctr)
+		} else {
+			be.Copy(dh, do) // the Forward had no dropout
+		}
 	}
 	if l.Pieces > 1 {
 		be.MaxoutBackward(be.View(n.dz[li], 0, batch*l.dense()), be.View(n.dh[li], 0, batch*l.Units),

@@ -61,3 +61,56 @@ func TestSetParamsAndLayerOutput(t *testing.T) {
 		}
 	}
 }
+
+// A network with dropout runs forward without it when no counter is given
+// (Forward): its layers pass their values through unchanged, and Backward
+// after it passes the gradient through the same way.
+func TestForwardWithoutDropout(t *testing.T) {
+	be := cpu.New(cpu.Options{})
+	plain := model.NetSpec{In: 3, Init: model.He, Layers: []model.NetLayer{model.DenseLayer(4, model.ReLU), model.DenseLayer(1, model.Identity)}}
+	drop := plain
+	drop.Layers = []model.NetLayer{{Units: 4, Pieces: 1, Act: model.ReLU, Dropout: 0.5}, model.DenseLayer(1, model.Identity)}
+	x := []float32{1, 2, 3, -1, 0, 2}
+	var outs, grads [2][]float32
+	for i, spec := range []model.NetSpec{plain, drop} {
+		net, err := model.NewNet(be, spec, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer net.Free()
+		if err := net.InitParams(3, 1); err != nil {
+			t.Fatal(err)
+		}
+		xb, err := be.Alloc(len(x))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := be.Upload(xb, x); err != nil {
+			t.Fatal(err)
+		}
+		outs[i] = make([]float32, 2)
+		if err := be.Download(outs[i], net.Forward(xb, 2)); err != nil {
+			t.Fatal(err)
+		}
+		if err := be.Upload(net.OutputGrad(2), []float32{1, -1}); err != nil {
+			t.Fatal(err)
+		}
+		grads[i] = make([]float32, len(x))
+		if err := be.Download(grads[i], net.Backward(xb, 2, true, true)); err != nil {
+			t.Fatal(err)
+		}
+		if err := be.Sync(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k := range outs[0] {
+		if outs[0][k] != outs[1][k] {
+			t.Errorf("output %d: %v with dropout off, %v without dropout layers", k, outs[1][k], outs[0][k])
+		}
+	}
+	for k := range grads[0] {
+		if grads[0][k] != grads[1][k] {
+			t.Errorf("input gradient %d: %v with dropout off, %v without dropout layers", k, grads[1][k], grads[0][k])
+		}
+	}
+}

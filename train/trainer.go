@@ -177,11 +177,6 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 	if t.obj, err = cfg.Objective(); err != nil {
 		return nil, err
 	}
-	t.loop, err = loop.New(be, loop.Spec{Rows: n, Batch: cfg.Batch, BatchesPerStep: cfg.K, Seed: cfg.Seed,
-		OnDevice: true, Stats: nStats, Counters: []int{cAdamD: cfg.K, cAdamG: 1}})
-	if err != nil {
-		return nil, err
-	}
 	var flabels []float32
 	if cfg.Conditional {
 		if flabels, err = classLabels(labels, n); err != nil {
@@ -189,6 +184,11 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 		}
 	}
 	fail := func(err error) (*Trainer, error) { t.Close(); return nil, err }
+	t.loop, err = loop.New(be, loop.Spec{Rows: n, Batch: cfg.Batch, BatchesPerStep: cfg.K, Seed: cfg.Seed,
+		OnDevice: true, Stats: nStats, Counters: []int{cAdamD: cfg.K, cAdamG: 1}})
+	if err != nil {
+		return fail(err)
+	}
 	if t.G, err = model.NewNet(be, gs, max(cfg.Batch, SampleRows)); err != nil {
 		return fail(fmt.Errorf("generator: %w", err))
 	}

@@ -65,6 +65,21 @@ func ValidateCheckpoint(ck *model.Checkpoint) error {
 	if out := h.Generator.Out(); out != ImageSize {
 		return bad("the generator makes %d values per image, want %d", out, ImageSize)
 	}
+	// the networks must be those the configuration builds: a header that
+	// says otherwise (a dropout layer in the generator, say) would build a
+	// network the rest of the checkpoint was not made for
+	g, d, err := cfg.Specs()
+	if err != nil {
+		return bad("its configuration: %v", err)
+	}
+	for _, n := range []struct {
+		what      string
+		got, want model.NetSpec
+	}{{"generator", h.Generator, g}, {"discriminator", h.Discrim, d}} {
+		if err := model.SameArchitecture(n.what, n.got, n.want); err != nil {
+			return bad("its networks are not those its configuration builds: %v", err)
+		}
+	}
 	gp, dp := h.Generator.NumParams(), h.Discrim.NumParams()
 	// in a fixed order, so that the same file always gets the same error
 	type sized struct {

@@ -49,6 +49,8 @@ func TestValidateCheckpointRefusesBadContents(t *testing.T) {
 		{"latent mismatch", func(ck *model.Checkpoint) { ck.Header.Generator.In++ }, "inputs"},
 		{"huge layer", func(ck *model.Checkpoint) { ck.Header.Generator.Layers[0].Units = 1 << 40 }, "implausible"},
 		{"bad config", func(ck *model.Checkpoint) { ck.Header.Config = []byte(`{"latent": "x"}`) }, "config"},
+		{"dropout in g", func(ck *model.Checkpoint) { ck.Header.Generator.Layers[0].Dropout = 0.5 }, "configuration builds"},
+		{"other d", func(ck *model.Checkpoint) { ck.Header.Discrim.Layers[0].Act = model.Tanh }, "discriminator"},
 	}
 	for _, tc := range cases {
 		ck, _ := model.ReadCheckpointFile(path)

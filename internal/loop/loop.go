@@ -145,6 +145,7 @@ func New(be model.Backend, spec Spec) (*Engine, error) {
 		reqs = append(reqs, model.Request{Dst: &e.Counters[i], N: 1})
 	}
 	if err := e.mem.AllocAll(reqs...); err != nil {
+		e.mem.Free()
 		return nil, fmt.Errorf("loop: %w", err)
 	}
 	if err := e.SetPosition(0, 0, 0); err != nil {
@@ -165,10 +166,10 @@ func (e *Engine) Close() {
 // Forget drops the recorded steps, so that the next steps are recorded
 // anew: for a change the steps' keys do not show.
 func (e *Engine) Forget() {
-	for k, r := range e.recordings {
+	for _, r := range e.recordings {
 		r.Free()
-		delete(e.recordings, k)
 	}
+	clear(e.recordings) // delete cannot remove a NaN key
 }
 
 // Step is the number of completed steps, Epoch the current epoch and
@@ -251,6 +252,9 @@ func (e *Engine) Iterate(s Step) error {
 	}
 	if key != nil && !reflect.TypeOf(key).Comparable() {
 		return fmt.Errorf("loop: a step's key must be comparable, not %T", key)
+	}
+	if key != nil && key != key { // NaN, or a value holding one
+		return fmt.Errorf("loop: a step's key equals nothing, itself included (%v): it would be recorded anew every step", key)
 	}
 	rows := min(e.spec.Batch, len(b.Rows))
 	enqueue := func() {

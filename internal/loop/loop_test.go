@@ -282,3 +282,46 @@ func TestNilCloseAndFree(t *testing.T) {
 	var n *model.Net
 	n.Free()
 }
+
+// A key that equals nothing (NaN) is refused: it would record the step
+// anew every time.
+func TestRefusesNaNKey(t *testing.T) {
+	fc := &fakeCapturer{Backend: cpu.New(cpu.Options{})}
+	e, err := New(fc, Spec{Rows: 4, Batch: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	s := &recordStep{key: func(Batch) any { return float32(math.NaN()) }}
+	if err := e.Iterate(s); err == nil || fc.captures != 0 {
+		t.Errorf("a NaN key: error %v, %d captures; want an error and none", err, fc.captures)
+	}
+}
+
+// failingAlloc is a backend whose allocations fail from the failAt-th on,
+// and that counts what is allocated and freed.
+type failingAlloc struct {
+	model.Backend
+	failAt, allocs, frees int
+}
+
+func (f *failingAlloc) Alloc(n int) (model.Buf, error) {
+	if f.allocs+1 >= f.failAt {
+		return nil, errors.New("out of memory")
+	}
+	f.allocs++
+	return f.Backend.Alloc(n)
+}
+
+func (f *failingAlloc) Free(b model.Buf) { f.frees++; f.Backend.Free(b) }
+
+// An engine that cannot allocate all its buffers frees those it got.
+func TestNewFreesOnFailure(t *testing.T) {
+	f := &failingAlloc{Backend: cpu.New(cpu.Options{}), failAt: 3}
+	if _, err := New(f, Spec{Rows: 10, Batch: 2, OnDevice: true, Stats: 2, Counters: []int{1}}); err == nil {
+		t.Fatal("New with failing allocations: no error")
+	}
+	if f.allocs == 0 || f.frees != f.allocs {
+		t.Errorf("%d buffers allocated, %d freed; want all freed", f.allocs, f.frees)
+	}
+}
