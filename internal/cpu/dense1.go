@@ -35,7 +35,7 @@ func fwd1Portable(n, in int, x, w, y []float32, _ *[]float32) {
 		xr := x[r*in : r*in+in : r*in+in]
 		s := float32(0)
 		for p, v := range w {
-			s += xr[p] * v
+			s += float32(xr[p] * v)
 		}
 		y[r] = s
 	}
@@ -55,9 +55,9 @@ func back1Portable(n, cols int, x []float32, ldx int, dz, w, dx []float32, ldd i
 		dr := dx[r*ldd : r*ldd+cols : r*ldd+cols]
 		for p, v := range w {
 			s := float32(0)
-			s += d * v
+			s += float32(d * v)
 			dr[p] = s
-			dw[p] += xr[p] * d
+			dw[p] += float32(xr[p] * d)
 		}
 	}
 }

@@ -107,7 +107,8 @@ func packB(dst []float32, b operand, j0, n, k, nr int) {
 }
 
 // kernel2x3 is the portable micro-kernel (see microKernel) for mr = 2 and
-// nr = 3, summing in float32 with a separate multiply and add per term.
+// nr = 3, summing in float32 with a separate multiply and add per term
+// (the conversions round each product, so that no compiler fuses them).
 func kernel2x3(k int, a, b, out []float32) {
 	const mr, nr = 2, 3
 	var c00, c01, c02, c10, c11, c12 float32
@@ -118,12 +119,12 @@ func kernel2x3(k int, a, b, out []float32) {
 		bb := b[nr*p : nr*p+nr : nr*p+nr]
 		a0, a1 := aa[0], aa[1]
 		b0, b1, b2 := bb[0], bb[1], bb[2]
-		c00 += a0 * b0
-		c01 += a0 * b1
-		c02 += a0 * b2
-		c10 += a1 * b0
-		c11 += a1 * b1
-		c12 += a1 * b2
+		c00 += float32(a0 * b0)
+		c01 += float32(a0 * b1)
+		c02 += float32(a0 * b2)
+		c10 += float32(a1 * b0)
+		c11 += float32(a1 * b1)
+		c12 += float32(a1 * b2)
 	}
 	out = out[:mr*nr]
 	out[0], out[1], out[2], out[3], out[4], out[5] = c00, c01, c02, c10, c11, c12
