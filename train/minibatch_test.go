@@ -73,7 +73,7 @@ func collapseGap(t *testing.T, tr *Trainer, imgs []float32) float64 {
 			t.Fatal(err)
 		}
 		logits := make([]float32, 2*B)
-		if err := be.Download(logits, tr.D.ForwardDropout(tr.xd, 2*B, 1, streamDropout, tr.cNoise)); err != nil {
+		if err := be.Download(logits, tr.D.ForwardDropout(tr.xd, 2*B, 1, streamDropout, tr.loop.Noise)); err != nil {
 			t.Fatal(err)
 		}
 		var varied, collapsed float64

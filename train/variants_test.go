@@ -130,7 +130,7 @@ func separation(t *testing.T, tr *Trainer, imgs []float32, labels []uint8) float
 		t.Fatal(err)
 	}
 	logits := make([]float32, 2*B)
-	if err := be.Download(logits, tr.D.ForwardDropout(tr.xd, 2*B, 1, streamDropout, tr.cNoise)); err != nil {
+	if err := be.Download(logits, tr.D.ForwardDropout(tr.xd, 2*B, 1, streamDropout, tr.loop.Noise)); err != nil {
 		t.Fatal(err)
 	}
 	var wins float64
