@@ -65,20 +65,8 @@ func ValidateCheckpoint(ck *model.Checkpoint) error {
 	if out := h.Generator.Out(); out != ImageSize {
 		return bad("the generator makes %d values per image, want %d", out, ImageSize)
 	}
-	// the networks must be those the configuration builds: a header that
-	// says otherwise (a dropout layer in the generator, say) would build a
-	// network the rest of the checkpoint was not made for
-	g, d, err := cfg.Specs()
-	if err != nil {
-		return bad("its configuration: %v", err)
-	}
-	for _, n := range []struct {
-		what      string
-		got, want model.NetSpec
-	}{{"generator", h.Generator, g}, {"discriminator", h.Discrim, d}} {
-		if err := model.SameArchitecture(n.what, n.got, n.want); err != nil {
-			return bad("its networks are not those its configuration builds: %v", err)
-		}
+	if err := builtBy(h, &cfg); err != nil {
+		return bad("%v", err)
 	}
 	gp, dp := h.Generator.NumParams(), h.Discrim.NumParams()
 	// in a fixed order, so that the same file always gets the same error
@@ -127,6 +115,25 @@ func completeSpecs(ck *model.Checkpoint, cfg *Config) error {
 		return fmt.Errorf("the configuration of a version 1 checkpoint: %w", err)
 	}
 	return ck.CompleteSpecs(g, d)
+}
+
+// builtBy checks that the networks h records are those cfg builds: a
+// header that says otherwise (a dropout layer in the generator, say) would
+// build a network the rest of the checkpoint was not made for.
+func builtBy(h *model.CheckpointHeader, cfg *Config) error {
+	g, d, err := cfg.Specs()
+	if err != nil {
+		return fmt.Errorf("its configuration: %w", err)
+	}
+	for _, n := range []struct {
+		what      string
+		got, want model.NetSpec
+	}{{"generator", h.Generator, g}, {"discriminator", h.Discrim, d}} {
+		if err := model.SameArchitecture(n.what, n.got, n.want); err != nil {
+			return fmt.Errorf("its networks are not those its configuration builds: %w", err)
+		}
+	}
+	return nil
 }
 
 // plausible refuses widths far beyond any network gan-train builds, so
