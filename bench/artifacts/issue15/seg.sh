@@ -1,7 +1,7 @@
 #!/bin/bash
 # usage: seg.sh DIR "EXTRA FLAGS" STOP1 STOP2 ...  (trains in segments, keeps a copy of each stop's checkpoint)
 dir=$1; extra=$2; shift 2
-first=1
+first=${FIRST:-1}
 for n in "$@"; do
   fresh=""; [ $first = 1 ] && fresh="--fresh"; first=0
   echo "=== $(date -u +%FT%TZ) segment to $n load $(cut -d' ' -f1-3 /proc/loadavg)"
