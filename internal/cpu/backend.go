@@ -4,16 +4,14 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
-	"time"
 
 	"gan-train/model"
 )
 
 // Options configures a Backend.
 type Options struct {
-	// Workers is the number of goroutines an operation may use. 0 or
-	// less means up to runtime.GOMAXPROCS(0), each shape of work split
-	// over them or run on one goroutine as timing finds faster (split.go).
+	// Workers is the number of goroutines an operation may use;
+	// 0 or less means runtime.GOMAXPROCS(0).
 	Workers int
 	// GEMM picks the matrix product behind the dense layers.
 	GEMM GEMM
@@ -61,11 +59,7 @@ func (g GEMM) String() string {
 
 // Backend is the CPU implementation of model.Backend.
 type Backend struct {
-	workers int
-	// auto: Options.Workers was 0, so each shape of parallel work runs
-	// split or not as the planner found faster (split.go)
-	auto     bool
-	plans    map[splitKey]*splitPlan
+	workers  int
 	gemmImpl GEMM
 	kernel   microKernel // TiledGEMM's and AVX2GEMM's micro-kernel
 	// adam is the vectorised Adam loop, nil where there is none; it gives
@@ -101,7 +95,7 @@ func New(opts Options) *Backend {
 	if w <= 0 {
 		w = runtime.GOMAXPROCS(0)
 	}
-	be := &Backend{workers: w, auto: opts.Workers <= 0, gemmImpl: opts.GEMM, kernel: portableKernel()}
+	be := &Backend{workers: w, gemmImpl: opts.GEMM, kernel: portableKernel()}
 	be.adam, _ = adamKernel()
 	be.average, _ = averageKernel()
 	be.sumSquares, _ = sumSquaresKernel()
@@ -232,9 +226,7 @@ func (be *Backend) Close() error {
 
 // parallel runs fn over [0,n) split into at most Workers contiguous chunks
 // of at least grain items each, and waits for them. Chunk boundaries are
-// multiples of align (align >= 1). A backend that chooses its split (auto)
-// runs fn on the calling goroutine alone where the split planner found
-// that faster (split.go).
+// multiples of align (align >= 1).
 func (be *Backend) parallel(n, grain, align int, fn func(lo, hi int)) {
 	if n <= 0 {
 		return
@@ -250,29 +242,6 @@ func (be *Backend) parallel(n, grain, align int, fn func(lo, hi int)) {
 		fn(0, n)
 		return
 	}
-	if !be.auto {
-		split(n, w, align, fn)
-		return
-	}
-	p := be.plan(splitKey{n, grain, align})
-	way, timed := p.next()
-	var start time.Time
-	if timed {
-		start = time.Now()
-	}
-	if way {
-		split(n, w, align, fn)
-	} else {
-		fn(0, n)
-	}
-	if timed {
-		p.record(way, time.Since(start))
-	}
-}
-
-// split runs fn over [0,n) in w contiguous chunks, their boundaries
-// multiples of align, the first on the calling goroutine, and waits.
-func split(n, w, align int, fn func(lo, hi int)) {
 	chunk := (n + w - 1) / w
 	chunk = (chunk + align - 1) / align * align
 	var wg sync.WaitGroup
