@@ -337,10 +337,10 @@ if ! wait_until 60 "/healthz answers on $port" curl -fsS --max-time 2 "$url/heal
 	fail "/healthz answers through the published port" "$(dk logs default 2>&1 | tail -n 20)"
 fi
 health=$(curl -sS --max-time 5 "$url/healthz")
-echo "$health" | grep -q '"status":"ok"' || fail "/healthz says ok while training" "$health"
+grep -q '"status":"ok"' <<<"$health" || fail "/healthz says ok while training" "$health"
 metrics=$(curl -fsS --max-time 5 "$url/metrics")
-echo "$metrics" | grep -q '^gan_train_info{' || fail "/metrics serves gan_train_info" "$(echo "$metrics" | head -n 20)"
-echo "$metrics" | grep -q '^gan_train_steps_total ' || fail "/metrics serves gan_train_steps_total"
+grep -q '^gan_train_info{' <<<"$metrics" || fail "/metrics serves gan_train_info" "$(echo "$metrics" | head -n 20)"
+grep -q '^gan_train_steps_total ' <<<"$metrics" || fail "/metrics serves gan_train_steps_total"
 pass "/healthz ($health) and /metrics ($(echo "$metrics" | grep -c '^gan_train_') gan_train_* samples) through 127.0.0.1:${port#*:}"
 
 pid=$(dk inspect -f '{{.State.Pid}}' default)
@@ -355,7 +355,7 @@ rundir=$(dirname "$(find "$voldir" -name config.yaml | head -n 1)")
 owner=$(stat -c %u "$rundir")
 [ "$owner" = "$uid" ] || fail "the run directory belongs to the training user" "$rundir owned by $owner, process uid $uid"
 logs=$(dk logs default 2>&1)
-echo "$logs" | grep -q 'no usable GPU, training on the CPU' || fail "the default run warns that it falls back to the CPU" "$logs"
+grep -q 'no usable GPU, training on the CPU' <<<"$logs" || fail "the default run warns that it falls back to the CPU" "$logs"
 pass "default run: uid $uid (user $user) trains into volume /runs/${rundir#"$voldir"/}, CPU fallback warned"
 
 # The HEALTHCHECK (interval 15s) turns healthy while the run trains.
@@ -409,8 +409,8 @@ out=$(dk run --rm "$image" train --device cuda --preset tiny --steps 3 --listen 
 code=$?
 set -e
 [ "$code" = 1 ] || fail "--device cuda without a GPU exits 1" "exit code $code: $out"
-echo "$out" | grep -q -- '--gpus all' || fail "--device cuda without a GPU names --gpus all" "$out"
-if echo "$out" | grep -qiE 'docs\.nvidia\.com|Error in initialization|error while loading shared libraries|cannot open shared object file|cuInit|CUDA_ERROR'; then
+grep -q -- '--gpus all' <<<"$out" || fail "--device cuda without a GPU names --gpus all" "$out"
+if grep -qiE 'docs\.nvidia\.com|Error in initialization|error while loading shared libraries|cannot open shared object file|cuInit|CUDA_ERROR' <<<"$out"; then
 	fail "--device cuda without a GPU: none of the driver's own messages" "$out"
 fi
 pass "--device cuda: exit 1, $(echo "$out" | grep -c .) line(s): $(echo "$out" | head -n 1 | cut -c1-110)..."
@@ -419,8 +419,8 @@ out=$(dk run --rm "$image" train --device auto --preset tiny --steps 20 --listen
 code=$?
 set -e
 [ "$code" = 0 ] || fail "--device auto without a GPU trains on the CPU" "exit code $code: $out"
-echo "$out" | grep -q 'no usable GPU, training on the CPU' || fail "--device auto warns that it falls back" "$out"
-echo "$out" | grep -q 'device=cpu-fallback' || fail "--device auto reports the cpu-fallback device" "$out"
+grep -q 'no usable GPU, training on the CPU' <<<"$out" || fail "--device auto warns that it falls back" "$out"
+grep -q 'device=cpu-fallback' <<<"$out" || fail "--device auto reports the cpu-fallback device" "$out"
 pass "--device auto: the fallback warning, 20 steps on the CPU, exit 0"
 
 # ---- 4. the compose stack --------------------------------------------------------
@@ -436,10 +436,10 @@ compose_projects+=("$proj")
 	{ cat "$work/compose-gpu.log" >&2; fail "docker-compose up gan-train (GPU reservation accepted)"; }
 cid=$("$COMPOSE" -p "$proj" -f deploy/docker-compose.yml ps -q gan-train)
 reqs=$(dk inspect -f '{{range .HostConfig.DeviceRequests}}{{.Driver}}:{{.Count}}:{{.Capabilities}}{{end}}' "$cid")
-echo "$reqs" | grep -q '^nvidia:1:' || fail "compose asks for one NVIDIA GPU" "device requests: '$reqs'"
+grep -q '^nvidia:1:' <<<"$reqs" || fail "compose asks for one NVIDIA GPU" "device requests: '$reqs'"
 code=$(timeout 60 "$DOCKER" wait "$cid") || fail "compose's gan-train exits without a GPU" "$(dk logs "$cid" 2>&1 | tail)"
 out=$(dk logs "$cid" 2>&1)
-[ "$code" = 1 ] && echo "$out" | grep -q -- '--gpus all' ||
+[ "$code" = 1 ] && grep -q -- '--gpus all' <<<"$out" ||
 	fail "compose's gan-train (--device cuda) fails loudly without a GPU" "exit code $code: $out"
 pass "compose as shipped: GPU requested ($reqs), gan-train exits 1 with the --gpus all hint"
 "$COMPOSE" -p "$proj" -f deploy/docker-compose.yml down -v >/dev/null 2>&1
