@@ -3,7 +3,6 @@ package cpu
 import (
 	"fmt"
 	"runtime"
-	"sync"
 
 	"gan-train/model"
 )
@@ -85,6 +84,8 @@ type Backend struct {
 	packA, packB, dz []float32
 	// touched keeps the value touchRows reads, so that the reads stay.
 	touched uint32
+	// pool runs parallel's chunks: workers-1 goroutines besides the caller.
+	pool *pool
 }
 
 var _ model.Backend = (*Backend)(nil)
@@ -95,7 +96,9 @@ func New(opts Options) *Backend {
 	if w <= 0 {
 		w = runtime.GOMAXPROCS(0)
 	}
-	be := &Backend{workers: w, gemmImpl: opts.GEMM, kernel: portableKernel()}
+	be := &Backend{workers: w, gemmImpl: opts.GEMM, kernel: portableKernel(), pool: newPool(w - 1)}
+	// A Backend dropped without Close still ends its pool's goroutines.
+	runtime.AddCleanup(be, func(p *pool) { p.stop() }, be.pool)
 	be.adam, _ = adamKernel()
 	be.average, _ = averageKernel()
 	be.sumSquares, _ = sumSquaresKernel()
@@ -218,9 +221,11 @@ func (be *Backend) Sync() error {
 	return err
 }
 
-// Close releases the scratch space.
+// Close releases the scratch space and ends the worker goroutines (a later
+// operation starts them again).
 func (be *Backend) Close() error {
 	be.packA, be.packB, be.dz = nil, nil, nil
+	be.pool.stop()
 	return nil
 }
 
@@ -244,15 +249,15 @@ func (be *Backend) parallel(n, grain, align int, fn func(lo, hi int)) {
 	}
 	chunk := (n + w - 1) / w
 	chunk = (chunk + align - 1) / align * align
-	var wg sync.WaitGroup
-	for lo := chunk; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(lo, hi)
-		}()
+	var bounds [maxChunks + 1]int
+	b := bounds[:1]
+	for lo := chunk; lo < n && len(b) < maxChunks; lo += chunk {
+		b = append(b, lo)
 	}
-	fn(0, min(chunk, n))
-	wg.Wait()
+	b = append(b, n)
+	be.pool.run(b, fn)
 }
+
+// maxChunks bounds the chunks of one parallel call (and so the workers
+// used) to keep its bounds on the stack.
+const maxChunks = 64
