@@ -76,13 +76,28 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	rows, err := levelRows(be, s, trainSet, *n, *seed)
+	ref, err := eval.Prepare(ctx, be, *cacheDir, "digits", trainSet, testSet, eval.DefaultClassifierConfig(), eval.Options{Samples: 2, NoFloor: true}, log)
 	if err != nil {
 		return err
 	}
-	m := len(rows[0].pix) / (data.ImageSide * data.ImageSide)
-	ref, err := eval.Prepare(ctx, be, *cacheDir, "digits", trainSet, testSet, eval.DefaultClassifierConfig(), eval.Options{Samples: m, NoFloor: true}, log)
+	// The real rows come from the training digits other than the Parzen
+	// validation ones, as the real-data floor's centres do.
+	real28 := make([]float32, 0, trainSet.N*784)
+	for i, next, valid := 0, 0, ref.ParzenValidationIndices(); i < trainSet.N && len(real28) < *n*784; i++ {
+		if next < len(valid) && valid[next] == i {
+			next++
+			continue
+		}
+		for _, v := range trainSet.Pixels[i*784 : (i+1)*784] {
+			real28 = append(real28, float32(v)/255)
+		}
+	}
+	rows, err := levelRows(be, s, real28, *seed)
 	if err != nil {
+		return err
+	}
+	m := len(real28) / 784
+	if ref, err = eval.Prepare(ctx, be, *cacheDir, "digits", trainSet, testSet, eval.DefaultClassifierConfig(), eval.Options{Samples: m, NoFloor: true}, log); err != nil {
 		return err
 	}
 	fmt.Printf("%d images a row; checkpoint %s\n\n", m, *dir)
@@ -99,14 +114,10 @@ func run() error {
 	return nil
 }
 
-// levelRows builds the rows of the table: m = min(n, training images)
-// images each.
-func levelRows(be *cpu.Backend, s *lapgan.Sampler, train *data.Dataset, n int, seed uint64) ([]row, error) {
-	m := min(n, train.N)
-	real28 := make([]float32, m*784)
-	for i := range real28 {
-		real28[i] = float32(train.Pixels[i]) / 255
-	}
+// levelRows builds the rows of the table, as many images each as real28
+// holds.
+func levelRows(be *cpu.Backend, s *lapgan.Sampler, real28 []float32, seed uint64) ([]row, error) {
+	m := len(real28) / 784
 	real14, err := resample(be, real28, m, 28, -1)
 	if err != nil {
 		return nil, err

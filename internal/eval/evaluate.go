@@ -408,6 +408,14 @@ func (r *Reference) Floor(ctx context.Context, be model.Backend) (Floor, error) 
 // Classifier is the classifier the reference judges with.
 func (r *Reference) Classifier() *Classifier { return r.clf }
 
+// ParzenValidationIndices are the training digits, in increasing order,
+// on which the Parzen bandwidth is chosen. Images evaluated as samples
+// should not contain them (or copies of them): a centre equal to a
+// validation digit drives the chosen bandwidth to its smallest value.
+func (r *Reference) ParzenValidationIndices() []int {
+	return append([]int(nil), r.validIdx...)
+}
+
 // Prepare is the one call a command needs before evaluating: it converts
 // the training and held-out datasets, loads the dataset's classifier from
 // cacheDir (training and caching it when missing or stale, see

@@ -225,3 +225,55 @@ func TestEvaluateWithoutParzen(t *testing.T) {
 		t.Errorf("full report lacks the Parzen row:\n%s", full.String())
 	}
 }
+
+// Samples that contain the Parzen validation digits themselves get the
+// smallest bandwidth and a poorer Parzen estimate than as many other
+// training digits: why ParzenValidationIndices exists.
+func TestParzenValidationDigitsAsSamples(t *testing.T) {
+	r, be := reference(t)
+	ctx := context.Background()
+	valid := r.ParzenValidationIndices()
+	if len(valid) != 200 {
+		t.Fatalf("%d validation indices, want 200", len(valid))
+	}
+	inValid := make(map[int]bool)
+	for k, i := range valid {
+		if i < 0 || i >= r.train.N || (k > 0 && i <= valid[k-1]) {
+			t.Fatalf("validation indices %v: want increasing indices of the %d training digits", valid, r.train.N)
+		}
+		inValid[i] = true
+	}
+	pick := func(withValid bool) Images {
+		var pix []float32
+		if withValid {
+			for _, i := range valid {
+				pix = append(pix, r.train.Pix[i*784:(i+1)*784]...)
+			}
+		}
+		for i := 0; len(pix) < 1000*784; i++ {
+			if !inValid[i] {
+				pix = append(pix, r.train.Pix[i*784:(i+1)*784]...)
+			}
+		}
+		im, err := FromFloats(pix, 1000, 784)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return im
+	}
+	clean, err := r.Evaluate(ctx, be, pick(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaky, err := r.Evaluate(ctx, be, pick(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	smallest := ParzenSigmas()[0]
+	if leaky.ParzenSigma != smallest || clean.ParzenSigma == smallest {
+		t.Errorf("sigma %v with the validation digits among the samples, %v without; want the smallest (%v) only with them", leaky.ParzenSigma, clean.ParzenSigma, smallest)
+	}
+	if !(leaky.ParzenLogLikelihood < clean.ParzenLogLikelihood) {
+		t.Errorf("Parzen %v with the validation digits among the samples, %v without; want it lower with them", leaky.ParzenLogLikelihood, clean.ParzenLogLikelihood)
+	}
+}
