@@ -96,7 +96,7 @@ func New(opts Options) *Backend {
 	if w <= 0 {
 		w = runtime.GOMAXPROCS(0)
 	}
-	be := &Backend{workers: w, gemmImpl: opts.GEMM, kernel: portableKernel(), pool: newPool(w - 1)}
+	be := &Backend{workers: w, gemmImpl: opts.GEMM, kernel: portableKernel(), pool: newPool(min(w, maxChunks) - 1)}
 	// A Backend dropped without Close still ends its pool's goroutines.
 	runtime.AddCleanup(be, func(p *pool) { p.stop() }, be.pool)
 	be.adam, _ = adamKernel()
@@ -226,6 +226,9 @@ func (be *Backend) Sync() error {
 func (be *Backend) Close() error {
 	be.packA, be.packB, be.dz = nil, nil, nil
 	be.pool.stop()
+	// be must stay reachable until stop has returned: its cleanup stops
+	// the same pool.
+	runtime.KeepAlive(be)
 	return nil
 }
 
@@ -236,7 +239,7 @@ func (be *Backend) parallel(n, grain, align int, fn func(lo, hi int)) {
 	if n <= 0 {
 		return
 	}
-	w := be.workers
+	w := min(be.workers, maxChunks)
 	if grain < 1 {
 		grain = 1
 	}
@@ -251,13 +254,16 @@ func (be *Backend) parallel(n, grain, align int, fn func(lo, hi int)) {
 	chunk = (chunk + align - 1) / align * align
 	var bounds [maxChunks + 1]int
 	b := bounds[:1]
-	for lo := chunk; lo < n && len(b) < maxChunks; lo += chunk {
+	for lo := chunk; lo < n; lo += chunk {
 		b = append(b, lo)
 	}
 	b = append(b, n)
 	be.pool.run(b, fn)
+	// fn need not refer to be, so without this be could become unreachable
+	// while the chunks run, and its cleanup would stop the pool under them.
+	runtime.KeepAlive(be)
 }
 
-// maxChunks bounds the chunks of one parallel call (and so the workers
-// used) to keep its bounds on the stack.
+// maxChunks bounds the chunks of one parallel call, and so the goroutines
+// an operation uses, to keep its bounds on the stack.
 const maxChunks = 64

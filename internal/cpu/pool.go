@@ -28,6 +28,9 @@ type pool struct {
 	busy    atomic.Bool
 	once    sync.Once
 	n       int // goroutines besides the caller
+	// stopMu makes stop safe to call twice at once: Close, and the cleanup
+	// of a Backend dropped without Close.
+	stopMu sync.Mutex
 }
 
 // poolWorker is one goroutine's mailbox. It holds no reference to the
@@ -61,6 +64,8 @@ func (p *pool) start() {
 // stop ends the workers and waits for their goroutines to return; the
 // next run starts new ones.
 func (p *pool) stop() {
+	p.stopMu.Lock()
+	defer p.stopMu.Unlock()
 	for _, w := range p.workers {
 		close(w.quit)
 	}

@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -39,8 +40,9 @@ func TestPoolRunsEveryChunkOnce(t *testing.T) {
 }
 
 func TestPoolChunksRunOnWorkers(t *testing.T) {
-	// The second chunk blocks until the first has started, which only
-	// returns if they run on different goroutines.
+	// The first chunk (the caller's, which runs first when there is no
+	// worker) waits for the second to start: run returns only if they run
+	// on different goroutines.
 	p := newPool(1)
 	defer p.stop()
 	started := make(chan struct{})
@@ -48,7 +50,7 @@ func TestPoolChunksRunOnWorkers(t *testing.T) {
 	go func() {
 		defer close(done)
 		p.run([]int{0, 1, 2}, func(lo, _ int) {
-			if lo == 0 {
+			if lo == 1 {
 				close(started)
 				return
 			}
@@ -63,27 +65,36 @@ func TestPoolChunksRunOnWorkers(t *testing.T) {
 }
 
 func TestPoolNestedRunIsInline(t *testing.T) {
+	// A run nested in a chunk calls its function once, over the whole
+	// range, on the chunk's goroutine.
 	p := newPool(1)
 	defer p.stop()
-	var inner [4]int32
+	var calls [2]atomic.Int32
+	var ranges [2][2]int
 	p.run([]int{0, 2, 4}, func(lo, hi int) {
 		p.run([]int{lo, lo + 1, hi}, func(a, b int) {
-			for i := a; i < b; i++ {
-				atomic.AddInt32(&inner[i], 1)
-			}
+			calls[lo/2].Add(1)
+			ranges[lo/2] = [2]int{a, b}
 		})
 	})
-	checkOnce(t, inner[:])
+	for c := range calls {
+		if n := calls[c].Load(); n != 1 || ranges[c] != [2]int{2 * c, 2*c + 2} {
+			t.Errorf("outer chunk %d: nested function called %d times, last over %v; want once over [%d %d]", c, n, ranges[c], 2*c, 2*c+2)
+		}
+	}
 }
 
 func TestPoolWakesParkedWorkers(t *testing.T) {
 	p := newPool(2)
 	defer p.stop()
 	checkOnce(t, visits(p, []int{0, 4, 8, 12}))
-	time.Sleep(20 * spinFor) // long enough for every worker to park
+	deadline := time.Now().Add(10 * time.Second)
 	for _, w := range p.workers {
-		if !w.parked.Load() {
-			t.Errorf("a worker still polls %v after its last chunk", 20*spinFor)
+		for !w.parked.Load() {
+			if time.Now().After(deadline) {
+				t.Fatal("a worker still polls 10 s after its last chunk")
+			}
+			time.Sleep(time.Millisecond)
 		}
 	}
 	checkOnce(t, visits(p, []int{0, 4, 8, 12}))
@@ -152,4 +163,54 @@ func TestDroppedBackendEndsWorkers(t *testing.T) {
 		}
 	}
 	t.Fatal("the worker of an unreachable Backend still runs")
+}
+
+func TestBackendStaysAliveWhileItsChunksRun(t *testing.T) {
+	// parallel's chunk functions need not refer to the Backend; its
+	// cleanup must still not stop the pool while they run.
+	be := New(Options{Workers: 2})
+	be.parallel(2, 1, 1, func(int, int) {}) // starts the worker
+	ws := be.pool.workers
+	var early atomic.Bool
+	seen := make([]int32, 2)
+	be.parallel(2, 1, 1, func(lo, hi int) {
+		if lo == 0 {
+			for range 3 {
+				runtime.GC()
+				time.Sleep(5 * time.Millisecond)
+			}
+			select {
+			case <-ws[0].exited:
+				early.Store(true)
+			default:
+			}
+		}
+		for i := lo; i < hi; i++ {
+			atomic.AddInt32(&seen[i], 1)
+		}
+	})
+	if early.Load() {
+		t.Fatal("the Backend's cleanup stopped its pool during a parallel call")
+	}
+	checkOnce(t, seen)
+}
+
+func TestParallelCapsChunks(t *testing.T) {
+	be := New(Options{Workers: 100})
+	defer be.Close()
+	var mu sync.Mutex
+	var sizes []int
+	be.parallel(1000, 1, 1, func(lo, hi int) {
+		mu.Lock()
+		sizes = append(sizes, hi-lo)
+		mu.Unlock()
+	})
+	if len(sizes) > maxChunks || len(be.pool.workers) != maxChunks-1 {
+		t.Fatalf("%d chunks on %d pool workers, want at most %d on %d", len(sizes), len(be.pool.workers), maxChunks, maxChunks-1)
+	}
+	for _, n := range sizes {
+		if n > (1000+maxChunks-1)/maxChunks {
+			t.Fatalf("chunk sizes %v: one holds %d of 1000 items, want at most %d", sizes, n, (1000+maxChunks-1)/maxChunks)
+		}
+	}
 }
