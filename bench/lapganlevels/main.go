@@ -76,14 +76,15 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	ref, err := eval.Prepare(ctx, be, *cacheDir, "digits", trainSet, testSet, eval.DefaultClassifierConfig(), eval.Options{Samples: 2, NoFloor: true}, log)
+	// The real rows come from the training digits other than the Parzen
+	// validation ones, as the real-data floor's centres do.
+	m := min(*n, trainSet.N-eval.DefaultParzenValidation)
+	ref, err := eval.Prepare(ctx, be, *cacheDir, "digits", trainSet, testSet, eval.DefaultClassifierConfig(), eval.Options{Samples: m, NoFloor: true}, log)
 	if err != nil {
 		return err
 	}
-	// The real rows come from the training digits other than the Parzen
-	// validation ones, as the real-data floor's centres do.
-	real28 := make([]float32, 0, trainSet.N*784)
-	for i, next, valid := 0, 0, ref.ParzenValidationIndices(); i < trainSet.N && len(real28) < *n*784; i++ {
+	real28 := make([]float32, 0, m*784)
+	for i, next, valid := 0, 0, ref.ParzenValidationIndices(); len(real28) < m*784; i++ {
 		if next < len(valid) && valid[next] == i {
 			next++
 			continue
@@ -94,10 +95,6 @@ func run() error {
 	}
 	rows, err := levelRows(be, s, real28, *seed)
 	if err != nil {
-		return err
-	}
-	m := len(real28) / 784
-	if ref, err = eval.Prepare(ctx, be, *cacheDir, "digits", trainSet, testSet, eval.DefaultClassifierConfig(), eval.Options{Samples: m, NoFloor: true}, log); err != nil {
 		return err
 	}
 	fmt.Printf("%d images a row; checkpoint %s\n\n", m, *dir)
