@@ -38,6 +38,9 @@ func main() {
 	}
 }
 
+// side and px are the size of the images every row is judged at.
+const side, px = data.ImageSide, data.ImageSide * data.ImageSide
+
 type row struct {
 	name string
 	pix  []float32 // 28x28 images in [0,1]
@@ -83,13 +86,13 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	real28 := make([]float32, 0, m*784)
-	for i, next, valid := 0, 0, ref.ParzenValidationIndices(); len(real28) < m*784; i++ {
+	real28 := make([]float32, 0, m*px)
+	for i, next, valid := 0, 0, ref.ParzenValidationIndices(); len(real28) < m*px; i++ {
 		if next < len(valid) && valid[next] == i {
 			next++
 			continue
 		}
-		for _, v := range trainSet.Pixels[i*784 : (i+1)*784] {
+		for _, v := range trainSet.Pixels[i*px : (i+1)*px] {
 			real28 = append(real28, float32(v)/255)
 		}
 	}
@@ -101,7 +104,7 @@ func run() error {
 	fmt.Println("| images | classifier score | Frechet distance | FID∞ | smallest class | Parzen (nats) |")
 	fmt.Println("| --- | --- | --- | --- | --- | --- |")
 	for _, r := range rows {
-		rep, err := ref.Evaluate(ctx, be, eval.Images{Pix: r.pix, N: m, D: data.ImageSide * data.ImageSide})
+		rep, err := ref.Evaluate(ctx, be, eval.Images{Pix: r.pix, N: m, D: px})
 		if err != nil {
 			return fmt.Errorf("%s: %w", r.name, err)
 		}
@@ -114,8 +117,8 @@ func run() error {
 // levelRows builds the rows of the table, as many images each as real28
 // holds.
 func levelRows(be *cpu.Backend, s *lapgan.Sampler, real28 []float32, seed uint64) ([]row, error) {
-	m := len(real28) / 784
-	real14, err := resample(be, real28, m, 28, -1)
+	m := len(real28) / px
+	real14, err := resample(be, real28, m, side, -1)
 	if err != nil {
 		return nil, err
 	}
@@ -140,9 +143,9 @@ func levelRows(be *cpu.Backend, s *lapgan.Sampler, real28 []float32, seed uint64
 		return nil, err
 	}
 	var rows []row
-	add := func(name string, img []float32, side int) error {
-		for ; side < 28; side *= 2 {
-			if img, err = resample(be, img, m, side, +1); err != nil {
+	add := func(name string, img []float32, at int) error {
+		for ; at < side; at *= 2 {
+			if img, err = resample(be, img, m, at, +1); err != nil {
 				return err
 			}
 		}
@@ -154,14 +157,14 @@ func levelRows(be *cpu.Backend, s *lapgan.Sampler, real28 []float32, seed uint64
 		img  []float32
 		side int
 	}{
-		{"real digits", real28, 28},
+		{"real digits", real28, side},
 		{"real, reduced to 7x7 and upsampled", real7, 7},
 		{"generated 7x7 (level 2), upsampled", lv[2], 7},
-		{"real 7x7 refined by levels 1 and 0", ref10, 28},
+		{"real 7x7 refined by levels 1 and 0", ref10, side},
 		{"real, reduced to 14x14 and upsampled", real14, 14},
 		{"generated 14x14 (levels 2-1), upsampled", lv[1], 14},
-		{"real 14x14 refined by level 0", ref0, 28},
-		{"the whole chain (levels 2-1-0)", lv[0], 28},
+		{"real 14x14 refined by level 0", ref0, side},
+		{"the whole chain (levels 2-1-0)", lv[0], side},
 	} {
 		if err := add(r.name, r.img, r.side); err != nil {
 			return nil, err

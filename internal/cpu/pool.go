@@ -8,8 +8,8 @@ import (
 )
 
 // spinFor is how long a pool worker keeps polling for its next chunk
-// before it parks, and how long the caller polls for a worker's chunk to
-// finish before it blocks. A training step is a chain of operations a few
+// before it parks, and how long the caller polls hot for a worker's chunk
+// to finish before it sleeps between polls. A training step is a chain of operations a few
 // tens of microseconds apart; a worker woken from a park by the Go
 // scheduler took longer than that to start on this machine's virtual CPUs,
 // which is why splitting a product over goroutines started per call gained
