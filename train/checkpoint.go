@@ -208,5 +208,7 @@ func resumeConflicts(old, cur Config, dataByContent bool) string {
 	add("d-dropout", old.DDropout, cur.DDropout)
 	add("d-minibatch-kernels", old.DMinibatchKernels, cur.DMinibatchKernels)
 	add("d-minibatch-dims", old.DMinibatchDims, cur.DMinibatchDims)
+	add("clusters", old.Clusters, cur.Clusters)
+	add("cluster sizes", old.ClusterSizes, cur.ClusterSizes)
 	return strings.Join(diffs, "; ")
 }

@@ -44,6 +44,17 @@ type Config struct {
 	// one-hot class label joins the noise at G's input and the image at
 	// D's input. It needs a labelled dataset.
 	Conditional bool `yaml:"conditional" json:"conditional,omitempty"`
+	// Clusters makes an unconditional GAN self-conditioned (Liu et al.
+	// 2020): the training images are grouped into that many k-means
+	// clusters (clusterData), and a one-hot cluster label joins G's noise
+	// and D's image as a class label does in a conditional GAN. No class
+	// labels are read; samples draw their clusters in proportion to the
+	// clusters' sizes. 0 is off.
+	Clusters int `yaml:"clusters" json:"clusters,omitempty"`
+	// ClusterSizes are the number of training images in each cluster,
+	// which the trainer computes from the data (not a setting); sampling
+	// from a checkpoint draws the clusters in these proportions.
+	ClusterSizes []int `yaml:"-" json:"cluster_sizes,omitempty"`
 	// DMaxoutPieces turns D's hidden layers into maxout layers of that
 	// many pieces per unit (Goodfellow et al. 2013); 0 or 1 is off.
 	DMaxoutPieces int `yaml:"d_maxout_pieces" json:"d_maxout_pieces,omitempty"`
@@ -260,6 +271,12 @@ func (c *Config) checkNetworks() error {
 		errs = append(errs, fmt.Errorf("d-minibatch-kernels %d: want 0 (off) to %d", c.DMinibatchKernels, MaxMinibatchKernels))
 	case c.DMinibatchDims < 0 || c.DMinibatchDims > MaxMinibatchDims:
 		errs = append(errs, fmt.Errorf("d-minibatch-dims %d: want 0 (with d-minibatch-kernels 0) to %d", c.DMinibatchDims, MaxMinibatchDims))
+	case c.Clusters < 0 || c.Clusters == 1 || c.Clusters > MaxClusters:
+		errs = append(errs, fmt.Errorf("clusters %d: want 0 (off) or 2 to %d", c.Clusters, MaxClusters))
+	case c.Clusters > 0 && c.Conditional:
+		errs = append(errs, fmt.Errorf("clusters %d: a conditional GAN takes the dataset's class labels; clusters are for an unconditional one (--conditional=false)", c.Clusters))
+	case c.ClusterSizes != nil && len(c.ClusterSizes) != c.Clusters:
+		errs = append(errs, fmt.Errorf("cluster sizes: %d given for %d clusters", len(c.ClusterSizes), c.Clusters))
 	case c.DMinibatchKernels == 0 && c.DMinibatchDims != 0:
 		errs = append(errs, fmt.Errorf("d-minibatch-dims %d: needs d-minibatch-kernels (0: minibatch discrimination is off)", c.DMinibatchDims))
 	case c.DMinibatchKernels > 0 && c.DMinibatchDims == 0:
@@ -363,8 +380,11 @@ const Classes = data.Classes
 
 // labelWidth is the width of the one-hot label columns of G's and D's inputs.
 func (c *Config) labelWidth() int {
-	if c.Conditional {
+	switch {
+	case c.Conditional:
 		return Classes
+	case c.Clusters > 0:
+		return c.Clusters
 	}
 	return 0
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"slices"
 	"time"
 
 	"gan-train/internal/atomicfile"
@@ -125,6 +126,10 @@ func (r *runner) newTrainer(be model.Backend) (err error) {
 	}
 	if err != nil {
 		return err
+	}
+	if sizes := r.t.Cfg.ClusterSizes; len(sizes) > 0 {
+		r.log.Info("self-conditioning on k-means clusters of the training images", "clusters", len(sizes),
+			"smallest", slices.Min(sizes), "largest", slices.Max(sizes))
 	}
 	fp := o.DataFingerprint
 	if fp == "" {

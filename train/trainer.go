@@ -96,13 +96,14 @@ type Trainer struct {
 	z      model.Buf // (batch, latent)
 	zFixed model.Buf // (SampleRows, latent)
 
-	// conditional GAN only (lw = Classes columns of one-hot labels):
+	// conditional or self-conditioned GAN only (lw = labelWidth columns
+	// of one-hot labels: classes or clusters):
 	labels  model.Buf // (n) class of each dataset row
 	yb      model.Buf // (batch) labels of the current batch
 	realImg model.Buf // (batch, ImageSize) real images before they join their labels
 	zc      model.Buf // (max(batch, SampleRows), latent+lw): G's input
 	xg      model.Buf // (batch, ImageSize+lw): D's input in the G step
-	yFixed  model.Buf // (SampleRows) labels of the fixed samples: row i has i%Classes
+	yFixed  model.Buf // (SampleRows) labels of the fixed samples (Config.sampleLabels)
 	mem     *model.Arena
 
 	// the learning-rate factor (Config.LRFactor) of the step iterate
@@ -125,10 +126,15 @@ func NewTrainer(be model.Backend, cfg Config, images []float32) (*Trainer, error
 
 // NewLabeledTrainer is NewTrainer with the class label of each image
 // (n, values below Classes), which a conditional GAN needs and the others
-// ignore (labels may then be nil).
+// ignore (labels may then be nil). A self-conditioned configuration
+// (Clusters > 0) labels the images with their clusters instead.
 func NewLabeledTrainer(be model.Backend, cfg Config, images []float32, labels []uint8) (*Trainer, error) {
 	if len(images)%ImageSize != 0 {
 		return nil, fmt.Errorf("dataset of %d values is not a whole number of %d-pixel images", len(images), ImageSize)
+	}
+	labels, err := clusterData(&cfg, images, labels, 1)
+	if err != nil {
+		return nil, err
 	}
 	return newTrainer(be, cfg, len(images)/ImageSize, labels, func(t *Trainer) error {
 		var err error
@@ -146,6 +152,10 @@ func NewLabeledTrainer(be model.Backend, cfg Config, images []float32, labels []
 func NewPixelTrainer(be model.Backend, cfg Config, pixels []uint8, labels []uint8) (*Trainer, error) {
 	if len(pixels)%ImageSize != 0 {
 		return nil, fmt.Errorf("dataset of %d pixels is not a whole number of %d-pixel images", len(pixels), ImageSize)
+	}
+	labels, err := clusterData(&cfg, pixels, labels, 1.0/255)
+	if err != nil {
+		return nil, err
 	}
 	return newTrainer(be, cfg, len(pixels)/ImageSize, labels, func(t *Trainer) error {
 		table, err := data.Scale01.Table()
@@ -178,8 +188,8 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 		return nil, err
 	}
 	var flabels []float32
-	if cfg.Conditional {
-		if flabels, err = classLabels(labels, n); err != nil {
+	if cfg.labelled() {
+		if flabels, err = classLabels(labels, n, cfg.labelWidth()); err != nil {
 			return nil, err
 		}
 	}
@@ -210,11 +220,11 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 	if err := upload(t); err != nil {
 		return fail(fmt.Errorf("uploading the dataset: %w", err))
 	}
-	if cfg.Conditional {
+	if cfg.labelled() {
 		if err := be.Upload(t.labels, flabels); err != nil {
 			return fail(fmt.Errorf("uploading the labels: %w", err))
 		}
-		if err := be.Upload(t.yFixed, spreadLabels(SampleRows, 0)); err != nil {
+		if err := be.Upload(t.yFixed, cfg.sampleLabels(SampleRows, 0, SampleRows)); err != nil {
 			return fail(fmt.Errorf("uploading the sample labels: %w", err))
 		}
 	}
@@ -231,9 +241,10 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 	return t, be.Sync()
 }
 
-// classLabels checks the class labels of a conditional GAN's n images and
-// returns them as floats.
-func classLabels(labels []uint8, n int) ([]float32, error) {
+// classLabels checks the labels of a labelled GAN's n images (classes of
+// a conditional GAN, clusters of a self-conditioned one, width of them)
+// and returns them as floats.
+func classLabels(labels []uint8, n, width int) ([]float32, error) {
 	if labels == nil {
 		return nil, errors.New("conditional: the dataset has no labels")
 	}
@@ -242,8 +253,8 @@ func classLabels(labels []uint8, n int) ([]float32, error) {
 	}
 	flabels := make([]float32, n)
 	for i, l := range labels {
-		if int(l) >= Classes {
-			return nil, fmt.Errorf("conditional: label %d of image %d is not a class in [0, %d)", l, i, Classes)
+		if int(l) >= width {
+			return nil, fmt.Errorf("conditional: label %d of image %d is not a class in [0, %d)", l, i, width)
 		}
 		flabels[i] = float32(l)
 	}
@@ -259,7 +270,7 @@ func (t *Trainer) allocBuffers() error {
 		{Dst: &t.xd, N: 2 * cfg.Batch * (ImageSize + lw)},
 		{Dst: &t.z, N: cfg.Batch * cfg.Latent}, {Dst: &t.zFixed, N: SampleRows * cfg.Latent},
 	}
-	if cfg.Conditional {
+	if cfg.labelled() {
 		bufs = append(bufs, []model.Request{
 			{Dst: &t.labels, N: n}, {Dst: &t.yb, N: cfg.Batch}, {Dst: &t.realImg, N: cfg.Batch * ImageSize},
 			{Dst: &t.zc, N: max(cfg.Batch, SampleRows) * (cfg.Latent + lw)}, {Dst: &t.xg, N: cfg.Batch * (ImageSize + lw)},
@@ -322,11 +333,11 @@ func (t *Trainer) discStep(j int) {
 	real := be.View(t.xd, 0, B*W)
 	fakeRows := be.View(t.xd, B*W, B*W)
 	img := real
-	if c.Conditional {
+	if lw > 0 {
 		img = t.realImg
 	}
 	t.src.Gather(be, img, t.loop.Order, t.loop.Batch)
-	if c.Conditional {
+	if lw > 0 {
 		be.GatherRows(t.yb, t.labels, t.loop.Order, 1, t.loop.Batch)
 	}
 	be.IncCounter(t.loop.Batch)
@@ -338,12 +349,12 @@ func (t *Trainer) discStep(j int) {
 	}
 	be.Noise(t.z, c.Dist(), c.Seed, streamZD+uint32(j), t.loop.Noise)
 	gout := t.G.Forward(t.genInput(t.z, t.yb, B), B)
-	if c.Conditional {
+	if lw > 0 {
 		// real and fake rows carry the same labels: those of the real batch
 		t.be.CopyCols(real, img, B, W, 0, ImageSize, 0, ImageSize)
-		t.be.OneHot(real, t.yb, B, W, ImageSize, Classes)
+		t.be.OneHot(real, t.yb, B, W, ImageSize, lw)
 		t.be.CopyCols(fakeRows, gout, B, W, 0, ImageSize, 0, ImageSize)
-		t.be.OneHot(fakeRows, t.yb, B, W, ImageSize, Classes)
+		t.be.OneHot(fakeRows, t.yb, B, W, ImageSize, lw)
 	} else {
 		be.Copy(fakeRows, gout)
 	}
@@ -368,16 +379,16 @@ func (t *Trainer) genStep() {
 	be.Noise(t.z, c.Dist(), c.Seed, streamZG, t.loop.Noise)
 	fake := t.G.Forward(t.genInput(t.z, t.yb, B), B)
 	din := fake
-	if c.Conditional {
+	if lw > 0 {
 		// the labels of the last discriminator step's batch
 		t.be.CopyCols(t.xg, fake, B, W, 0, ImageSize, 0, ImageSize)
-		t.be.OneHot(t.xg, t.yb, B, W, ImageSize, Classes)
+		t.be.OneHot(t.xg, t.yb, B, W, ImageSize, lw)
 		din = t.xg
 	}
 	logits := t.D.ForwardDropout(din, B, c.Seed, streamDropout+64*uint32(c.K), t.loop.Noise)
 	t.obj.GenLoss(be, t.D.OutputGrad(B), t.stat(sGLoss), logits, B)
 	dx := t.D.Backward(din, B, false, true)
-	if c.Conditional {
+	if lw > 0 {
 		t.be.CopyCols(t.G.OutputGrad(B), dx, B, ImageSize, 0, W, 0, ImageSize)
 	} else {
 		be.Copy(t.G.OutputGrad(B), dx)
@@ -396,29 +407,21 @@ func (t *Trainer) genStep() {
 // a conditional GAN z beside the one-hot codes of labels (rows), written
 // into t.zc.
 func (t *Trainer) genInput(z, labels model.Buf, rows int) model.Buf {
-	if !t.Cfg.Conditional {
+	lw := t.Cfg.labelWidth()
+	if lw == 0 {
 		return z
 	}
 	L := t.Cfg.Latent
-	zc := t.be.View(t.zc, 0, rows*(L+Classes))
-	t.be.CopyCols(zc, z, rows, L+Classes, 0, L, 0, L)
-	t.be.OneHot(zc, labels, rows, L+Classes, L, Classes)
+	zc := t.be.View(t.zc, 0, rows*(L+lw))
+	t.be.CopyCols(zc, z, rows, L+lw, 0, L, 0, L)
+	t.be.OneHot(zc, labels, rows, L+lw, L, lw)
 	return zc
-}
-
-// spreadLabels returns n labels cycling through the classes from first:
-// row i gets (first+i) % Classes.
-func spreadLabels(n, first int) []float32 {
-	y := make([]float32, n)
-	for i := range y {
-		y[i] = float32((first + i) % Classes)
-	}
-	return y
 }
 
 // GridCols is the number of columns sample grids should have: Classes for
 // a conditional GAN, whose fixed sample row i has label i%Classes (so each
-// grid row reads 0..9), else 8.
+// grid row reads 0..9), else 8 (a self-conditioned GAN's samples follow
+// its clusters in order).
 func (t *Trainer) GridCols() int {
 	if t.Cfg.Conditional {
 		return Classes
@@ -499,8 +502,9 @@ func generate(be model.Backend, g *model.Net, c *Config, rows int, seed uint64, 
 }
 
 // generateLabeled is generate with the class of a conditional generator's
-// samples: label in [0, Classes), or -1 for row i of the output to have
-// label i%Classes. Unconditional generators take label -1 only.
+// samples: label in [0, labelWidth) (a class, or a cluster of a
+// self-conditioned generator), or -1 for the labels of
+// Config.sampleLabels. Unconditional generators take label -1 only.
 func generateLabeled(ctx context.Context, be model.Backend, g *model.Net, c *Config, rows int, seed uint64, call uint32, label int) ([]float32, error) {
 	if rows <= 0 {
 		return nil, errors.New("number of samples must be positive")
@@ -526,13 +530,13 @@ func generateEach(ctx context.Context, be model.Backend, g *model.Net, c *Config
 	if rows <= 0 {
 		return errors.New("number of samples must be positive")
 	}
-	if label < -1 || label >= Classes {
-		return fmt.Errorf("label %d: want a class in [0, %d), or -1 for all classes", label, Classes)
-	}
-	if label >= 0 && !c.Conditional {
+	lw := c.labelWidth()
+	if label >= 0 && lw == 0 {
 		return fmt.Errorf("label %d: the generator is not conditional", label)
 	}
-	lw := c.labelWidth()
+	if label < -1 || label >= lw {
+		return fmt.Errorf("label %d: want a %s in [0, %d), or -1 for all", label, c.labelKind(), lw)
+	}
 	if g.Spec.In != c.Latent+lw {
 		return fmt.Errorf("generator takes %d inputs, want latent %d plus %d label columns", g.Spec.In, c.Latent, lw)
 	}
@@ -542,7 +546,7 @@ func generateEach(ctx context.Context, be model.Backend, g *model.Net, c *Config
 	defer mem.Free()
 	var z, ctr, zc, yb model.Buf
 	reqs := []model.Request{{Dst: &z, N: chunk * c.Latent}, {Dst: &ctr, N: 1}}
-	if c.Conditional {
+	if lw > 0 {
 		reqs = append(reqs, model.Request{Dst: &zc, N: chunk * (c.Latent + lw)}, model.Request{Dst: &yb, N: chunk})
 	}
 	if err := mem.AllocAll(reqs...); err != nil {
@@ -557,8 +561,8 @@ func generateEach(ctx context.Context, be model.Backend, g *model.Net, c *Config
 		zz := be.View(z, 0, m*c.Latent)
 		be.Noise(zz, c.Dist(), sampleKey(seed, call), streamSample, ctr)
 		in := zz
-		if c.Conditional {
-			y := spreadLabels(m, r)
+		if lw > 0 {
+			y := c.sampleLabels(m, r, rows)
 			if label >= 0 {
 				for k := range y {
 					y[k] = float32(label)
@@ -570,7 +574,7 @@ func generateEach(ctx context.Context, be model.Backend, g *model.Net, c *Config
 			}
 			in = be.View(zc, 0, m*(c.Latent+lw))
 			be.CopyCols(in, zz, m, c.Latent+lw, 0, c.Latent, 0, c.Latent)
-			be.OneHot(in, yy, m, c.Latent+lw, c.Latent, Classes)
+			be.OneHot(in, yy, m, c.Latent+lw, c.Latent, lw)
 		}
 		imgs := buf[:m*ImageSize]
 		if err := be.Download(imgs, g.Forward(in, m)); err != nil {
@@ -587,8 +591,9 @@ func generateEach(ctx context.Context, be model.Backend, g *model.Net, c *Config
 // SampleCheckpointLabel draws n samples (n, ImageSize) in [0,1] from the
 // generator stored in ck, on be, with noise seed (0: the run's seed). For
 // a conditional generator, label picks the class of every sample, or -1
-// spreads them evenly (sample i has class i%Classes); an unconditional
-// generator takes label -1 only.
+// spreads them evenly (sample i has class i%Classes); a self-conditioned
+// one takes a cluster, or -1 for clusters drawn as the data's are; an
+// unconditional generator takes label -1 only.
 func SampleCheckpointLabel(be model.Backend, ck *model.Checkpoint, n int, seed uint64, label int) ([]float32, error) {
 	return SampleCheckpointWeights(be, ck, n, seed, label, false)
 }
@@ -637,8 +642,11 @@ func SampleCheckpointEach(ctx context.Context, be model.Backend, ck *model.Check
 		seed = cfg.Seed
 	}
 	if want := cfg.Latent + cfg.labelWidth(); want != ck.Header.Generator.In {
-		return fmt.Errorf("checkpoint config has latent %d (conditional %v) but its generator takes %d inputs",
-			cfg.Latent, cfg.Conditional, ck.Header.Generator.In)
+		return fmt.Errorf("checkpoint config has latent %d (conditional %v, clusters %d) but its generator takes %d inputs",
+			cfg.Latent, cfg.Conditional, cfg.Clusters, ck.Header.Generator.In)
+	}
+	if err := checkClusterSizes(&cfg); err != nil {
+		return fmt.Errorf("checkpoint config: %w", err)
 	}
 	if n <= 0 {
 		return errors.New("number of samples must be positive")

@@ -59,8 +59,11 @@ func ValidateCheckpoint(ck *model.Checkpoint) error {
 		return bad("latent size %d is out of range", cfg.Latent)
 	}
 	if want := cfg.Latent + cfg.labelWidth(); h.Generator.In != want {
-		return bad("the configuration has latent %d (conditional %v), so the generator should take %d inputs, but it takes %d",
-			cfg.Latent, cfg.Conditional, want, h.Generator.In)
+		return bad("the configuration has latent %d (conditional %v, clusters %d), so the generator should take %d inputs, but it takes %d",
+			cfg.Latent, cfg.Conditional, cfg.Clusters, want, h.Generator.In)
+	}
+	if err := checkClusterSizes(&cfg); err != nil {
+		return bad("%v", err)
 	}
 	if out := h.Generator.Out(); out != ImageSize {
 		return bad("the generator makes %d values per image, want %d", out, ImageSize)

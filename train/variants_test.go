@@ -106,7 +106,10 @@ func separation(t *testing.T, tr *Trainer, imgs []float32, labels []uint8) float
 	x := make([]float32, 2*B*W)
 	var fake []float32
 	var err error
-	if tr.Cfg.Conditional {
+	if tr.Cfg.Clusters > 0 {
+		labels = trainerLabels(t, tr)
+	}
+	if tr.Cfg.labelled() {
 		fake = make([]float32, B*ImageSize)
 		for r := 0; r < B; r++ {
 			g, err := generateLabel(tr, 1, 7, uint32(r), int(labels[r]))
@@ -121,7 +124,7 @@ func separation(t *testing.T, tr *Trainer, imgs []float32, labels []uint8) float
 	for r := 0; r < B; r++ {
 		copy(x[r*W:r*W+ImageSize], imgs[r*ImageSize:(r+1)*ImageSize])
 		copy(x[(B+r)*W:(B+r)*W+ImageSize], fake[r*ImageSize:(r+1)*ImageSize])
-		if tr.Cfg.Conditional {
+		if tr.Cfg.labelled() {
 			x[r*W+ImageSize+int(labels[r])] = 1
 			x[(B+r)*W+ImageSize+int(labels[r])] = 1
 		}
@@ -190,57 +193,7 @@ func TestConditionalGANLearns(t *testing.T) {
 	c := variantConfig(2000)
 	c.Conditional = true
 	tr, r := trainFor(t, c, imgs, labels)
-	center := func(means [][]float64) {
-		all := make([]float64, ImageSize)
-		for _, m := range means {
-			for i, v := range m {
-				all[i] += v / float64(len(means))
-			}
-		}
-		for _, m := range means {
-			for i := range m {
-				m[i] -= all[i]
-			}
-		}
-	}
-	realMeans := make([][]float64, Classes)
-	for l := range realMeans {
-		var rows []float32
-		for i, y := range labels {
-			if int(y) == l {
-				rows = append(rows, imgs[i*ImageSize:(i+1)*ImageSize]...)
-			}
-		}
-		realMeans[l] = meanImage(rows)
-	}
-	genMeans := make([][]float64, Classes)
-	for l := range genMeans {
-		g, err := generateLabel(tr, 256, 5, uint32(l), l)
-		if err != nil {
-			t.Fatal(err)
-		}
-		genMeans[l] = meanImage(g)
-	}
-	center(realMeans)
-	center(genMeans)
-	matched := 0
-	var diag float64
-	for l := 0; l < Classes; l++ {
-		best, bestC := -1, math.Inf(-1)
-		line := ""
-		for k := 0; k < Classes; k++ {
-			cc := testtools.Correlation(genMeans[l], realMeans[k])
-			line += fmt.Sprintf(" %5.2f", cc)
-			if cc > bestC {
-				best, bestC = k, cc
-			}
-		}
-		diag += testtools.Correlation(genMeans[l], realMeans[l]) / Classes
-		if best == l {
-			matched++
-		}
-		t.Logf("label %d: correlations with the centred real class means%s -> best %d", l, line, best)
-	}
+	matched, diag := ownMeansMatch(t, tr, imgs, labels, Classes)
 	t.Logf("conditional: %d of %d labels best match their own class (mean own-class correlation %.3f); AUC %.3f, mean-image error %.5f -> %.5f",
 		matched, Classes, diag, r.auc, r.errBefore, r.errAfter)
 	if matched < 7 || diag < 0.4 {
@@ -316,6 +269,68 @@ func TestKStepsLearns(t *testing.T) {
 
 // generateLabel draws rows samples of class label (or -1 for every class
 // in turn) from tr's generator, as sampling during a run does.
+// ownMeansMatch compares, for each of the k labels, the mean image of the
+// trainer's samples for that label with the mean real image of each label
+// (labels: one per image of imgs), both centred on their mean over the
+// labels, since the digits' means share one blob of ink. It returns how
+// many labels best match their own real mean, and the mean correlation
+// with it.
+func ownMeansMatch(t *testing.T, tr *Trainer, imgs []float32, labels []uint8, k int) (int, float64) {
+	t.Helper()
+	center := func(means [][]float64) {
+		all := make([]float64, ImageSize)
+		for _, m := range means {
+			for i, v := range m {
+				all[i] += v / float64(len(means))
+			}
+		}
+		for _, m := range means {
+			for i := range m {
+				m[i] -= all[i]
+			}
+		}
+	}
+	realMeans := make([][]float64, k)
+	for l := range realMeans {
+		var rows []float32
+		for i, y := range labels {
+			if int(y) == l {
+				rows = append(rows, imgs[i*ImageSize:(i+1)*ImageSize]...)
+			}
+		}
+		realMeans[l] = meanImage(rows)
+	}
+	genMeans := make([][]float64, k)
+	for l := range genMeans {
+		g, err := generateLabel(tr, 256, 5, uint32(l), l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		genMeans[l] = meanImage(g)
+	}
+	center(realMeans)
+	center(genMeans)
+	matched := 0
+	var diag float64
+	for l := 0; l < k; l++ {
+		best, bestC := -1, math.Inf(-1)
+		line := ""
+		for j := range k {
+			cc := testtools.Correlation(genMeans[l], realMeans[j])
+			line += fmt.Sprintf(" %5.2f", cc)
+			if cc > bestC {
+				best, bestC = j, cc
+			}
+		}
+		diag += testtools.Correlation(genMeans[l], realMeans[l]) / float64(k)
+		if best == l {
+			matched++
+		}
+		t.Logf("label %d: correlations with the centred real means of each label%s -> best %d", l, line, best)
+	}
+	return matched, diag
+}
+
 func generateLabel(tr *Trainer, rows int, seed uint64, call uint32, label int) ([]float32, error) {
 	return generateLabeled(context.Background(), tr.be, tr.sampler(), &tr.Cfg, rows, seed, call, label)
 }

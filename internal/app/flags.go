@@ -171,6 +171,7 @@ func trainOptions() []option {
 		floatOpt("label-smoothing", "one-sided label smoothing alpha: real label 1-alpha", func(c *fileConfig) *float32 { return &c.LabelSmoothing }),
 		textOpt("divergence", "f-GAN objective (Nowozin et al. 2016): kl, reverse-kl, pearson, squared-hellinger, js or gan; empty: the standard GAN loss", func(c *fileConfig) encoding.TextUnmarshaler { return &c.Divergence }),
 		boolOpt("conditional", "conditional GAN (Mirza and Osindero 2014): the one-hot label joins G's noise and D's image (needs labelled data)", func(c *fileConfig) *bool { return &c.Conditional }),
+		intOpt("clusters", "self-conditioned GAN (Liu et al. 2020) for unconditional training: group the training images into this many k-means clusters and give G and D the one-hot cluster in place of a class label (no labels read); 0 disables", func(c *fileConfig) *int { return &c.Clusters }),
 		intOpt("d-maxout-pieces", "maxout discriminator (Goodfellow et al. 2014): pieces per hidden unit; 0 disables", func(c *fileConfig) *int { return &c.DMaxoutPieces }),
 		floatOpt("d-dropout", "dropout rate of the discriminator's hidden layers", func(c *fileConfig) *float32 { return &c.DDropout }),
 		floatOpt("g-ema", "decay of a moving average of the generator's weights used for samples and evaluation (Yazici et al. 2019), e.g. 0.999; 0 disables", func(c *fileConfig) *float32 { return &c.GEMA }),

@@ -22,7 +22,7 @@ func cmdSample(ctx context.Context, args []string, env Env) error {
 	n := fs.Int("n", 64, "number of samples")
 	out := fs.String("out", "", "output: a .png grid, or an .idx / .idx.gz / -ubyte file of MNIST-format images")
 	cols := fs.Int("cols", 0, "grid columns for PNG output (default: square-ish)")
-	label := fs.Int("label", -1, "for a conditional run: the digit class to generate (-1: every class in turn)")
+	label := fs.Int("label", -1, "for a conditional run: the digit class to generate (-1: every class in turn); for a self-conditioned run (--clusters), the cluster (-1: clusters in proportion to their sizes)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -41,13 +41,20 @@ func cmdSample(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if *label < -1 || *label > 9 {
-		return usagef("label %d: want a class 0-9, or -1 for every class in turn", *label)
-	}
-	if ckCfg, err := train.ConfigOf(ck); err != nil {
+	ckCfg, err := train.ConfigOf(ck)
+	if err != nil {
 		return err
-	} else if *label >= 0 && !ckCfg.Conditional {
-		return usagef("--label %d: %s is not a conditional GAN (train with --conditional)", *label, ckPath)
+	}
+	switch {
+	case *label < -1:
+		return usagef("label %d: want a class or cluster, or -1 for all", *label)
+	case *label >= 0 && ckCfg.Clusters > 0 && *label >= ckCfg.Clusters:
+		return usagef("label %d: %s has clusters 0-%d, or -1 for all", *label, ckPath, ckCfg.Clusters-1)
+	case *label >= 0 && ckCfg.Clusters > 0:
+	case *label > 9:
+		return usagef("label %d: want a class 0-9, or -1 for every class in turn", *label)
+	case *label >= 0 && !ckCfg.Conditional:
+		return usagef("--label %d: %s is not a conditional GAN (train with --conditional, or --conditional=false --clusters K)", *label, ckPath)
 	}
 	// The samples are kept as bytes, chunk by chunk: a quarter of their
 	// float size, and no allocation of the whole at once, whose clearing

@@ -1,0 +1,109 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+
+	"gan-train/internal/cluster"
+	"gan-train/internal/data"
+)
+
+// MaxClusters bounds Config.Clusters: labels are stored as bytes.
+const MaxClusters = 255
+
+// ClusterIters is the most Lloyd iterations the clustering of a
+// self-conditioned GAN runs (the embedded digits settle in about 50).
+const ClusterIters = 100
+
+// labelled reports whether G and D take one-hot labels beside their
+// inputs: the classes of a conditional GAN or the clusters of a
+// self-conditioned one.
+func (c *Config) labelled() bool { return c.labelWidth() > 0 }
+
+// labelKind names what the labels of G's input are.
+func (c *Config) labelKind() string {
+	if c.Clusters > 0 {
+		return "cluster"
+	}
+	return "class"
+}
+
+// sampleLabels returns the labels of samples first..first+n-1 of total:
+// for a conditional GAN they cycle through the classes (sample i has
+// class i%Classes); for a self-conditioned one they follow the clusters'
+// sizes in the training data, stratified (sample i takes the cluster that
+// holds the quantile (i+1/2)/total of the data, clusters in order), so
+// that the samples are drawn as the data is.
+func (c *Config) sampleLabels(n, first, total int) []float32 {
+	y := make([]float32, n)
+	if c.Clusters == 0 {
+		for i := range y {
+			y[i] = float32((first + i) % Classes)
+		}
+		return y
+	}
+	sum := 0
+	for _, s := range c.ClusterSizes {
+		sum += s
+	}
+	k, below := 0, 0 // cluster k holds the rows [below, below+sizes[k])
+	for i := range y {
+		q := (2*float64(first+i) + 1) / (2 * float64(total)) * float64(sum)
+		for k < len(c.ClusterSizes)-1 && float64(below+c.ClusterSizes[k]) <= q {
+			below += c.ClusterSizes[k]
+			k++
+		}
+		y[i] = float32(k)
+	}
+	return y
+}
+
+// clusterData groups the n training images for a self-conditioned GAN
+// (c.Clusters > 0): k-means (internal/cluster) on the images halved to
+// 14x14, which is four times cheaper than 28x28 and groups digits as
+// well, seeded by the run's seed. It returns each image's cluster and
+// records the clusters' sizes in c.ClusterSizes; a configuration without
+// clusters returns labels unchanged. pixels are (n, ImageSize) floats in
+// [0,1] or bytes (v/255).
+func clusterData[T float32 | uint8](c *Config, pixels []T, labels []uint8, scale float32) ([]uint8, error) {
+	if c.Clusters == 0 {
+		return labels, nil
+	}
+	n := len(pixels) / ImageSize
+	if n < c.Clusters {
+		return nil, fmt.Errorf("clusters %d: the dataset has only %d images", c.Clusters, n)
+	}
+	x, err := cluster.Pool2(pixels[:n*ImageSize], n, data.ImageSide, scale)
+	if err != nil {
+		return nil, fmt.Errorf("clustering the training images: %w", err)
+	}
+	r, err := cluster.KMeans(context.Background(), x, n, len(x)/n, c.Clusters, c.Seed, ClusterIters, runtime.GOMAXPROCS(0))
+	if err != nil {
+		return nil, fmt.Errorf("clustering the training images: %w", err)
+	}
+	out := make([]uint8, n)
+	for i, a := range r.Assign {
+		out[i] = uint8(a)
+	}
+	c.ClusterSizes = r.Sizes
+	return out, nil
+}
+
+// checkClusterSizes checks the cluster sizes a checkpoint's configuration
+// records: one positive count per cluster, as sampling needs them.
+func checkClusterSizes(c *Config) error {
+	if c.Clusters <= 0 {
+		return nil
+	}
+	if len(c.ClusterSizes) != c.Clusters {
+		return fmt.Errorf("%d clusters but %d cluster sizes", c.Clusters, len(c.ClusterSizes))
+	}
+	for k, s := range c.ClusterSizes {
+		if s <= 0 || s > math.MaxInt32 {
+			return fmt.Errorf("cluster %d has size %d, want 1 to %d", k, s, math.MaxInt32)
+		}
+	}
+	return nil
+}

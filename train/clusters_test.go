@@ -1,0 +1,141 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"gan-train/internal/cpu"
+	"gan-train/model"
+)
+
+func TestSampleLabelsFollowClusterSizes(t *testing.T) {
+	c := Config{Clusters: 3, ClusterSizes: []int{3, 1, 6}}
+	// As many samples as images: each cluster gets exactly its size.
+	if got, want := c.sampleLabels(10, 0, 10), []float32{0, 0, 0, 1, 2, 2, 2, 2, 2, 2}; !slices.Equal(got, want) {
+		t.Errorf("10 samples: labels %v, want %v", got, want)
+	}
+	// Twice as many: twice each size, and the same drawn in chunks.
+	all := c.sampleLabels(20, 0, 20)
+	counts := make([]int, 3)
+	for _, y := range all {
+		counts[int(y)]++
+	}
+	if !slices.Equal(counts, []int{6, 2, 12}) {
+		t.Errorf("20 samples: cluster counts %v, want [6 2 12]", counts)
+	}
+	chunks := append(c.sampleLabels(7, 0, 20), c.sampleLabels(13, 7, 20)...)
+	if !slices.Equal(chunks, all) {
+		t.Errorf("in chunks of 7 and 13: %v, want %v", chunks, all)
+	}
+	// A conditional GAN's samples cycle through the classes.
+	cond := Config{Conditional: true}
+	if got := cond.sampleLabels(3, 9, 100); !slices.Equal(got, []float32{9, 0, 1}) {
+		t.Errorf("conditional samples 9-11: labels %v, want [9 0 1]", got)
+	}
+}
+
+func TestValidateClusters(t *testing.T) {
+	for _, c := range []struct {
+		clusters    int
+		conditional bool
+		sizes       []int
+		want        string
+	}{
+		{1, false, nil, "clusters 1"},
+		{-3, false, nil, "clusters -3"},
+		{MaxClusters + 1, false, nil, "clusters 256"},
+		{10, true, nil, "conditional"},
+		{4, false, []int{1, 2}, "2 given for 4 clusters"},
+	} {
+		cfg := tinyConfig(10)
+		cfg.Clusters, cfg.Conditional, cfg.ClusterSizes = c.clusters, c.conditional, c.sizes
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("clusters %d (conditional %v, sizes %v): error %v, want one saying %q", c.clusters, c.conditional, c.sizes, err, c.want)
+		}
+	}
+	cfg := tinyConfig(10)
+	cfg.Clusters = 2
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("clusters 2: %v", err)
+	}
+}
+
+// A self-conditioned run resumes bit-identically (its clusters are
+// recomputed from the data and checked against the checkpoint's), and its
+// checkpoint samples one cluster or all of them.
+func TestSelfConditionedResumeAndSample(t *testing.T) {
+	imgs := digits(t, 700)
+	cfg := tinyConfig(30)
+	cfg.Clusters = 4
+	full := t.TempDir()
+	if err := Run(context.Background(), cpu.New(cpu.Options{Workers: 1}), cfg, RunOptions{Dir: full, Images: imgs}); err != nil {
+		t.Fatal(err)
+	}
+	want := readLog(t, full)
+	split := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	opts := RunOptions{Dir: split, Images: imgs, Hooks: Hooks{Log: func(s Stats) {
+		if s.Step == 13 {
+			cancel()
+		}
+	}}}
+	if err := Run(ctx, cpu.New(cpu.Options{Workers: 3}), cfg, opts); err != nil {
+		t.Fatal(err)
+	}
+	if err := Run(context.Background(), cpu.New(cpu.Options{Workers: 2}), cfg, RunOptions{Dir: split, Images: imgs}); err != nil {
+		t.Fatal(err)
+	}
+	sameTrajectory(t, readLog(t, split), want)
+
+	ck, err := model.ReadCheckpointFile(RunDir(full).Checkpoint())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ckCfg, err := ConfigOf(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0
+	for _, s := range ckCfg.ClusterSizes {
+		sum += s
+	}
+	if len(ckCfg.ClusterSizes) != 4 || sum != 700 {
+		t.Fatalf("checkpoint cluster sizes %v, want 4 adding up to the 700 images", ckCfg.ClusterSizes)
+	}
+	be := cpu.New(cpu.Options{})
+	a, err := SampleCheckpointLabel(be, ck, 5, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := SampleCheckpointLabel(be, ck, 5, 0, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slicesEqual(a, b) {
+		t.Error("clusters 0 and 3 drew the same samples")
+	}
+	if _, err := SampleCheckpoint(be, ck, 9, 0); err != nil {
+		t.Errorf("sampling every cluster: %v", err)
+	}
+	if _, err := SampleCheckpointLabel(be, ck, 5, 0, 4); err == nil || !strings.Contains(err.Error(), "cluster in [0, 4)") {
+		t.Errorf("cluster 4 of 4: error %v, want one naming the clusters", err)
+	}
+
+	// Other data clusters differently: resuming on it is refused.
+	other := digits(t, 1400)[700*ImageSize:]
+	err = Run(context.Background(), cpu.New(cpu.Options{}), cfg, RunOptions{Dir: full, Images: other})
+	if err == nil || !strings.Contains(err.Error(), "cluster sizes") && !strings.Contains(err.Error(), "data") {
+		t.Errorf("resuming on other data: error %v, want a refusal", err)
+	}
+	// A checkpoint whose cluster sizes were tampered with is refused.
+	ckCfg.ClusterSizes[2] = 0
+	if ck.Header.Config, err = json.Marshal(ckCfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := ValidateCheckpoint(ck); err == nil || !strings.Contains(err.Error(), "cluster 2 has size 0") {
+		t.Errorf("a cluster of size 0: error %v, want one naming it", err)
+	}
+}
