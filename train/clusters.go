@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 
 	"gan-train/internal/cluster"
 	"gan-train/internal/data"
@@ -30,13 +31,16 @@ func (c *Config) labelKind() string {
 	return "class"
 }
 
-// sampleLabels returns the labels of samples first..first+n-1 of total:
-// for a conditional GAN they cycle through the classes (sample i has
-// class i%Classes); for a self-conditioned one they follow the clusters'
-// sizes in the training data, stratified (sample i takes the cluster that
-// holds the quantile (i+1/2)/total of the data, clusters in order), so
-// that the samples are drawn as the data is.
-func (c *Config) sampleLabels(n, first, total int) []float32 {
+// sampleLabels returns the labels of samples first..first+n-1 (of total
+// when a conditional GAN's): for a conditional GAN they cycle through the
+// classes (sample i has class i%Classes); for a self-conditioned one they
+// follow the clusters' sizes in the training data: sample i takes the
+// cluster that holds the quantile frac(1/2 + i/phi) of the data (phi the
+// golden ratio, clusters in order). That sequence spreads evenly over
+// [0,1) in every prefix (Weyl; Kuipers and Niederreiter 1974), so the
+// first m samples of any run draw each cluster in close to its share of
+// the data, and neighbouring samples come from far-apart clusters.
+func (c *Config) sampleLabels(n, first int) []float32 {
 	y := make([]float32, n)
 	if c.Clusters == 0 {
 		for i := range y {
@@ -44,17 +48,17 @@ func (c *Config) sampleLabels(n, first, total int) []float32 {
 		}
 		return y
 	}
+	cum := make([]int, len(c.ClusterSizes)) // images in clusters 0..k
 	sum := 0
-	for _, s := range c.ClusterSizes {
+	for k, s := range c.ClusterSizes {
 		sum += s
+		cum[k] = sum
 	}
-	k, below := 0, 0 // cluster k holds the rows [below, below+sizes[k])
+	const invPhi = 0.6180339887498949
 	for i := range y {
-		q := (2*float64(first+i) + 1) / (2 * float64(total)) * float64(sum)
-		for k < len(c.ClusterSizes)-1 && float64(below+c.ClusterSizes[k]) <= q {
-			below += c.ClusterSizes[k]
-			k++
-		}
+		_, u := math.Modf(0.5 + float64(first+i)*invPhi)
+		q := int(u * float64(sum)) // the quantile's image, in [0, sum)
+		k, _ := slices.BinarySearch(cum, q+1)
 		y[i] = float32(k)
 	}
 	return y

@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -12,27 +13,53 @@ import (
 )
 
 func TestSampleLabelsFollowClusterSizes(t *testing.T) {
-	c := Config{Clusters: 3, ClusterSizes: []int{3, 1, 6}}
-	// As many samples as images: each cluster gets exactly its size.
-	if got, want := c.sampleLabels(10, 0, 10), []float32{0, 0, 0, 1, 2, 2, 2, 2, 2, 2}; !slices.Equal(got, want) {
-		t.Errorf("10 samples: labels %v, want %v", got, want)
+	c := Config{Clusters: 3, ClusterSizes: []int{30, 10, 60}}
+	count := func(y []float32) []int {
+		n := make([]int, 3)
+		for _, v := range y {
+			n[int(v)]++
+		}
+		return n
 	}
-	// Twice as many: twice each size, and the same drawn in chunks.
-	all := c.sampleLabels(20, 0, 20)
-	counts := make([]int, 3)
-	for _, y := range all {
-		counts[int(y)]++
+	near := func(got []int, m int) bool {
+		for k, g := range got {
+			if d := float64(g) - float64(m*c.ClusterSizes[k])/100; math.Abs(d) > 3 {
+				return false
+			}
+		}
+		return true
 	}
-	if !slices.Equal(counts, []int{6, 2, 12}) {
-		t.Errorf("20 samples: cluster counts %v, want [6 2 12]", counts)
+	// Every prefix, not just the whole, draws each cluster in close to
+	// its share (30%, 10%, 60%): the golden-ratio sequence's discrepancy
+	// falls as log(m)/m.
+	all := c.sampleLabels(10000, 0)
+	for _, m := range []int{10, 64, 100, 1000, 10000} {
+		if got := count(all[:m]); !near(got, m) {
+			t.Errorf("first %d samples: cluster counts %v, want within 3 of %d%%, %d%%, %d%%", m, got, 30, 10, 60)
+		}
 	}
-	chunks := append(c.sampleLabels(7, 0, 20), c.sampleLabels(13, 7, 20)...)
+	// Drawn in chunks, the labels are the same.
+	chunks := append(c.sampleLabels(700, 0), c.sampleLabels(9300, 700)...)
 	if !slices.Equal(chunks, all) {
-		t.Errorf("in chunks of 7 and 13: %v, want %v", chunks, all)
+		t.Error("labels drawn in chunks of 700 and 9300 differ from those drawn at once")
+	}
+	// Neighbouring samples are not of one cluster: no cluster holds ten
+	// samples in a row (sorted labels would hold 6,000).
+	run, longest := 1, 1
+	for i := 1; i < len(all); i++ {
+		if all[i] == all[i-1] {
+			run++
+		} else {
+			run = 1
+		}
+		longest = max(longest, run)
+	}
+	if longest >= 10 {
+		t.Errorf("%d samples in a row share a cluster", longest)
 	}
 	// A conditional GAN's samples cycle through the classes.
 	cond := Config{Conditional: true}
-	if got := cond.sampleLabels(3, 9, 100); !slices.Equal(got, []float32{9, 0, 1}) {
+	if got := cond.sampleLabels(3, 9); !slices.Equal(got, []float32{9, 0, 1}) {
 		t.Errorf("conditional samples 9-11: labels %v, want [9 0 1]", got)
 	}
 }

@@ -224,7 +224,7 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 		if err := be.Upload(t.labels, flabels); err != nil {
 			return fail(fmt.Errorf("uploading the labels: %w", err))
 		}
-		if err := be.Upload(t.yFixed, cfg.sampleLabels(SampleRows, 0, SampleRows)); err != nil {
+		if err := be.Upload(t.yFixed, cfg.sampleLabels(SampleRows, 0)); err != nil {
 			return fail(fmt.Errorf("uploading the sample labels: %w", err))
 		}
 	}
@@ -562,7 +562,7 @@ func generateEach(ctx context.Context, be model.Backend, g *model.Net, c *Config
 		be.Noise(zz, c.Dist(), sampleKey(seed, call), streamSample, ctr)
 		in := zz
 		if lw > 0 {
-			y := c.sampleLabels(m, r, rows)
+			y := c.sampleLabels(m, r)
 			if label >= 0 {
 				for k := range y {
 					y[k] = float32(label)
