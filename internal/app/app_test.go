@@ -538,3 +538,33 @@ func TestSampleRefusesColumnsBeyondSamples(t *testing.T) {
 		}
 	}
 }
+
+// A self-conditioned run (--clusters) trains on unlabelled-style settings,
+// logs its clusters, and samples one cluster with --label; a cluster it
+// does not have, or clusters on a conditional run, are refused with the
+// setting named.
+func TestSelfConditionedTrainThenSample(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	code, _, stderr := runMain(t, "train", "--preset", "tiny", "--steps", "4", "--clusters", "5", "--out", dir, "--listen", "", "--device", "cpu")
+	if code != 0 {
+		t.Fatalf("train --clusters 5 exited %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "clusters=5") {
+		t.Errorf("the run's log does not report its 5 clusters:\n%s", stderr)
+	}
+	png := filepath.Join(t.TempDir(), "c.png")
+	if code, _, stderr := runMain(t, "sample", "--run", dir, "--n", "4", "--label", "4", "--out", png); code != 0 {
+		t.Errorf("sample --label 4 of 5 clusters exited %d: %s", code, stderr)
+	}
+	if code, _, stderr := runMain(t, "sample", "--run", dir, "--n", "4", "--label", "5", "--out", png); code == 0 || !strings.Contains(stderr, "clusters 0-4") {
+		t.Errorf("sample --label 5 of 5 clusters: exit %d, stderr %q; want a refusal naming clusters 0-4", code, stderr)
+	}
+	code, _, stderr = runMain(t, "train", "--preset", "quality", "--steps", "2", "--clusters", "5", "--out", t.TempDir(), "--listen", "", "--device", "cpu")
+	if code == 0 || !strings.Contains(stderr, "--conditional=false") {
+		t.Errorf("clusters on the conditional preset: exit %d, stderr %q; want a refusal pointing at --conditional=false", code, stderr)
+	}
+	cfgPath := writeFile(t, filepath.Join(t.TempDir(), "run.yaml"), []byte("preset: tiny\ncluster_sizes: [3, 4]\n"))
+	if code, _, stderr := runMain(t, "train", "--config", cfgPath, "--out", t.TempDir(), "--listen", ""); code == 0 || !strings.Contains(stderr, "cluster_sizes") {
+		t.Errorf("cluster_sizes in a config file: exit %d, stderr %q; want it refused as an unknown key", code, stderr)
+	}
+}

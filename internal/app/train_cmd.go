@@ -108,7 +108,7 @@ func openTrainData(ctx context.Context, cfg *fileConfig, log *slog.Logger) (*dat
 		return nil, usagef("batch %d (times k=%d) is larger than the dataset %s (%d images)", cfg.Batch, cfg.K, cfg.Data, n)
 	}
 	if cfg.Conditional && !ds.HasLabels() {
-		return nil, usagef("--conditional needs labelled data, and %s has no labels (the %s preset is conditional: add --conditional=false)", cfg.Data, cfg.Preset)
+		return nil, usagef("--conditional needs labelled data, and %s has no labels (the %s preset is conditional: add --conditional=false, and --clusters 50 to condition on k-means clusters of the images instead)", cfg.Data, cfg.Preset)
 	}
 	return ds, nil
 }
