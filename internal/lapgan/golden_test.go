@@ -34,6 +34,10 @@ func TestGoldenRun(t *testing.T) {
 		{Latent: 8, GHidden: []int{24}, DHidden: []int{24}, Steps: 100},
 	}
 	cfg.Batch, cfg.LogEvery = 32, 0
+	// the optimiser the hashes were recorded with (DefaultConfig's until
+	// its learning rate rose to 5e-4)
+	cfg.GAdam = model.Adam{LR: 2e-4, Beta1: 0.5, Beta2: 0.999, Eps: 1e-8}
+	cfg.DAdam = cfg.GAdam
 	dir := t.TempDir()
 	if err := Train(context.Background(), be, cfg, images, dir, nil); err != nil {
 		t.Fatalf("Train: %v", err)
