@@ -657,11 +657,13 @@ func TestTrainerAgreement(t *testing.T) {
 	maxout.DMaxoutPieces, maxout.DHidden = 5, []int{240, 240}
 	mbd := quality
 	mbd.DMinibatchKernels, mbd.DMinibatchDims = 32, 4
+	clusters := quality // self-conditioned: 50 one-hot columns of k-means clusters
+	clusters.Conditional, clusters.Clusters = false, 50
 	gpuBE := open(t)
 	for _, c := range []struct {
 		name string
 		cfg  train.Config
-	}{{"quality", quality}, {"f-GAN kl", kl}, {"maxout", maxout}, {"minibatch discrimination", mbd}} {
+	}{{"quality", quality}, {"f-GAN kl", kl}, {"maxout", maxout}, {"minibatch discrimination", mbd}, {"self-conditioned", clusters}} {
 		t.Run(c.name, func(t *testing.T) {
 			const iters = 3
 			var stats [2][]train.Stats
