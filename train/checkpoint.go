@@ -109,12 +109,6 @@ func ConfigOf(ck *model.Checkpoint) (Config, error) {
 // run was.
 func (t *Trainer) Restore(ck *model.Checkpoint) error {
 	h := &ck.Header
-	if err := model.SameArchitecture("generator", h.Generator, t.G.Spec); err != nil {
-		return fmt.Errorf("checkpoint of another architecture: %w", err)
-	}
-	if err := model.SameArchitecture("discriminator", h.Discrim, t.D.Spec); err != nil {
-		return fmt.Errorf("checkpoint of another architecture: %w", err)
-	}
 	old, err := ConfigOf(ck)
 	if err != nil {
 		return err
@@ -127,8 +121,16 @@ func (t *Trainer) Restore(ck *model.Checkpoint) error {
 	case h.DataSHA256 != "" && t.dataSHA256 != "":
 		byContent = true // the same bytes, however the path is spelled
 	}
+	// The settings come before the architecture: a changed label width
+	// (conditional, clusters) is named as such, not as an input width.
 	if diff := resumeConflicts(old, t.Cfg, byContent); diff != "" {
 		return fmt.Errorf("the checkpoint was trained with other settings (%s); resume with the same ones or start over with --fresh", diff)
+	}
+	if err := model.SameArchitecture("generator", h.Generator, t.G.Spec); err != nil {
+		return fmt.Errorf("checkpoint of another architecture: %w", err)
+	}
+	if err := model.SameArchitecture("discriminator", h.Discrim, t.D.Spec); err != nil {
+		return fmt.Errorf("checkpoint of another architecture: %w", err)
 	}
 	if _, ok := ck.Arrays[avgParams]; ok && t.gAvg == nil {
 		// resuming without it would drop the average from the next checkpoint
@@ -208,6 +210,7 @@ func resumeConflicts(old, cur Config, dataByContent bool) string {
 	add("d-dropout", old.DDropout, cur.DDropout)
 	add("d-minibatch-kernels", old.DMinibatchKernels, cur.DMinibatchKernels)
 	add("d-minibatch-dims", old.DMinibatchDims, cur.DMinibatchDims)
+	add("conditional", old.Conditional, cur.Conditional)
 	add("clusters", old.Clusters, cur.Clusters)
 	add("cluster sizes", old.ClusterSizes, cur.ClusterSizes)
 	return strings.Join(diffs, "; ")

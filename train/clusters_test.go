@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -151,18 +152,52 @@ func TestSelfConditionedResumeAndSample(t *testing.T) {
 		t.Errorf("cluster 4 of 4: error %v, want one naming the clusters", err)
 	}
 
-	// Other data clusters differently: resuming on it is refused.
-	other := digits(t, 1400)[700*ImageSize:]
-	err = Run(context.Background(), cpu.New(cpu.Options{}), cfg, RunOptions{Dir: full, Images: other})
-	if err == nil || !strings.Contains(err.Error(), "cluster sizes") && !strings.Contains(err.Error(), "data") {
-		t.Errorf("resuming on other data: error %v, want a refusal", err)
+	// Resuming with another number of clusters, or without them, is
+	// refused with the setting named (not as a wider network input).
+	for _, k := range []int{5, 0} {
+		c := cfg
+		c.Clusters = k
+		err := Run(context.Background(), cpu.New(cpu.Options{}), c, RunOptions{Dir: full, Images: imgs})
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("clusters 4, now %d", k)) {
+			t.Errorf("resuming 4 clusters with %d: error %v, want one naming the clusters", k, err)
+		}
 	}
-	// A checkpoint whose cluster sizes were tampered with is refused.
-	ckCfg.ClusterSizes[2] = 0
-	if ck.Header.Config, err = json.Marshal(ckCfg); err != nil {
+	// Clusters that come out other than the checkpoint's (another version
+	// of the clustering, say) are refused: here the checkpoint's sizes are
+	// swapped, as the run's recomputed ones then differ.
+	moved := *ck
+	swapped := ckCfg
+	swapped.ClusterSizes = slices.Clone(ckCfg.ClusterSizes)
+	swapped.ClusterSizes[0], swapped.ClusterSizes[1] = swapped.ClusterSizes[1]+1, swapped.ClusterSizes[0]-1
+	if moved.Header.Config, err = json.Marshal(swapped); err != nil {
 		t.Fatal(err)
 	}
-	if err := ValidateCheckpoint(ck); err == nil || !strings.Contains(err.Error(), "cluster 2 has size 0") {
-		t.Errorf("a cluster of size 0: error %v, want one naming it", err)
+	if err := moved.WriteFile(RunDir(full).Checkpoint()); err != nil {
+		t.Fatal(err)
+	}
+	err = Run(context.Background(), cpu.New(cpu.Options{}), cfg, RunOptions{Dir: full, Images: imgs})
+	if err == nil || !strings.Contains(err.Error(), "cluster sizes") {
+		t.Errorf("resuming with other cluster sizes: error %v, want one naming them", err)
+	}
+	// Checkpoints with impossible clusters are refused before use.
+	for _, bad := range []struct {
+		edit func(c *Config)
+		want string
+	}{
+		{func(c *Config) { c.ClusterSizes[2] = 0 }, "cluster 2 has size 0"},
+		// (the latent sizes keep G's input width: 16 + 4 cluster columns)
+		{func(c *Config) { c.Conditional, c.Latent = true, 10 }, "on a conditional GAN"},
+		{func(c *Config) { c.Clusters, c.Latent, c.ClusterSizes = 0, 20, []int{700} }, "without clusters"},
+	} {
+		c := ckCfg
+		c.ClusterSizes = slices.Clone(ckCfg.ClusterSizes)
+		bad.edit(&c)
+		tampered := *ck
+		if tampered.Header.Config, err = json.Marshal(c); err != nil {
+			t.Fatal(err)
+		}
+		if err := ValidateCheckpoint(&tampered); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("a checkpoint with %q: error %v", bad.want, err)
+		}
 	}
 }

@@ -189,7 +189,7 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 	}
 	var flabels []float32
 	if cfg.labelled() {
-		if flabels, err = classLabels(labels, n, cfg.labelWidth()); err != nil {
+		if flabels, err = classLabels(labels, n, cfg.labelWidth(), cfg.labelKind()); err != nil {
 			return nil, err
 		}
 	}
@@ -241,10 +241,10 @@ func newTrainer(be model.Backend, cfg Config, n int, labels []uint8, upload func
 	return t, be.Sync()
 }
 
-// classLabels checks the labels of a labelled GAN's n images (classes of
-// a conditional GAN, clusters of a self-conditioned one, width of them)
-// and returns them as floats.
-func classLabels(labels []uint8, n, width int) ([]float32, error) {
+// classLabels checks the labels of a labelled GAN's n images (width
+// classes of a conditional GAN, or clusters of a self-conditioned one:
+// kind) and returns them as floats.
+func classLabels(labels []uint8, n, width int, kind string) ([]float32, error) {
 	if labels == nil {
 		return nil, errors.New("conditional: the dataset has no labels")
 	}
@@ -254,7 +254,7 @@ func classLabels(labels []uint8, n, width int) ([]float32, error) {
 	flabels := make([]float32, n)
 	for i, l := range labels {
 		if int(l) >= width {
-			return nil, fmt.Errorf("conditional: label %d of image %d is not a class in [0, %d)", l, i, width)
+			return nil, fmt.Errorf("conditional: label %d of image %d is not a %s in [0, %d)", l, i, kind, width)
 		}
 		flabels[i] = float32(l)
 	}
@@ -420,8 +420,7 @@ func (t *Trainer) genInput(z, labels model.Buf, rows int) model.Buf {
 
 // GridCols is the number of columns sample grids should have: Classes for
 // a conditional GAN, whose fixed sample row i has label i%Classes (so each
-// grid row reads 0..9), else 8 (a self-conditioned GAN's samples follow
-// its clusters in order).
+// grid row reads 0..9), else 8.
 func (t *Trainer) GridCols() int {
 	if t.Cfg.Conditional {
 		return Classes
@@ -578,6 +577,9 @@ func generateEach(ctx context.Context, be model.Backend, g *model.Net, c *Config
 		}
 		imgs := buf[:m*ImageSize]
 		if err := be.Download(imgs, g.Forward(in, m)); err != nil {
+			return fmt.Errorf("generating samples: %w", err)
+		}
+		if err := be.Sync(); err != nil { // a label the one-hot layout refused
 			return fmt.Errorf("generating samples: %w", err)
 		}
 		toUnit(imgs, c.GOutAct)

@@ -267,8 +267,6 @@ func TestKStepsLearns(t *testing.T) {
 	}
 }
 
-// generateLabel draws rows samples of class label (or -1 for every class
-// in turn) from tr's generator, as sampling during a run does.
 // ownMeansMatch compares, for each of the k labels, the mean image of the
 // trainer's samples for that label with the mean real image of each label
 // (labels: one per image of imgs), both centred on their mean over the
@@ -331,6 +329,8 @@ func ownMeansMatch(t *testing.T, tr *Trainer, imgs []float32, labels []uint8, k 
 	return matched, diag
 }
 
+// generateLabel draws rows samples of class label (or -1 for every class
+// in turn) from tr's generator, as sampling during a run does.
 func generateLabel(tr *Trainer, rows int, seed uint64, call uint32, label int) ([]float32, error) {
 	return generateLabeled(context.Background(), tr.be, tr.sampler(), &tr.Cfg, rows, seed, call, label)
 }

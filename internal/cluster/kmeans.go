@@ -26,10 +26,12 @@ type Result struct {
 // KMeans partitions the n rows of x (n, dim) into k clusters: k-means++
 // seeding (Arthur and Vassilvitskii 2007) from seed, then Lloyd's
 // iterations until no row changes cluster or maxIter iterations have run.
-// A cluster left empty is given the row farthest from its own centre. The
-// result depends only on x, k, seed and maxIter (not on workers, the
-// number of goroutines that assign rows), so a run that recomputes it
-// gets the same partition. ctx is checked between iterations.
+// A cluster left empty is given the row farthest from its own centre. On
+// one build the result depends only on x, k, seed and maxIter (not on
+// workers, the number of goroutines that assign rows), so a run that
+// recomputes it gets the same partition; a compiler that fuses the dot
+// products' multiply-adds (GOAMD64=v3, arm64) rounds differently and may
+// move a row that sits on a boundary. ctx is checked between iterations.
 func KMeans(ctx context.Context, x []float32, n, dim, k int, seed uint64, maxIter, workers int) (*Result, error) {
 	switch {
 	case n <= 0 || dim <= 0:

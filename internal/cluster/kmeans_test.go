@@ -147,28 +147,16 @@ func TestKMeansGroupsDigits(t *testing.T) {
 }
 
 func TestKMeansFillsEmptyClusters(t *testing.T) {
-	// Identical points: every start puts two centres on one spot, and the
-	// second cluster is refilled with a point each time it empties.
+	// Identical points: every start puts two centres on one spot, the
+	// lower-numbered one takes every point, and the second cluster is
+	// refilled with a point each time it empties. (Without the refill the
+	// result has an empty cluster and KMeans fails.)
 	r, err := KMeans(context.Background(), []float32{1, 1, 1}, 3, 1, 2, 1, 10, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Sizes[0] == 0 || r.Sizes[1] == 0 || r.Sizes[0]+r.Sizes[1] != 3 {
 		t.Errorf("identical points: sizes %v, want both clusters used", r.Sizes)
-	}
-	// Six points on a line, two far groups; five clusters. Lloyd's
-	// iterations from any start must end with every cluster non-empty.
-	x := []float32{0, 0.1, 0.2, 100, 100.1, 100.2}
-	for seed := range uint64(20) {
-		r, err := KMeans(context.Background(), x, 6, 1, 5, seed, 50, 1)
-		if err != nil {
-			t.Fatalf("seed %d: %v", seed, err)
-		}
-		for c, s := range r.Sizes {
-			if s == 0 {
-				t.Fatalf("seed %d: cluster %d empty", seed, c)
-			}
-		}
 	}
 }
 
