@@ -552,6 +552,14 @@ func TestSelfConditionedTrainThenSample(t *testing.T) {
 	if !strings.Contains(stderr, "clusters=5") {
 		t.Errorf("the run's log does not report its 5 clusters:\n%s", stderr)
 	}
+	if strings.Contains(stderr, "--clusters 50") {
+		t.Errorf("a tiny run with clusters is told to use --clusters 50:\n%s", stderr)
+	}
+	// An unconditional quality run without clusters is pointed at them.
+	_, _, stderr = runMain(t, "train", "--preset", "quality", "--conditional=false", "--steps", "1", "--out", t.TempDir(), "--listen", "", "--device", "cpu")
+	if !strings.Contains(stderr, "--clusters 50") {
+		t.Errorf("an unconditional quality run is not pointed at --clusters 50:\n%s", stderr)
+	}
 	png := filepath.Join(t.TempDir(), "c.png")
 	if code, _, stderr := runMain(t, "sample", "--run", dir, "--n", "4", "--label", "4", "--out", png); code != 0 {
 		t.Errorf("sample --label 4 of 5 clusters exited %d: %s", code, stderr)
