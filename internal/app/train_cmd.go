@@ -53,11 +53,7 @@ func cmdTrain(ctx context.Context, args []string, env Env) error {
 	}
 	log.Info("training", "preset", cfg.Preset, "device", device, "steps", cfg.Steps, "batch", cfg.Batch,
 		"data", cfg.Data, "images", len(ds.Pixels)/train.ImageSize, "out", cfg.Out, "run_id", runID)
-	if cfg.Preset == DefaultPreset && !cfg.Conditional && cfg.Clusters == 0 {
-		// five seeds each (bench/RESULTS.md, issue 15): classifier score
-		// 7.42-7.58 without clusters, 8.76-8.96 with 50
-		log.Info("an unconditional quality run trains better with --clusters 50 (a self-conditioned GAN: k-means clusters of the images in place of labels)")
-	}
+	hintClusters(log, cfg)
 
 	opts := train.RunOptions{
 		Dir: cfg.Out, Fresh: cfg.Fresh, Pixels: ds.Pixels, Labels: ds.Labels, Logger: log,
@@ -232,4 +228,13 @@ func paceOnStart(hooks *train.Hooks, dataBytes int, env Env, log *slog.Logger) (
 		}
 	}
 	return func() { restoreGC() }
+}
+
+// hintClusters points an unconditional quality run without clusters at
+// --clusters 50: over five seeds each (bench/RESULTS.md, issue 15) the
+// classifier score was 7.42-7.58 without clusters and 8.76-8.96 with 50.
+func hintClusters(log *slog.Logger, cfg *fileConfig) {
+	if cfg.Preset == DefaultPreset && !cfg.Conditional && cfg.Clusters == 0 {
+		log.Info("an unconditional quality run trains better with --clusters 50 (a self-conditioned GAN: k-means clusters of the images in place of labels)")
+	}
 }
