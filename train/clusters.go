@@ -32,11 +32,11 @@ func (c *Config) labelKind() string {
 }
 
 // sampleLabels returns the labels of samples first..first+n-1: for a
-// conditional GAN they cycle through the
-// classes (sample i has class i%Classes); for a self-conditioned one they
-// follow the clusters' sizes in the training data: sample i takes the
-// cluster that holds the quantile frac(1/2 + i/phi) of the data (phi the
-// golden ratio, clusters in order). That sequence spreads evenly over
+// conditional GAN they cycle through the classes (sample i has class
+// i%Classes); for a self-conditioned one they follow the clusters' sizes
+// in the training data: sample i takes the cluster that holds the
+// quantile frac(1/2 + i/phi) of the data (phi the golden ratio, clusters
+// in order). That sequence spreads evenly over
 // [0,1) in every prefix (Weyl; Kuipers and Niederreiter 1974), so the
 // first m samples of any run draw each cluster in close to its share of
 // the data, and neighbouring samples come from far-apart clusters.

@@ -231,8 +231,9 @@ func paceOnStart(hooks *train.Hooks, dataBytes int, env Env, log *slog.Logger) (
 }
 
 // hintClusters points an unconditional quality run without clusters at
-// --clusters 50: over five seeds each (bench/RESULTS.md, issue 15) the
-// classifier score was 7.42-7.58 without clusters and 8.76-8.96 with 50.
+// --clusters 50: over the same five seeds at 30,000 steps (bench/RESULTS.md,
+// issue 15) the classifier score was 7.42-7.58 without clusters and
+// 8.67-8.84 with 50.
 func hintClusters(log *slog.Logger, cfg *fileConfig) {
 	if cfg.Preset == DefaultPreset && !cfg.Conditional && cfg.Clusters == 0 {
 		log.Info("an unconditional quality run trains better with --clusters 50 (a self-conditioned GAN: k-means clusters of the images in place of labels)")
