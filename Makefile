@@ -92,6 +92,7 @@ fuzz:
 	$(GO) test -run XXX -fuzz 'FuzzReadIDX$$' -fuzztime $(FUZZTIME) ./internal/data/
 	$(GO) test -run XXX -fuzz FuzzReadIDXFile -fuzztime $(FUZZTIME) ./internal/data/
 	$(GO) test -run XXX -fuzz FuzzDecodeCheckpoint -fuzztime $(FUZZTIME) ./model/
+	$(GO) test -run XXX -fuzz FuzzCheckpointConfig -fuzztime $(FUZZTIME) ./train/
 
 bench:
 	$(GO) test -run XXX -bench . -benchtime 2s ./internal/cpu/
